@@ -1,0 +1,102 @@
+// Package ddb builds DynamoDB clients and creates the table from tabledef.
+package ddb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/igny8/igny8-serverless/shared/tabledef"
+)
+
+// NewClient returns a DynamoDB client. With an endpoint (DynamoDB Local) it
+// uses static dummy credentials and skips response checksum validation,
+// because Local sends no CRC header on errors. The buildable HTTP client keeps
+// the SDK's handling of AWS_CA_BUNDLE.
+func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(awshttp.NewBuildableClient()),
+	}
+	if endpoint != "" {
+		opts = append(opts,
+			config.WithRegion("us-east-1"),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
+		)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load aws config: %w", err)
+	}
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+			o.DisableValidateResponseChecksum = true
+		}
+	}), nil
+}
+
+// Ping checks the endpoint answers DynamoDB calls (a TCP connect is not enough:
+// Local accepts connections before it can serve).
+func Ping(ctx context.Context, c *dynamodb.Client) error {
+	_, err := c.ListTables(ctx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)})
+	return err
+}
+
+// CreateTable creates the table described by def if it does not exist, waits
+// until it is active and enables TTL.
+func CreateTable(ctx context.Context, c *dynamodb.Client, name string, def tabledef.Table) error {
+	attrs := map[string]bool{def.HashKey: true, def.SortKey: true}
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(def.HashKey), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(def.SortKey), KeyType: types.KeyTypeRange},
+		},
+	}
+	for _, ix := range def.Indexes {
+		attrs[ix.HashKey], attrs[ix.SortKey] = true, true
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName: aws.String(ix.Name),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(ix.HashKey), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(ix.SortKey), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		})
+	}
+	for a := range attrs {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS,
+		})
+	}
+	_, err := c.CreateTable(ctx, in)
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	w := dynamodb.NewTableExistsWaiter(c)
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 2*time.Minute); err != nil {
+		return fmt.Errorf("wait for table %s: %w", name, err)
+	}
+	if def.TTLAttribute != "" && inUse == nil {
+		_, err = c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+			TableName: aws.String(name),
+			TimeToLiveSpecification: &types.TimeToLiveSpecification{
+				AttributeName: aws.String(def.TTLAttribute), Enabled: aws.Bool(true),
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("enable ttl on %s: %w", name, err)
+		}
+	}
+	return nil
+}
