@@ -45,14 +45,17 @@ type APIKey struct {
 
 // Site is a website owned by an account.
 type Site struct {
-	ID        string    `json:"id"`
-	AccountID string    `json:"account_id"`
-	Name      string    `json:"name"`
-	URL       string    `json:"url"`
-	Platform  Platform  `json:"platform"`
-	TimeZone  string    `json:"time_zone"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        string   `json:"id"`
+	AccountID string   `json:"account_id"`
+	Name      string   `json:"name"`
+	URL       string   `json:"url"`
+	Platform  Platform `json:"platform"`
+	TimeZone  string   `json:"time_zone"`
+	// DefaultSectorID is the "General" sector made with the site; keywords
+	// sent without a sector go there.
+	DefaultSectorID string    `json:"default_sector_id"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Sector groups a site's keywords (e.g. a product line).

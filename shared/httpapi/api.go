@@ -1,0 +1,189 @@
+// Package httpapi is the HTTP API: a plain net/http handler that the API
+// Lambda serves through shared/apigw and the local server serves directly.
+package httpapi
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/store"
+)
+
+// OpenAPI is the API's contract, served at /v1/openapi.json and checked by
+// the integration tests against every response.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Granter adds credits to an account (the ledger).
+type Granter interface {
+	Grant(ctx context.Context, account string, amount int64, idemKey, description string) (ledger.Entry, error)
+}
+
+// API holds the dependencies of the handlers.
+type API struct {
+	store  *store.Store
+	ledger Granter
+	log    *slog.Logger
+	mux    *http.ServeMux
+}
+
+// New returns the API handler.
+func New(st *store.Store, led Granter, log *slog.Logger) http.Handler {
+	a := &API{store: st, ledger: led, log: log, mux: http.NewServeMux()}
+	a.routes()
+	return a
+}
+
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (a *API) routes() {
+	m := a.mux
+	m.Handle("GET /v1/health", a.public(a.health))
+	m.Handle("GET /v1/openapi.json", a.public(a.openapi))
+
+	m.Handle("GET /v1/account", a.user(a.getAccount))
+	m.Handle("GET /v1/account/transactions", a.user(a.listTransactions))
+
+	m.Handle("POST /v1/admin/accounts", a.admin(a.createAccount))
+	m.Handle("POST /v1/admin/accounts/{account}/credits", a.admin(a.grantCredits))
+
+	m.Handle("POST /v1/sites", a.user(a.createSite))
+	m.Handle("GET /v1/sites", a.user(a.listSites))
+	m.Handle("GET /v1/sites/{site}", a.user(a.getSite))
+	m.Handle("PATCH /v1/sites/{site}", a.user(a.patchSite))
+	m.Handle("DELETE /v1/sites/{site}", a.user(a.deleteSite))
+	m.Handle("POST /v1/sites/{site}/sectors", a.user(a.createSector))
+	m.Handle("GET /v1/sites/{site}/sectors", a.user(a.listSectors))
+
+	m.Handle("POST /v1/sites/{site}/keywords", a.user(a.addKeywords))
+	m.Handle("POST /v1/sites/{site}/keywords/import", a.user(a.importKeywords))
+	m.Handle("GET /v1/sites/{site}/keywords", a.user(a.listKeywords))
+	m.Handle("POST /v1/sites/{site}/keywords/bulk-status", a.user(a.bulkKeywordStatus))
+	m.Handle("POST /v1/sites/{site}/keywords/bulk-delete", a.user(a.bulkDeleteKeywords))
+
+	m.Handle("GET /v1/sites/{site}/clusters", a.user(siteList[domain.Cluster](a, store.Clusters)))
+	m.Handle("GET /v1/sites/{site}/ideas", a.user(siteList[domain.ContentIdea](a, store.Ideas)))
+	m.Handle("GET /v1/sites/{site}/tasks", a.user(siteList[domain.Task](a, store.Tasks)))
+	m.Handle("GET /v1/sites/{site}/content", a.user(siteList[domain.Content](a, store.Contents)))
+	m.Handle("GET /v1/sites/{site}/images", a.user(siteList[domain.Image](a, store.Images)))
+
+	m.Handle("GET /v1/sites/{site}/stats", a.user(a.getStats))
+	m.Handle("POST /v1/sites/{site}/stats/audit", a.user(a.auditStats))
+}
+
+// ServeHTTP adds the request ID and the access log, and answers unknown
+// routes and methods in JSON like every other error.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 128 {
+		id = store.NewID()
+	}
+	box := &principalBox{}
+	ctx := context.WithValue(withRequestID(r.Context(), id), principalKey, box)
+	r = r.WithContext(ctx)
+	w.Header().Set("X-Request-Id", id)
+	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+
+	h, pattern := a.mux.Handler(r)
+	if pattern == "" {
+		// Let the mux tell a wrong method (405, with Allow) from an unknown path.
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.Header().Get("Allow"))
+			writeError(sw, r, a.log, errMethodNotAllowed)
+		} else {
+			writeError(sw, r, a.log, errRouteNotFound)
+		}
+	} else {
+		a.mux.ServeHTTP(sw, r)
+	}
+	a.log.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+		"route", pattern, "status", sw.code, "account_id", accountOf(ctx), "duration_ms", time.Since(start).Milliseconds())
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	principalKey
+)
+
+func withRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey, id)
+}
+
+func requestID(ctx context.Context) string {
+	s, _ := ctx.Value(requestIDKey).(string)
+	return s
+}
+
+// principal is who is calling.
+type principal struct {
+	account string
+	role    domain.Role
+}
+
+// principalBox is filled in by authentication, so the access log written
+// after the handler can name the account.
+type principalBox struct{ p principal }
+
+func accountOf(ctx context.Context) string {
+	if b, ok := ctx.Value(principalKey).(*principalBox); ok {
+		return b.p.account
+	}
+	return ""
+}
+
+func (a *API) public(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, a.log, err)
+		}
+	})
+}
+
+func (a *API) authed(role domain.Role, h handler) http.Handler {
+	return a.public(func(w http.ResponseWriter, r *http.Request) error {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			return domain.ErrUnauthorized
+		}
+		k, err := a.store.LookupAPIKey(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		if k.Role != role {
+			return domain.ErrForbidden
+		}
+		r.Context().Value(principalKey).(*principalBox).p = principal{account: k.AccountID, role: k.Role}
+		return h(w, r)
+	})
+}
+
+func (a *API) user(h handler) http.Handler  { return a.authed(domain.RoleUser, h) }
+func (a *API) admin(h handler) http.Handler { return a.authed(domain.RoleAdmin, h) }
+
+func who(r *http.Request) principal {
+	return r.Context().Value(principalKey).(*principalBox).p
+}

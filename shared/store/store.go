@@ -1,0 +1,155 @@
+// Package store is the DynamoDB adapter for accounts, API keys, sites,
+// sectors, keywords, the site counters and the lists. Every key it builds
+// starts with the caller's account (see package keys), so tenant isolation
+// holds by construction: another account's ID is simply not found.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/igny8/igny8-serverless/shared/cursor"
+	"github.com/igny8/igny8-serverless/shared/domain"
+)
+
+// DB is the part of the DynamoDB client the store uses.
+type DB interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store reads and writes the single table.
+type Store struct {
+	db      DB
+	table   string
+	cursors *cursor.Codec
+	now     func() time.Time
+}
+
+// New returns a store on table; cursorSecret seals list cursors.
+func New(db DB, table, cursorSecret string) *Store {
+	return &Store{db: db, table: table, cursors: cursor.New(cursorSecret), now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Table is the table name.
+func (s *Store) Table() string { return s.table }
+
+// NewID returns a ULID: unique and sortable by creation time.
+func NewID() string { return strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String()) }
+
+var avOpts = func(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
+var avDecOpts = func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
+
+// item marshals an entity (using its json tags) and adds the key attributes.
+func item(v any, keyAttrs map[string]string) (map[string]types.AttributeValue, error) {
+	m, err := attributevalue.MarshalMapWithOptions(v, avOpts)
+	if err != nil {
+		return nil, fmt.Errorf("marshal %T: %w", v, err)
+	}
+	for k, val := range keyAttrs {
+		m[k] = &types.AttributeValueMemberS{Value: val}
+	}
+	return m, nil
+}
+
+func unmarshal(m map[string]types.AttributeValue, v any) error {
+	if err := attributevalue.UnmarshalMapWithOptions(m, v, avDecOpts); err != nil {
+		return fmt.Errorf("unmarshal %T: %w", v, err)
+	}
+	return nil
+}
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func num(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": str(pk), "SK": str(sk)}
+}
+
+func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: key(pk, sk), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return fmt.Errorf("get %s %s: %w", pk, sk, err)
+	}
+	if out.Item == nil {
+		return domain.ErrNotFound
+	}
+	return unmarshal(out.Item, v)
+}
+
+// cancelReasons returns the per-item cancellation codes of a failed
+// transaction, or nil when err is not a cancellation.
+func cancelReasons(err error) []string {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil
+	}
+	codes := make([]string, len(tce.CancellationReasons))
+	for i, r := range tce.CancellationReasons {
+		codes[i] = aws.ToString(r.Code)
+	}
+	return codes
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// retryable reports a cancellation caused by a concurrent transaction or
+// throttling (never by our own conditions), which is safe to retry.
+func retryable(codes []string) bool {
+	for _, c := range codes {
+		if c == "TransactionConflict" || c == "ThrottlingError" || c == "ProvisionedThroughputExceeded" {
+			return true
+		}
+	}
+	return false
+}
+
+// transact writes items atomically, retrying conflicts with jittered backoff.
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil || !retryable(cancelReasons(err)) {
+			return err
+		}
+		if werr := sleepBackoff(ctx, attempt); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+func sleepBackoff(ctx context.Context, attempt int) error {
+	d := time.Duration(10<<attempt) * time.Millisecond
+	var b [1]byte
+	_, _ = rand.Read(b[:])
+	d = d * time.Duration(b[0]) / 255 // full jitter
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+func trim(s string) string { return strings.TrimSpace(s) }
