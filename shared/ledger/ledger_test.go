@@ -372,6 +372,38 @@ func TestIntegrationSettle(t *testing.T) {
 	e.wantAuditOK(t, "acct")
 }
 
+// Duplicate deliveries of one settle racing each other charge once.
+func TestIntegrationConcurrentSettleChargesOnce(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.funded(t, "acct", 100)
+	h, err := e.l.Reserve(ctx, "acct", 50, "k", time.Minute, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 10)
+	errs := make([]error, 10)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			en, err := e.l.Settle(ctx, "acct", h.ID, 35)
+			ids[i], errs[i] = en.ID, err
+		}()
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Fatalf("settle %d: entry %s, %v; first was %s", i, ids[i], errs[i], ids[0])
+		}
+	}
+	if s := e.wantBalance(t, "acct", 65, 0, 35, 100); s.TxCount != 3 {
+		t.Fatalf("tx_count %d, want 3", s.TxCount)
+	}
+	e.wantAuditOK(t, "acct")
+}
+
 func TestIntegrationReserveInsufficientWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
@@ -461,6 +493,14 @@ func TestIntegrationSweepExpiresHolds(t *testing.T) {
 	e.wantBalance(t, "a2", 100, 0, 0, 100)
 	if got, _ := e.l.GetHold(ctx, "a1", long.ID); got.Status != HoldPending {
 		t.Fatalf("the one-hour hold is %s", got.Status)
+	}
+	// Resolved holds leave the sparse queue: only the one-hour hold is in it.
+	out, err := e.db.Query(ctx, pendingHoldsQuery(e.table, clk.Now().Add(24*time.Hour), 100, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Items) != 1 || (&dec{m: out.Items[0]}).str("id") != long.ID {
+		t.Fatalf("pending-holds index has %d items, want only %s", len(out.Items), long.ID)
 	}
 	e.wantAuditOK(t, "a1")
 	e.wantAuditOK(t, "a2")

@@ -1,0 +1,918 @@
+package httpapi
+
+// Tests of the OpenAPI document (it loads, it validates, it documents every
+// route of api.go and every field of the Go types it describes) and fuzz
+// tests of request decoding and validation (any body answers 400 or passes,
+// never panics and never reaches the store as a 500).
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/igny8/igny8-serverless/shared/apitest"
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/store"
+)
+
+// ---------------------------------------------------------------------------
+// The OpenAPI document
+
+func loadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(OpenAPI)
+	if err != nil {
+		t.Fatalf("loading openapi.json: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("openapi.json is not a valid OpenAPI document: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Fatalf("openapi.json is OpenAPI %s, want 3.1", doc.OpenAPI)
+	}
+	return doc
+}
+
+// routeRE matches the route registrations of api.go, with the wrapper that
+// says who may call the route.
+var routeRE = regexp.MustCompile(`m\.Handle\("([A-Z]+) (/[^"]*)",\s*a\.(public|user|admin)\(`)
+
+type route struct{ method, path, access string }
+
+// apiRoutes reads the routes from api.go itself, so a route added there
+// without documenting it fails TestOpenAPIDocumentsEveryRoute.
+func apiRoutes(t *testing.T) []route {
+	t.Helper()
+	src, err := os.ReadFile("api.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Count(string(src), "m.Handle(")
+	var out []route
+	for _, m := range routeRE.FindAllStringSubmatch(string(src), -1) {
+		out = append(out, route{m[1], m[2], m[3]})
+	}
+	if len(out) == 0 || len(out) != all {
+		t.Fatalf("api.go has %d m.Handle calls, the test understood %d: update routeRE", all, len(out))
+	}
+	return out
+}
+
+var pathParamRE = regexp.MustCompile(`\{([^}]*)\}`)
+
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	doc := loadSpec(t)
+	if doc.Info.Title != "IGNY8 Serverless API" || doc.Info.Version != "0.1.0" {
+		t.Errorf("info: %q %q", doc.Info.Title, doc.Info.Version)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearerAuth"] == nil {
+		t.Errorf("global security = %v, want bearerAuth", doc.Security)
+	}
+	routes := apiRoutes(t)
+	registered := map[string]bool{}
+	opIDs := map[string]string{}
+	for _, r := range routes {
+		key := r.method + " " + r.path
+		registered[key] = true
+		item := doc.Paths.Value(r.path)
+		if item == nil {
+			t.Errorf("%s: the path is not in openapi.json", key)
+			continue
+		}
+		op := item.GetOperation(r.method)
+		if op == nil {
+			t.Errorf("%s: the method is not in openapi.json", key)
+			continue
+		}
+		if op.OperationID == "" {
+			t.Errorf("%s: no operationId", key)
+		} else if prev, dup := opIDs[op.OperationID]; dup {
+			t.Errorf("%s: operationId %q is also used by %s", key, op.OperationID, prev)
+		}
+		opIDs[op.OperationID] = key
+
+		// Path parameters: exactly those of the pattern, required.
+		var want []string
+		for _, m := range pathParamRE.FindAllStringSubmatch(r.path, -1) {
+			if strings.ContainsAny(m[1], ".$") {
+				t.Errorf("%s: wildcard {%s} has no OpenAPI equivalent; document it by hand and teach this test", key, m[1])
+			}
+			want = append(want, m[1])
+		}
+		var got []string
+		for _, ps := range append(slices.Clone(item.Parameters), op.Parameters...) {
+			if p := ps.Value; p != nil && p.In == "path" {
+				got = append(got, p.Name)
+				if !p.Required {
+					t.Errorf("%s: path parameter %q is not required", key, p.Name)
+				}
+			}
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(want, got) {
+			t.Errorf("%s: path parameters %v documented, the route has %v", key, got, want)
+		}
+
+		// Responses: a success, a default error, and the auth failures.
+		if op.Responses.Default() == nil {
+			t.Errorf("%s: no default response", key)
+		}
+		success := false
+		for code := range op.Responses.Map() {
+			if len(code) == 3 && code[0] == '2' {
+				success = true
+			}
+		}
+		if !success {
+			t.Errorf("%s: no 2xx response", key)
+		}
+		switch r.access {
+		case "public":
+			if op.Security == nil || len(*op.Security) != 0 {
+				t.Errorf("%s is public: want security: []", key)
+			}
+		case "user", "admin":
+			scheme := "bearerAuth"
+			if r.access == "admin" {
+				scheme = "adminAuth"
+				if op.Security == nil || len(*op.Security) != 1 || (*op.Security)[0][scheme] == nil {
+					t.Errorf("%s needs the admin key: want security adminAuth", key)
+				}
+			} else if op.Security != nil {
+				t.Errorf("%s needs a user key: want the global bearerAuth security, got %v", key, *op.Security)
+			}
+			for _, code := range []int{401, 403} {
+				if op.Responses.Status(code) == nil {
+					t.Errorf("%s: %d is not documented", key, code)
+				}
+			}
+		}
+		// Handlers that decode JSON can answer 400, 413 and 415.
+		if op.RequestBody != nil {
+			for _, code := range []int{400, 413, 415} {
+				if op.Responses.Status(code) == nil {
+					t.Errorf("%s takes a body: %d is not documented", key, code)
+				}
+			}
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			if !registered[method+" "+path] {
+				t.Errorf("openapi.json documents %s %s, which api.go does not register", method, path)
+			}
+		}
+	}
+	t.Logf("%d routes documented", len(routes))
+}
+
+// TestServeOpenAPI serves the document and checks the two public endpoints
+// and the 401 of every other route against it (no store is needed for any of
+// these: authentication fails before the store is asked).
+func TestServeOpenAPI(t *testing.T) {
+	h := New(nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/openapi.json", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /v1/openapi.json: %d %s", rec.Code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if rec.Header().Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id")
+	}
+	loader := openapi3.NewLoader()
+	served, err := loader.LoadFromData(rec.Body.Bytes())
+	if err != nil {
+		t.Fatalf("the served document does not load: %v", err)
+	}
+	if err := served.Validate(loader.Context); err != nil {
+		t.Fatalf("the served document is invalid: %v", err)
+	}
+	if served.Paths.Len() == 0 {
+		t.Fatal("the served document has no paths")
+	}
+
+	c := apitest.New(t, OpenAPI, h)
+	if r := c.Do("GET", "/v1/openapi.json", nil); r.Status != 200 {
+		t.Errorf("openapi.json through apitest: %d", r.Status)
+	}
+	if r := c.Do("GET", "/v1/health", nil, "X-Request-Id", "req-123"); r.Status != 200 || r.Header.Get("X-Request-Id") != "req-123" {
+		t.Errorf("health: %d, request id %q", r.Status, r.Header.Get("X-Request-Id"))
+	}
+	for _, r := range apiRoutes(t) {
+		if r.access == "public" {
+			continue
+		}
+		path := pathParamRE.ReplaceAllString(r.path, "x")
+		for _, auth := range [][]string{nil, {"Authorization", "Basic dXNlcjpwdw=="}, {"Authorization", "Bearer   "}} {
+			resp := c.DoRaw(r.method, path, nil, auth...)
+			var eb ErrorBody
+			if resp.Status != 401 || json.Unmarshal(resp.Body, &eb) != nil || eb.Error.Code != "unauthorized" {
+				t.Errorf("%s %s with %q: %d %s", r.method, path, auth, resp.Status, resp.Body)
+			}
+			if resp.Header.Get("WWW-Authenticate") == "" {
+				t.Errorf("%s %s: 401 without WWW-Authenticate", r.method, path)
+			}
+		}
+	}
+}
+
+// visit validates a JSON value against a schema the way apitest does for
+// OpenAPI 3.1 documents.
+func visit(s *openapi3.Schema, body []byte) error {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return err
+	}
+	return s.VisitJSON(v, openapi3.EnableJSONSchema2020(), openapi3.VisitAsResponse(), openapi3.MultiErrors())
+}
+
+func componentSchema(t *testing.T, doc *openapi3.T, name string) *openapi3.Schema {
+	t.Helper()
+	ref := doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		t.Fatalf("components.schemas.%s is missing", name)
+	}
+	return ref.Value
+}
+
+// TestOpenAPIErrorBodies: every error the API can map is written in the
+// documented shape, with a code the document lists for that status.
+func TestOpenAPIErrorBodies(t *testing.T) {
+	doc := loadSpec(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	responseFor := map[int]string{400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+		409: "Conflict", 413: "PayloadTooLarge", 415: "UnsupportedMediaType", 500: "InternalError"}
+	for _, err := range []error{
+		domain.Invalid("name", "is required"), domain.Invalid("", "malformed JSON"),
+		fmt.Errorf("x: %w", errTooLarge), fmt.Errorf("x: %w", errUnsupportedMedia), errRouteNotFound, errMethodNotAllowed,
+		fmt.Errorf("site s: %w", domain.ErrNotFound), &domain.InsufficientCreditsError{Required: 5, Available: 1},
+		domain.ErrIdempotencyMismatch, domain.ErrHoldResolved, domain.ErrConflict, domain.ErrUnauthorized, domain.ErrForbidden,
+		errors.New("dynamodb is down"),
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/v1/x", nil).WithContext(withRequestID(context.Background(), "rid"))
+		writeError(rec, req, log, err)
+		if e := visit(componentSchema(t, doc, "Error"), rec.Body.Bytes()); e != nil {
+			t.Errorf("%v → %d %s does not match the Error schema: %v", err, rec.Code, rec.Body, e)
+		}
+		name, ok := responseFor[rec.Code]
+		if !ok {
+			continue // documented by the default response only
+		}
+		resp := doc.Components.Responses[name]
+		if resp == nil || resp.Value == nil {
+			t.Fatalf("components.responses.%s is missing", name)
+		}
+		mt := resp.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil {
+			t.Fatalf("components.responses.%s has no JSON schema", name)
+		}
+		if e := visit(mt.Schema.Value, rec.Body.Bytes()); e != nil {
+			t.Errorf("%v → %d %s does not match responses.%s: %v", err, rec.Code, rec.Body, name, e)
+		}
+	}
+}
+
+// TestOpenAPISamples validates realistic values of the response types, to
+// pin down the 3.1 constructs (null cursor, optional fields, maps).
+func TestOpenAPISamples(t *testing.T) {
+	doc := loadSpec(t)
+	now := time.Date(2024, 5, 24, 14, 3, 46, 123456789, time.UTC)
+	cursor := "c2VhbGVk"
+	kw := domain.Keyword{ID: "01hyk0000000000000000000aa", SiteID: "s", SectorID: "sec", Keyword: "trail shoes", Volume: 10,
+		Difficulty: 100, Intent: "commercial", Status: domain.KeywordMapped, ClusterID: "cl", CreatedAt: now, UpdatedAt: now}
+	published := now.Add(time.Hour)
+	acct := domain.Account{ID: "a", Name: "Acme", Available: 5, Granted: 5, CreatedAt: now}
+	entry := ledger.Entry{ID: "e", Type: ledger.TypeGrant, Amount: 5, DeltaAvailable: 5, DeltaGranted: 5, Description: "credit grant", CreatedAt: now}
+	rep := store.KeywordReport{Added: []domain.Keyword{kw}, Duplicates: []store.KeywordRow{{Row: 1, Keyword: "trail shoes", Message: "repeated in this request"}},
+		Invalid: []store.KeywordRow{{Row: 2, Keyword: "", Field: "keyword", Message: "is required"}}}
+	rep.Summary.Added, rep.Summary.Duplicates, rep.Summary.Invalid = 1, 1, 1
+	for _, tc := range []struct {
+		schema string
+		v      any
+	}{
+		{"KeywordPage", store.Page[domain.Keyword]{Items: []domain.Keyword{kw}, NextCursor: &cursor, Total: 7}},
+		{"KeywordPage", store.Page[domain.Keyword]{Items: []domain.Keyword{}, Total: 0}},
+		{"ContentPage", store.Page[domain.Content]{Items: []domain.Content{{ID: "c", SiteID: "s", TaskID: "t", Title: "T",
+			Status: domain.ContentApproved, SiteStatus: domain.SitePublished, PublishedAt: &published, CreatedAt: now}}}},
+		{"LedgerEntryPage", store.Page[ledger.Entry]{Items: []ledger.Entry{entry, {ID: "e2", Type: ledger.TypeReserve, Amount: 3,
+			DeltaAvailable: -3, DeltaReserved: 3, HoldID: "h", Metadata: map[string]string{"op": "clustering"}, CreatedAt: now}}, Total: 2}},
+		{"KeywordReport", rep},
+		{"BulkResult", store.BulkResult{Changed: 1, NotFound: []string{}}},
+		{"StatsAudit", store.StatsAudit{Counters: map[string]int64{"keywords_total": 3}, Drift: map[string]int64{"keywords_total": -1},
+			SectorDrift: map[string]map[string]int64{"sec": {"keywords_new": 2}}, Repaired: true}},
+		{"SiteStats", domain.SiteStats{KeywordsTotal: 3, KeywordsNew: 3}},
+		{"CreateAccountResponse", createAccountResponse{Account: acct, APIKey: func() string { k, _ := store.NewAPIKey(); return k }()}},
+		{"GrantResponse", grantResponse{Entry: entry, Account: acct}},
+		{"Site", domain.Site{ID: "s", AccountID: "a", Name: "Blog", URL: "https://a.example", Platform: domain.PlatformShopify,
+			TimeZone: "Europe/Berlin", DefaultSectorID: "sec", CreatedAt: now, UpdatedAt: now}},
+	} {
+		b, err := json.Marshal(tc.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := visit(componentSchema(t, doc, tc.schema), b); err != nil {
+			t.Errorf("%s %s: %v", tc.schema, b, err)
+		}
+	}
+	// And the schemas do reject drift.
+	for _, tc := range []struct{ schema, body string }{
+		{"SiteStats", `{"keywords_total":1}`},
+		{"Sector", `{"id":"x","site_id":"s","name":"n","created_at":"2024-05-24T14:03:46Z","extra":1}`},
+		{"SectorPage", `{"items":[],"total":0}`},
+		{"SectorPage", `{"items":[],"next_cursor":5,"total":0}`},
+		{"Keyword", `{"id":"k","site_id":"s","sector_id":"c","keyword":"a","volume":0,"difficulty":0,"intent":"other","status":"new","created_at":"2024-05-24T14:03:46Z","updated_at":"2024-05-24T14:03:46Z"}`},
+		{"Error", `{"error":{"code":"teapot","message":"x"}}`},
+	} {
+		if err := visit(componentSchema(t, doc, tc.schema), []byte(tc.body)); err == nil {
+			t.Errorf("%s accepts %s", tc.schema, tc.body)
+		}
+	}
+}
+
+// jsonField is one field of a Go type as encoding/json sees it.
+type jsonField struct {
+	typ       reflect.Type
+	omitempty bool
+}
+
+func jsonFields(t reflect.Type) map[string]jsonField {
+	out := map[string]jsonField{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for n, jf := range jsonFields(ft) {
+					out[n] = jf
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = jsonField{typ: f.Type, omitempty: slices.Contains(strings.Split(opts, ","), "omitempty")}
+	}
+	return out
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// matchSchema checks that schema s describes Go type typ exactly: the same
+// properties as the json tags, required unless omitempty (for responses), no
+// additional properties, and compatible types, recursively.
+func matchSchema(t *testing.T, where string, typ reflect.Type, s *openapi3.Schema, response bool) {
+	t.Helper()
+	nullable := false
+	for typ.Kind() == reflect.Pointer {
+		typ, nullable = typ.Elem(), true
+	}
+	want := ""
+	switch {
+	case typ == timeType:
+		want = "string"
+		if s.Format != "date-time" {
+			t.Errorf("%s: time.Time needs format date-time, has %q", where, s.Format)
+		}
+	case typ.Kind() == reflect.String:
+		want = "string"
+	case typ.Kind() >= reflect.Int && typ.Kind() <= reflect.Uint64:
+		want = "integer"
+	case typ.Kind() == reflect.Bool:
+		want = "boolean"
+	case typ.Kind() == reflect.Slice:
+		want = "array"
+	case typ.Kind() == reflect.Map, typ.Kind() == reflect.Struct:
+		want = "object"
+	default:
+		t.Errorf("%s: Go type %s: teach matchSchema", where, typ)
+		return
+	}
+	if s.Type == nil || !s.Type.Includes(want) {
+		t.Errorf("%s: Go %s is JSON %s, the schema says %v", where, typ, want, s.Type)
+		return
+	}
+	if nullable && s.Type.Includes("null") != nullable && response {
+		// A nil pointer without omitempty is sent as null.
+		t.Errorf("%s: Go %s can be null, the schema type %v does not allow it", where, typ, s.Type)
+	}
+	switch {
+	case typ == timeType:
+	case typ.Kind() == reflect.Slice:
+		if s.Items == nil || s.Items.Value == nil {
+			t.Errorf("%s: array without items", where)
+			return
+		}
+		matchSchema(t, where+"[]", typ.Elem(), s.Items.Value, response)
+	case typ.Kind() == reflect.Map:
+		ap := s.AdditionalProperties.Schema
+		if ap == nil || ap.Value == nil {
+			t.Errorf("%s: Go map needs additionalProperties with the value schema", where)
+			return
+		}
+		matchSchema(t, where+"{}", typ.Elem(), ap.Value, response)
+	case typ.Kind() == reflect.Struct:
+		if s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has {
+			t.Errorf("%s: want additionalProperties: false", where)
+		}
+		fields := jsonFields(typ)
+		for name, f := range fields {
+			ps := s.Properties[name]
+			if ps == nil || ps.Value == nil {
+				t.Errorf("%s: Go field %q (%s) is not in the schema", where, name, f.typ)
+				continue
+			}
+			required := slices.Contains(s.Required, name)
+			if response && required == f.omitempty {
+				if f.omitempty {
+					t.Errorf("%s: %q is omitempty in Go, so it must not be required", where, name)
+				} else {
+					t.Errorf("%s: %q is always sent, so it must be required", where, name)
+				}
+			}
+			ptr := f.typ.Kind() == reflect.Pointer
+			if ptr && !f.omitempty && !ps.Value.Type.Includes("null") {
+				t.Errorf("%s: %q is a pointer without omitempty (null when nil): its type needs \"null\"", where, name)
+			}
+			matchSchema(t, where+"."+name, f.typ, ps.Value, response)
+		}
+		for name := range s.Properties {
+			if _, ok := fields[name]; !ok {
+				t.Errorf("%s: schema property %q has no Go field in %s", where, name, typ)
+			}
+		}
+		for _, name := range s.Required {
+			if _, ok := fields[name]; !ok {
+				t.Errorf("%s: required %q has no Go field in %s", where, name, typ)
+			}
+		}
+	}
+}
+
+// TestOpenAPISchemasMatchGoTypes ties every component schema to the Go type
+// it documents, so a field added, renamed or made optional in Go fails here
+// (the integration tests catch the same drift, but only on DynamoDB Local).
+func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
+	doc := loadSpec(t)
+	types := []struct {
+		schema   string
+		v        any
+		response bool
+	}{
+		{"Account", domain.Account{}, true},
+		{"Site", domain.Site{}, true},
+		{"Sector", domain.Sector{}, true},
+		{"Keyword", domain.Keyword{}, true},
+		{"Cluster", domain.Cluster{}, true},
+		{"ContentIdea", domain.ContentIdea{}, true},
+		{"Task", domain.Task{}, true},
+		{"Content", domain.Content{}, true},
+		{"Image", domain.Image{}, true},
+		{"SiteStats", domain.SiteStats{}, true},
+		{"StatsAudit", store.StatsAudit{}, true},
+		{"LedgerEntry", ledger.Entry{}, true},
+		{"KeywordRow", store.KeywordRow{}, true},
+		{"KeywordReport", store.KeywordReport{}, true},
+		{"BulkResult", store.BulkResult{}, true},
+		{"CreateAccountResponse", createAccountResponse{}, true},
+		{"GrantResponse", grantResponse{}, true},
+		{"Error", ErrorBody{}, true},
+		{"SitePage", store.Page[domain.Site]{}, true},
+		{"SectorPage", store.Page[domain.Sector]{}, true},
+		{"KeywordPage", store.Page[domain.Keyword]{}, true},
+		{"ClusterPage", store.Page[domain.Cluster]{}, true},
+		{"ContentIdeaPage", store.Page[domain.ContentIdea]{}, true},
+		{"TaskPage", store.Page[domain.Task]{}, true},
+		{"ContentPage", store.Page[domain.Content]{}, true},
+		{"ImagePage", store.Page[domain.Image]{}, true},
+		{"LedgerEntryPage", store.Page[ledger.Entry]{}, true},
+		{"CreateAccountRequest", createAccountRequest{}, false},
+		{"GrantRequest", grantRequest{}, false},
+		{"NewSite", domain.NewSite{}, false},
+		{"SitePatch", domain.SitePatch{}, false},
+		{"CreateSectorRequest", createSectorRequest{}, false},
+		{"NewKeyword", domain.NewKeyword{}, false},
+		{"AddKeywordsRequest", addKeywordsRequest{}, false},
+		{"BulkStatusRequest", bulkStatusRequest{}, false},
+		{"BulkDeleteRequest", bulkDeleteRequest{}, false},
+	}
+	tied := map[string]bool{"Health": true} // a map[string]string in the handler
+	for _, tc := range types {
+		tied[tc.schema] = true
+		matchSchema(t, tc.schema, reflect.TypeOf(tc.v), componentSchema(t, doc, tc.schema), tc.response)
+	}
+	for name, s := range doc.Components.Schemas {
+		if strings.HasSuffix(name, "Error") && s.Value != nil && len(s.Value.AllOf) > 0 {
+			continue // the per-status variants of Error
+		}
+		if !tied[name] {
+			t.Errorf("components.schemas.%s is not tied to a Go type in TestOpenAPISchemasMatchGoTypes", name)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Decoding and validation
+
+// requestTargets returns fresh values of every request type the handlers
+// decode.
+func requestTargets() []any {
+	return []any{
+		&createAccountRequest{}, &grantRequest{}, &domain.NewSite{}, &domain.SitePatch{}, &createSectorRequest{},
+		&addKeywordsRequest{}, &bulkStatusRequest{}, &bulkDeleteRequest{},
+	}
+}
+
+// checkValidationError: a decoding or validation error must be a
+// *domain.ValidationError, which the API answers with 400.
+func checkValidationError(t *testing.T, what string, err error) *domain.ValidationError {
+	t.Helper()
+	var ve *domain.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("%s: error %v (%T) is not a *domain.ValidationError: the API would answer 500", what, err, err)
+	}
+	if code, name := status(err); code != http.StatusBadRequest || name != "invalid_request" {
+		t.Fatalf("%s: %v maps to %d %s, want 400 invalid_request", what, err, code, name)
+	}
+	if ve.Message == "" {
+		t.Fatalf("%s: validation error without a message", what)
+	}
+	return ve
+}
+
+// checkKeyword checks the invariants of a normalised keyword.
+func checkKeyword(t *testing.T, what string, k domain.NewKeyword) {
+	t.Helper()
+	s := k.Keyword
+	switch {
+	case s == "":
+		t.Fatalf("%s: empty keyword passed validation", what)
+	case utf8.RuneCountInString(s) > domain.MaxKeywordLen:
+		t.Fatalf("%s: keyword of %d runes passed validation", what, utf8.RuneCountInString(s))
+	case strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") || strings.Contains(s, "  "):
+		t.Fatalf("%s: keyword %q has leading, trailing or double spaces", what, s)
+	case strings.Join(strings.Fields(s), " ") != s:
+		t.Fatalf("%s: keyword %q has whitespace other than single spaces", what, s)
+	case !utf8.ValidString(s):
+		// Invalid UTF-8 cannot be stored as sent: the DynamoDB client
+		// replaces each bad byte with U+FFFD, so the stored keyword no longer
+		// hashes to its uniqueness guard.
+		t.Fatalf("%s: keyword %q is not valid UTF-8", what, s)
+	case k.Volume < 0:
+		t.Fatalf("%s: volume %d passed validation", what, k.Volume)
+	case k.Difficulty < 0 || k.Difficulty > domain.MaxDifficulty:
+		t.Fatalf("%s: difficulty %d passed validation", what, k.Difficulty)
+	case !slices.Contains(domain.Intents, k.Intent):
+		t.Fatalf("%s: intent %q passed validation", what, k.Intent)
+	}
+	again := k
+	if err := again.Normalize(); err != nil || again != k {
+		t.Fatalf("%s: normalising %+v again gives %+v, %v", what, k, again, err)
+	}
+}
+
+// checkKeywordRows normalises rows as the store does and checks each outcome.
+func checkKeywordRows(t *testing.T, what string, rows []domain.NewKeyword) {
+	t.Helper()
+	for i, r := range rows {
+		k := r
+		if err := k.Normalize(); err != nil {
+			ve := checkValidationError(t, fmt.Sprintf("%s: row %d", what, i), err)
+			if !slices.Contains([]string{"keyword", "volume", "difficulty", "intent"}, ve.Field) {
+				t.Fatalf("%s: row %d: error names field %q", what, i, ve.Field)
+			}
+			continue
+		}
+		checkKeyword(t, fmt.Sprintf("%s: row %d", what, i), k)
+	}
+}
+
+// checkSite checks the invariants of a normalised site.
+func checkSite(t *testing.T, what string, n domain.NewSite) {
+	t.Helper()
+	if n.Name == "" || n.Name != strings.TrimSpace(n.Name) || utf8.RuneCountInString(n.Name) > domain.MaxNameLen {
+		t.Fatalf("%s: name %q passed validation", what, n.Name)
+	}
+	u, err := url.Parse(n.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(n.URL) > 2048 || n.URL != strings.TrimSpace(n.URL) {
+		t.Fatalf("%s: url %q passed validation", what, n.URL)
+	}
+	if !slices.Contains(domain.Platforms, n.Platform) {
+		t.Fatalf("%s: platform %q passed validation", what, n.Platform)
+	}
+	if n.TimeZone == "" || n.TimeZone == "Local" {
+		t.Fatalf("%s: time zone %q passed validation", what, n.TimeZone)
+	}
+	if _, err := time.LoadLocation(n.TimeZone); err != nil {
+		t.Fatalf("%s: time zone %q passed validation: %v", what, n.TimeZone, err)
+	}
+	again := n
+	if err := again.Normalize(); err != nil || again != n {
+		t.Fatalf("%s: normalising %+v again gives %+v, %v", what, n, again, err)
+	}
+}
+
+// checkDecoded runs the validation the handlers and the store run after
+// decoding, and checks its outcome.
+func checkDecoded(t *testing.T, what string, v any) {
+	t.Helper()
+	switch v := v.(type) {
+	case *createAccountRequest:
+		if err := domain.ValidateName("name", strings.TrimSpace(v.Name)); err != nil {
+			checkValidationError(t, what, err)
+		}
+	case *createSectorRequest:
+		if err := domain.ValidateName("name", strings.TrimSpace(v.Name)); err != nil {
+			checkValidationError(t, what, err)
+		}
+	case *grantRequest:
+	case *domain.NewSite:
+		n := *v
+		if err := n.Normalize(); err != nil {
+			checkValidationError(t, what, err)
+			return
+		}
+		checkSite(t, what, n)
+	case *domain.SitePatch:
+		s := domain.Site{ID: "s", Name: "Blog", URL: "https://blog.example", Platform: domain.PlatformWordPress, TimeZone: "UTC"}
+		if err := v.Apply(&s); err != nil {
+			checkValidationError(t, what, err)
+			return
+		}
+		checkSite(t, what, domain.NewSite{Name: s.Name, URL: s.URL, Platform: s.Platform, TimeZone: s.TimeZone})
+	case *addKeywordsRequest:
+		checkKeywordRows(t, what, v.Keywords)
+	case *bulkStatusRequest:
+		st, err := domain.ParseKeywordStatus("status", v.Status)
+		if err != nil {
+			checkValidationError(t, what, err)
+		} else if !slices.Contains(domain.KeywordStatuses, st) {
+			t.Fatalf("%s: status %q passed validation", what, st)
+		}
+	case *bulkDeleteRequest:
+	default:
+		t.Fatalf("checkDecoded: teach it %T", v)
+	}
+}
+
+// jsonSeeds are realistic and nasty request bodies.
+var jsonSeeds = []string{
+	`{"name":"Acme Inc"}`,
+	`{"name":"  Acme  ","url":" https://acme.example ","platform":"wordpress","time_zone":" Europe/Berlin "}`,
+	`{"name":"Shop","url":"http://shop.example/path?q=1#x","platform":"shopify","time_zone":"America/New_York"}`,
+	`{"name":"Site","url":"https://x.example","platform":"","time_zone":""}`,
+	`{"name":"x","url":"ftp://x.example"}`,
+	`{"name":"x","url":"https://"}`,
+	`{"name":"x","url":"javascript:alert(1)"}`,
+	`{"name":"x","url":"https://x.example","time_zone":"Local"}`,
+	`{"name":"x","url":"https://x.example","time_zone":"../../etc/passwd"}`,
+	`{"name":"x","url":"https://x.example","time_zone":"/etc/localtime"}`,
+	`{"name":"x","url":"https://x.example","time_zone":"UTC\u0000"}`,
+	`{"name":"x","url":"https://x.example","platform":"WordPress"}`,
+	`{"name":null,"url":null,"platform":null,"time_zone":null}`,
+	`{"name":"Renamed","time_zone":"Asia/Tokyo"}`,
+	`{"platform":""}`,
+	`{"name":"   "}`,
+	`{"url":"https://new.example"}`,
+	`{}`,
+	`{"sector_id":"","keywords":[{"keyword":"best running shoes","volume":5400,"difficulty":35,"intent":"commercial"}]}`,
+	`{"keywords":[{"keyword":"  Best   Running` + "\\t" + `Shoes  ","intent":"Transactional "},{"keyword":""},{"keyword":"a","difficulty":101},{"keyword":"b","volume":-5},{"keyword":"c","intent":"buy"}]}`,
+	`{"keywords":[{"keyword":"日本語のキーワード"},{"keyword":"🏃‍♀️ shoes"},{"keyword":"\u00a0nbsp\u00a0"},{"keyword":"line\u2028sep"},{"keyword":"\u200b"}]}`,
+	`{"keywords":[{"keyword":"x","volume":9223372036854775807,"difficulty":100}]}`,
+	`{"keywords":[{"keyword":"x","volume":9223372036854775808}]}`,
+	`{"keywords":[{"keyword":"x","volume":1.5}]}`,
+	`{"keywords":[{"keyword":"x","volume":1e3}]}`,
+	`{"keywords":[{"keyword":"x","volume":"lots"}]}`,
+	`{"keywords":[{"kw":"x"}]}`,
+	`{"keywords":null}`,
+	`{"keywords":{}}`,
+	`{"ids":["01hyk0000000000000000000aa","01hyk0000000000000000000ab"],"status":"mapped"}`,
+	`{"ids":[],"status":"done"}`,
+	`{"ids":null}`,
+	`{"ids":[1,2]}`,
+	`{"amount":100,"description":"welcome credits"}`,
+	`{"amount":0}`,
+	`{"amount":-5}`,
+	`{"amount":1e9}`,
+	`{"amount":1000000001}`,
+	`{"amount":"5"}`,
+	`{"name":5}`,
+	`{"name":"x","nmae":"y"}`,
+	`{"NAME":"case-insensitive match"}`,
+	`{"name":"x","name":"y"}`,
+	`{"name":"\ud800"}`,
+	"{\"name\":\"\xff\xfe\"}",
+	`{"name":"x"} {"name":"y"}`,
+	`{"name":"x"`,
+	`{"name" "x"}`,
+	`{"name":"x",}`,
+	"\ufeff{\"name\":\"bom\"}",
+	`null`, `[]`, `""`, `0`, `true`, `[{"name":"x"}]`,
+	"", " ", "\n\t\r ", "\x00",
+	strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+	`{"name":"` + strings.Repeat("é", 201) + `"}`,
+}
+
+// FuzzDecodeJSON: any body, decoded into any request type, either fails with
+// a validation error (400) or decodes into a value whose validation in turn
+// fails with a validation error or yields values within the documented rules.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range jsonSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, v := range requestTargets() {
+			what := fmt.Sprintf("%T from %q", v, body)
+			err := decodeBytes(body, v)
+			if err != nil {
+				checkValidationError(t, what, err)
+				continue
+			}
+			// Accepted bodies are exactly one JSON value (with whitespace).
+			if !json.Valid(body) {
+				t.Fatalf("%s: accepted a body that is not one JSON value", what)
+			}
+			checkDecoded(t, what, v)
+		}
+	})
+}
+
+// csvSeeds are realistic and nasty CSV files.
+var csvSeeds = []string{
+	"keyword,volume,difficulty,intent\nbest running shoes,5400,35,commercial\ntrail shoes,900,,\n",
+	"\ufeffKeyword,Volume\r\nwaterproof shoes,10\r\n",
+	"intent, difficulty ,keyword\ncommercial,40,\"shoes, for trails\"\n,,\"multi\nline\"\n",
+	"keyword\n\n\nonly\n\n",
+	"keyword,volume\n\"unterminated,5\n",
+	"keyword,volume\nshoes,many\n",
+	"keyword,volume\nshoes,-5\n",
+	"keyword,volume\nshoes,99999999999999999999\n",
+	"keyword,volume,difficulty\nshoes,+5,101\n",
+	"keyword,colour\nshoes,red\n",
+	"volume\n5\n",
+	"keyword,\nshoes,\n",
+	"keyword,keyword\na,b\n",
+	"keyword,volume,difficulty,intent\nragged\nmore,1,2,navigational,extra,fields\n",
+	"keyword\n",
+	"",
+	"\ufeff",
+	"   \n",
+	"keyword\n\"a\"\"quoted\"\"\"\n",
+	"keyword\n a \"b\n",
+	"keyword\n日本語のキーワード\n🏃‍♀️ shoes\n\u00a0nbsp\u00a0\n\x00nul\n",
+	"keyword\n" + strings.Repeat("k", 201) + "\n",
+	"keyword\n" + strings.Repeat("row\n", domain.MaxBulkKeywords),
+	"keyword\n" + strings.Repeat("row\n", domain.MaxBulkKeywords+1),
+}
+
+// FuzzParseKeywordCSV: any CSV either fails with a validation error (400) or
+// yields 1-1000 rows, each of which validates or fails with a validation
+// error naming a keyword field.
+func FuzzParseKeywordCSV(f *testing.F) {
+	for _, s := range csvSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		what := fmt.Sprintf("CSV %q", text)
+		rows, err := parseKeywordCSV(text)
+		if err != nil {
+			ve := checkValidationError(t, what, err)
+			if ve.Field != "csv" && ve.Field != "keywords" {
+				t.Fatalf("%s: error names field %q, want csv or keywords", what, ve.Field)
+			}
+			if rows != nil {
+				t.Fatalf("%s: rows returned with an error", what)
+			}
+			return
+		}
+		if len(rows) == 0 || len(rows) > domain.MaxBulkKeywords {
+			t.Fatalf("%s: %d rows", what, len(rows))
+		}
+		checkKeywordRows(t, what, rows)
+	})
+}
+
+// TestDecodeErrors: decoding errors are 400s whose message and field say
+// what is wrong.
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		into  func() any
+		field string
+		msg   string // a substring of the message
+	}{
+		{"wrong type", `{"name": 5}`, func() any { return &createAccountRequest{} }, "name", "must be a string, not number"},
+		{"wrong type in a site", `{"name": "a", "url": "https://a.io", "platform": 3}`, func() any { return &domain.NewSite{} }, "platform", "must be a string"},
+		{"wrong type in a patch", `{"time_zone": false}`, func() any { return &domain.SitePatch{} }, "time_zone", "not bool"},
+		{"fraction for an integer", `{"amount": 1.5}`, func() any { return &grantRequest{} }, "amount", "must be an integer"},
+		{"string for an integer", `{"amount": "5"}`, func() any { return &grantRequest{} }, "amount", "must be an integer, not string"},
+		{"overflowing integer", `{"amount": 1e30}`, func() any { return &grantRequest{} }, "amount", "must be an integer"},
+		{"string for an array", `{"ids": "abc"}`, func() any { return &bulkDeleteRequest{} }, "ids", "must be an array"},
+		{"array for a string", `{"ids": ["a"], "status": ["new"]}`, func() any { return &bulkStatusRequest{} }, "status", "must be a string, not array"},
+		{"nested wrong type", `{"keywords":[{"keyword":"a","volume":"lots"}]}`, func() any { return &addKeywordsRequest{} }, "keywords.volume", "must be an integer"},
+		{"object for an array", `{"keywords":{"keyword":"a"}}`, func() any { return &addKeywordsRequest{} }, "keywords", "must be an array"},
+		{"unknown field", `{"name": "a", "owner": "me"}`, func() any { return &createAccountRequest{} }, "owner", "unknown field"},
+		{"unknown nested field", `{"keywords":[{"kw":"a"}]}`, func() any { return &addKeywordsRequest{} }, "kw", "unknown field"},
+		{"malformed JSON", `{"name" "x"}`, func() any { return &createAccountRequest{} }, "", "malformed JSON at byte"},
+		{"truncated JSON", `{"name": "x",`, func() any { return &createAccountRequest{} }, "", "ends too early"},
+		{"trailing comma", `{"name": "x",}`, func() any { return &createAccountRequest{} }, "", "malformed JSON"},
+		{"trailing value", `{"name": "a"} {"name": "b"}`, func() any { return &createAccountRequest{} }, "", "found more after it"},
+		{"trailing garbage", `{"name": "a"} x`, func() any { return &createAccountRequest{} }, "", "found more after it"},
+		{"empty body", ``, func() any { return &createAccountRequest{} }, "", "request body is empty"},
+		{"blank body", " \r\n\t ", func() any { return &domain.NewSite{} }, "", "request body is empty"},
+		{"array body", `[{"name": "a"}]`, func() any { return &createAccountRequest{} }, "", "body must be a JSON object, not array"},
+		{"string body", `"name"`, func() any { return &domain.SitePatch{} }, "", "body must be a JSON object, not string"},
+		{"byte order mark", "\ufeff{\"name\": \"a\"}", func() any { return &createAccountRequest{} }, "", "malformed JSON"},
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := tc.into()
+			err := decodeBytes([]byte(tc.body), v)
+			if err == nil {
+				t.Fatalf("%q into %T decoded: %+v", tc.body, v, v)
+			}
+			ve := checkValidationError(t, tc.name, err)
+			if ve.Field != tc.field {
+				t.Errorf("field %q, want %q (error: %v)", ve.Field, tc.field, err)
+			}
+			if !strings.Contains(ve.Message, tc.msg) {
+				t.Errorf("message %q does not say %q", ve.Message, tc.msg)
+			}
+			if tc.field != "" && !strings.HasPrefix(err.Error(), tc.field+": ") {
+				t.Errorf("error %q does not start with the field", err)
+			}
+			// The answer carries the field, and only when there is one.
+			rec := httptest.NewRecorder()
+			writeError(rec, httptest.NewRequest("POST", "/v1/x", nil), log, err)
+			var raw map[string]map[string]any
+			if rec.Code != 400 || json.Unmarshal(rec.Body.Bytes(), &raw) != nil {
+				t.Fatalf("answer %d %s", rec.Code, rec.Body)
+			}
+			f, has := raw["error"]["field"]
+			if (tc.field == "") == has || (has && f != tc.field) {
+				t.Errorf("answer %s, want field %q", rec.Body, tc.field)
+			}
+		})
+	}
+}
+
+// TestDecodeAccepts: well-formed bodies decode into what was sent.
+func TestDecodeAccepts(t *testing.T) {
+	var s domain.SitePatch
+	if err := decodeBytes([]byte(" {\"name\": \"New\", \"url\": null}\n"), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Name == nil || *s.Name != "New" || s.URL != nil || s.Platform != nil {
+		t.Errorf("patch %+v", s)
+	}
+	var k addKeywordsRequest
+	if err := decodeBytes([]byte(`{"sector_id":"sec","keywords":[{"keyword":" Trail  Shoes ","volume":10,"difficulty":5,"intent":"Commercial"}]}`), &k); err != nil {
+		t.Fatal(err)
+	}
+	if len(k.Keywords) != 1 || k.SectorID != "sec" {
+		t.Fatalf("%+v", k)
+	}
+	if err := k.Keywords[0].Normalize(); err != nil || k.Keywords[0] != (domain.NewKeyword{Keyword: "Trail Shoes", Volume: 10, Difficulty: 5, Intent: "commercial"}) {
+		t.Errorf("normalised %+v, %v", k.Keywords[0], err)
+	}
+	rows, err := parseKeywordCSV("\ufeffIntent, Keyword ,volume\r\nnavigational,\"shoes, trail\",7\r\n")
+	if err != nil || len(rows) != 1 || rows[0] != (domain.NewKeyword{Keyword: "shoes, trail", Volume: 7, Intent: "navigational"}) {
+		t.Errorf("csv rows %+v, %v", rows, err)
+	}
+}
