@@ -329,8 +329,8 @@ func (s *Store) DeleteKeywords(ctx context.Context, account, site string, ids []
 		guards = append(guards, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(keys.Site(account, site), guardSK(kw.SectorID, kw.Keyword))}})
 		del := types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.KeywordPre+kw.ID),
-			ConditionExpression:      aws.String("#st = :old"),
-			ExpressionAttributeNames: map[string]string{"#st": "status"},
+			ConditionExpression:       aws.String("#st = :old"),
+			ExpressionAttributeNames:  map[string]string{"#st": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":old": str(string(kw.Status))},
 		}}
 		return del, map[string]int64{keywordCounter(kw.Status): -1, "keywords_total": -1}, true
