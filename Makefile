@@ -17,7 +17,7 @@ run: deps ## the whole local stack on 127.0.0.1:$${PORT:-8080}
 test: deps vet ## every test: unit, fuzz seeds, and integration tests on DynamoDB Local
 	@mkdir -p .cache
 	@go test -count=1 -v -timeout 15m ./... > .cache/test.log 2>&1; rc=$$?; \
-	  grep -E '^(\s*--- (PASS|FAIL|SKIP)|ok |FAIL|panic:)' .cache/test.log || true; \
+	  grep -E '^(--- (PASS|FAIL|SKIP)|ok |FAIL|panic:)' .cache/test.log || true; \
 	  pass=$$(grep -cE '^\s*--- PASS' .cache/test.log || true); \
 	  fail=$$(grep -cE '^\s*--- FAIL' .cache/test.log || true); \
 	  skip=$$(grep -cE '^\s*--- SKIP' .cache/test.log || true); \

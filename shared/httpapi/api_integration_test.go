@@ -308,6 +308,7 @@ func TestIntegrationBadInputChangesNothing(t *testing.T) {
 		{"bad bulk status", "POST", kw + "/bulk-status", `{"ids":["a"],"status":"archived"}`, nil, 400, "status"},
 		{"no ids", "POST", kw + "/bulk-delete", `{"ids":[]}`, nil, 400, "ids"},
 		{"csv bad number", "POST", kw + "/import", "keyword,volume\nshoes,many\n", []string{"Content-Type", "text/csv"}, 400, "csv"},
+		{"csv not utf-8", "POST", kw + "/import", "keyword\ncaf\xe9\n", []string{"Content-Type", "text/csv"}, 400, "csv"},
 		{"csv unknown column", "POST", kw + "/import", "keyword,colour\nshoes,red\n", []string{"Content-Type", "text/csv"}, 400, "csv"},
 		{"no auth", "GET", "/v1/account", nil, []string{"Authorization", ""}, 401, ""},
 		{"bad key", "GET", "/v1/account", nil, []string{"Authorization", "Bearer ig8_wrong"}, 401, ""},

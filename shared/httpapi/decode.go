@@ -63,7 +63,8 @@ func decodeBytes(body []byte, v any) error {
 		}
 		return domain.Invalid("", "malformed JSON: %v", err)
 	}
-	if dec.More() {
+	// dec.More is false before a stray '}' or ']', so read one more token.
+	if _, err := dec.Token(); err != io.EOF {
 		return domain.Invalid("", "body must hold one JSON value, found more after it")
 	}
 	return nil

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
@@ -228,8 +230,10 @@ func (a *API) writeKeywords(w http.ResponseWriter, r *http.Request, req addKeywo
 // importKeywords reads CSV with a header row: keyword (required), volume,
 // difficulty, intent in any order. ?sector_id= picks the sector.
 func (a *API) importKeywords(w http.ResponseWriter, r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") {
-		return fmt.Errorf("send Content-Type: text/csv, not %q: %w", ct, errUnsupportedMedia)
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "text/csv" {
+			return fmt.Errorf("send Content-Type: text/csv, not %q: %w", ct, errUnsupportedMedia)
+		}
 	}
 	body, err := readLimited(r, MaxBulkBody)
 	if err != nil {
@@ -246,6 +250,10 @@ func (a *API) importKeywords(w http.ResponseWriter, r *http.Request) error {
 // fails the whole file with the line named: a file with a broken column is
 // better fixed than half imported. Range checks happen per row later.
 func parseKeywordCSV(text string) ([]domain.NewKeyword, error) {
+	if !utf8.ValidString(text) {
+		// Stored as-is, invalid bytes would turn into U+FFFD and merge keywords.
+		return nil, domain.Invalid("csv", "the file is not UTF-8 text: save it as \"CSV UTF-8\"")
+	}
 	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(text, "\ufeff")))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
