@@ -210,6 +210,8 @@ const (
 	ImagePending   ImageStatus = "pending"
 	ImageGenerated ImageStatus = "generated"
 	ImageFailed    ImageStatus = "failed"
+	// ImageSuperseded is a previous version kept after a regeneration.
+	ImageSuperseded ImageStatus = "superseded"
 )
 
 // Image belongs to a content item: featured or in-article.
@@ -222,7 +224,12 @@ type Image struct {
 	URL       string      `json:"url,omitempty"`
 	Position  int64       `json:"position"`
 	Status    ImageStatus `json:"status"`
-	CreatedAt time.Time   `json:"created_at"`
+	// Provider and Model say what made the image (admin views only).
+	Provider     string      `json:"provider,omitempty"`
+	Model        string      `json:"model,omitempty"`
+	Tier         QualityTier `json:"quality_tier,omitempty"`
+	SupersededBy string      `json:"superseded_by,omitempty"`
+	CreatedAt    time.Time   `json:"created_at"`
 }
 
 // ModelType: text or image.

@@ -44,6 +44,11 @@ type query struct {
 	skAttr  string
 	prefix  string
 	newest  bool // newest first
+	// between, when set, replaces the prefix with an inclusive sort-key range.
+	between *[2]string
+	// where is a FilterExpression on non-key attributes, with its values.
+	where       string
+	whereValues map[string]types.AttributeValue
 }
 
 func (q query) keyAttrs() []string {
@@ -64,20 +69,7 @@ func (s *Store) run(ctx context.Context, q query, pr PageRequest) ([]map[string]
 	if limit < 1 || limit > MaxPageSize {
 		return nil, nil, domain.Invalid("limit", "must be between 1 and %d", MaxPageSize)
 	}
-	in := &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
-		ExpressionAttributeNames: map[string]string{
-			"#pk": q.pkAttr, "#sk": q.skAttr,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(q.pk), ":prefix": str(q.prefix)},
-		ScanIndexForward:          aws.Bool(!q.newest),
-	}
-	if q.index != "" {
-		in.IndexName = aws.String(q.index)
-	} else {
-		in.ConsistentRead = aws.Bool(true)
-	}
+	in := s.queryInput(q)
 	if pr.Cursor != "" {
 		pos, err := s.cursors.Open(q.account, q.filter, pr.Cursor)
 		if errors.Is(err, cursor.ErrInvalid) || (err == nil && pos[q.pkAttr] != q.pk) {
@@ -114,6 +106,36 @@ func (s *Store) run(ctx context.Context, q query, pr PageRequest) ([]map[string]
 	}
 	c := s.cursors.Seal(q.account, q.filter, pos)
 	return items, &c, nil
+}
+
+// queryInput is the Query for q, from its first item.
+func (s *Store) queryInput(q query) *dynamodb.QueryInput {
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
+		ExpressionAttributeNames: map[string]string{
+			"#pk": q.pkAttr, "#sk": q.skAttr,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(q.pk), ":prefix": str(q.prefix)},
+		ScanIndexForward:          aws.Bool(!q.newest),
+	}
+	if q.between != nil {
+		in.KeyConditionExpression = aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+		delete(in.ExpressionAttributeValues, ":prefix")
+		in.ExpressionAttributeValues[":lo"], in.ExpressionAttributeValues[":hi"] = str(q.between[0]), str(q.between[1])
+	}
+	if q.where != "" {
+		in.FilterExpression = aws.String(q.where)
+		for k, v := range q.whereValues {
+			in.ExpressionAttributeValues[k] = v
+		}
+	}
+	if q.index != "" {
+		in.IndexName = aws.String(q.index)
+	} else {
+		in.ConsistentRead = aws.Bool(true)
+	}
+	return in
 }
 
 // decodePage unmarshals a page of items into T.

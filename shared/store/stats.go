@@ -38,6 +38,25 @@ func countItem(it map[string]types.AttributeValue) (site []string, sector string
 	switch typ {
 	case typeKeyword:
 		return []string{"keywords_total", keywordCounter(domain.KeywordStatus(attrS(it, "status")))}, attrS(it, "sector_id")
+	case kindCluster.typ:
+		return []string{"clusters"}, ""
+	case kindIdea.typ:
+		return []string{"ideas"}, ""
+	case kindTask.typ:
+		return []string{"tasks"}, ""
+	case kindContent.typ:
+		cs := []string{"content_" + attrS(it, "status")}
+		switch domain.SiteStatus(attrS(it, "site_status")) {
+		case domain.SiteScheduled:
+			cs = append(cs, "scheduled")
+		case domain.SitePublished:
+			cs = append(cs, "published")
+		}
+		return cs, ""
+	case kindImage.typ:
+		if attrS(it, "status") != string(domain.ImageSuperseded) {
+			return []string{"images"}, ""
+		}
 	}
 	return nil, ""
 }

@@ -1,0 +1,435 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/tabledef"
+)
+
+// Account-partition prefixes of the operation records.
+const (
+	opPrefix      = "OP#"
+	taskLogPrefix = "AITASK#"
+	usagePrefix   = "USAGE#"
+	notifPrefix   = "NOTIF#"
+	countersSK    = "COUNTERS" // activity counters; not on the account item, which the ledger updates in the same transactions
+	timeFormat    = "2006-01-02T15:04:05.999999999Z07:00"
+)
+
+type operationRecord struct {
+	domain.Operation
+	AccountID string `json:"account_id"`
+	Options   string `json:"options,omitempty"`
+}
+
+// CreateOperation stores a queued operation and, for charged ones, its
+// pending AI task log.
+func (s *Store) CreateOperation(ctx context.Context, account string, op domain.Operation) error {
+	rec := operationRecord{Operation: op, AccountID: account, Options: string(op.Options)}
+	opItem, err := s.put(rec, map[string]string{"PK": keys.Account(account), "SK": opPrefix + op.ID, "_type": "operation"}, "attribute_not_exists(PK)")
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{opItem}
+	counters := map[string]int64{"operations": 1}
+	if op.Type.Charged() {
+		tl := domain.AITaskLog{ID: op.ID, OperationID: op.ID, SiteID: op.SiteID, OperationType: op.Type, Status: domain.TaskLogPending, Tier: op.Tier, CreatedAt: op.CreatedAt}
+		tlItem, err := s.put(tl, map[string]string{"PK": keys.Account(account), "SK": taskLogPrefix + op.ID, "_type": "ai_task_log"}, "attribute_not_exists(PK)")
+		if err != nil {
+			return err
+		}
+		items = append(items, tlItem)
+		counters["ai_tasks"] = 1
+	}
+	items = append(items, s.upsertCounters(keys.Account(account), countersSK, counters))
+	if err := s.transact(ctx, items); err != nil {
+		return fmt.Errorf("create operation: %w", err)
+	}
+	return nil
+}
+
+// upsertCounters ADDs to counters on an item that may not exist yet.
+func (s *Store) upsertCounters(pk, sk string, deltas map[string]int64) types.TransactWriteItem {
+	it := s.addCounters(pk, sk, deltas)
+	it.Update.ConditionExpression = nil
+	return it
+}
+
+// GetOperation reads an operation of the account.
+func (s *Store) GetOperation(ctx context.Context, account, id string) (domain.Operation, error) {
+	var rec operationRecord
+	if err := s.get(ctx, keys.Account(account), opPrefix+id, &rec); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return domain.Operation{}, fmt.Errorf("operation %s: %w", id, domain.ErrNotFound)
+		}
+		return domain.Operation{}, err
+	}
+	op := rec.Operation
+	op.AccountID = account
+	op.Options = json.RawMessage(rec.Options)
+	return op, nil
+}
+
+// SetOperationRunning marks a queued operation running (idempotent).
+func (s *Store) SetOperationRunning(ctx context.Context, account, id, execution string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Account(account), opPrefix+id),
+		UpdateExpression:         aws.String("SET #st = :run, execution_id = :e, updated_at = :now"),
+		ConditionExpression:      aws.String("#st = :q OR #st = :run"),
+		ExpressionAttributeNames: map[string]string{"#st": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":run": str(string(domain.OperationRunning)), ":q": str(string(domain.OperationQueued)),
+			":e": str(execution), ":now": str(s.now().Format(timeFormat)),
+		},
+	})
+	if isConditionFailed(err) {
+		return fmt.Errorf("operation %s is no longer queued: %w", id, domain.ErrConflict)
+	}
+	return err
+}
+
+// Outcome is what a finished operation records besides the charge.
+type Outcome struct {
+	Provider, Model string
+	Tier            domain.QualityTier
+	InputTokens     int64
+	OutputTokens    int64
+	Images          int64
+	Credits         int64
+	Results         []string
+}
+
+// SuccessWrites are the records a settle writes in its own transaction: the
+// usage log, the AI task log and the operation marked succeeded, and a
+// success notification.
+func (s *Store) SuccessWrites(account string, op domain.Operation, usage domain.UsageLog, o Outcome, note domain.Notification) ([]types.TransactWriteItem, error) {
+	now := s.now().Format(timeFormat)
+	usageItem, err := s.put(usage, map[string]string{"PK": keys.Account(account), "SK": usagePrefix + usage.ID, "_type": "usage_log"}, "attribute_not_exists(PK)")
+	if err != nil {
+		return nil, err
+	}
+	results, err := listAttr(o.Results)
+	if err != nil {
+		return nil, err
+	}
+	items := []types.TransactWriteItem{usageItem,
+		{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(keys.Account(account), taskLogPrefix+op.ID),
+			UpdateExpression:         aws.String("SET #st = :ok, provider = :p, model = :m, quality_tier = :t, input_tokens = :in, output_tokens = :out, images = :img, credits_used = :c, finished_at = :now"),
+			ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :pending"),
+			ExpressionAttributeNames: map[string]string{"#st": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":ok": str(string(domain.TaskLogSucceeded)), ":pending": str(string(domain.TaskLogPending)),
+				":p": str(o.Provider), ":m": str(o.Model), ":t": str(string(o.Tier)), ":in": num(o.InputTokens),
+				":out": num(o.OutputTokens), ":img": num(o.Images), ":c": num(o.Credits), ":now": str(now),
+			},
+		}},
+		s.finishOperation(account, op.ID, domain.OperationSucceeded, o.Credits, results, nil),
+	}
+	n, err := s.notificationWrites(account, note)
+	return append(items, n...), err
+}
+
+func (s *Store) finishOperation(account, id string, st domain.OperationStatus, credits int64, results types.AttributeValue, opErr *domain.OperationError) types.TransactWriteItem {
+	vals := map[string]types.AttributeValue{
+		":st": str(string(st)), ":c": num(credits), ":now": str(s.now().Format(timeFormat)),
+		":q": str(string(domain.OperationQueued)), ":r": str(string(domain.OperationRunning)),
+	}
+	expr := "SET #st = :st, credits_used = :c, updated_at = :now"
+	if results != nil {
+		expr += ", result_ids = :res"
+		vals[":res"] = results
+	}
+	if opErr != nil {
+		expr += ", #err = :err"
+		vals[":err"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"name": str(opErr.Name), "message": str(opErr.Message)}}
+	}
+	names := map[string]string{"#st": "status"}
+	if opErr != nil {
+		names["#err"] = "error"
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: key(keys.Account(account), opPrefix+id),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#st = :q OR #st = :r"),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
+	}}
+}
+
+func listAttr(ids []string) (types.AttributeValue, error) {
+	l := &types.AttributeValueMemberL{Value: []types.AttributeValue{}}
+	for _, id := range ids {
+		l.Value = append(l.Value, str(id))
+	}
+	return l, nil
+}
+
+// SucceedOperation finishes an operation that charges nothing (create tasks).
+func (s *Store) SucceedOperation(ctx context.Context, account string, op domain.Operation, results []string, note domain.Notification) error {
+	res, _ := listAttr(results)
+	items := []types.TransactWriteItem{s.finishOperation(account, op.ID, domain.OperationSucceeded, 0, res, nil)}
+	n, err := s.notificationWrites(account, note)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, append(items, n...))
+	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		return nil // already finished: a duplicate delivery
+	}
+	return err
+}
+
+// FailOperation records a failure: the operation and its AI task log are
+// marked failed and a failure notification is written, once. A second call
+// (a duplicate delivery) changes nothing.
+func (s *Store) FailOperation(ctx context.Context, account string, op domain.Operation, opErr domain.OperationError, note domain.Notification) error {
+	items := []types.TransactWriteItem{s.finishOperation(account, op.ID, domain.OperationFailed, 0, nil, &opErr)}
+	if op.Type.Charged() {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(keys.Account(account), taskLogPrefix+op.ID),
+			UpdateExpression:         aws.String("SET #st = :f, #err = :e, finished_at = :now"),
+			ConditionExpression:      aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames: map[string]string{"#st": "status", "#err": "error"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":f": str(string(domain.TaskLogFailed)), ":e": str(opErr.Name + ": " + opErr.Message), ":now": str(s.now().Format(timeFormat)),
+			},
+		}})
+	}
+	n, err := s.notificationWrites(account, note)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, append(items, n...))
+	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		return nil
+	}
+	return err
+}
+
+// NewNotificationID returns a time-ordered ID.
+func NewNotificationID() string { return NewID() }
+
+func (s *Store) notificationWrites(account string, n domain.Notification) ([]types.TransactWriteItem, error) {
+	if n.ID == "" {
+		n.ID = NewID()
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = s.now()
+	}
+	part := keys.Account(account)
+	it, err := s.put(n, map[string]string{"PK": part, "SK": notifPrefix + n.ID, "_type": "notification",
+		tabledef.GSI1PK: part + "#NOTIF", tabledef.GSI1SK: notifGSI(n.Read, n.ID)}, "attribute_not_exists(PK)")
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{it, s.upsertCounters(part, countersSK, map[string]int64{"notifications": 1, "notifications_unread": 1})}, nil
+}
+
+func notifGSI(read bool, id string) string {
+	if read {
+		return "NOTIF#read#" + id
+	}
+	return "NOTIF#unread#" + id
+}
+
+// Notify writes one notification (outside any other transaction).
+func (s *Store) Notify(ctx context.Context, account string, n domain.Notification) error {
+	items, err := s.notificationWrites(account, n)
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, items)
+}
+
+type activityCounters struct {
+	Operations          int64 `json:"operations"`
+	AITasks             int64 `json:"ai_tasks"`
+	Notifications       int64 `json:"notifications"`
+	NotificationsUnread int64 `json:"notifications_unread"`
+}
+
+func (s *Store) activity(ctx context.Context, account string) (activityCounters, error) {
+	var c activityCounters
+	err := s.get(ctx, keys.Account(account), countersSK, &c)
+	if errors.Is(err, domain.ErrNotFound) {
+		return c, nil
+	}
+	return c, err
+}
+
+// ListNotifications lists notifications, newest first, all or unread only.
+func (s *Store) ListNotifications(ctx context.Context, account string, unreadOnly bool, pr PageRequest) (Page[domain.Notification], error) {
+	part := keys.Account(account)
+	q := query{account: account, filter: fmt.Sprintf("notifications|unread=%v", unreadOnly), pkAttr: "PK", pk: part, skAttr: "SK", prefix: notifPrefix, newest: true}
+	if unreadOnly {
+		q.index, q.pkAttr, q.pk, q.skAttr, q.prefix = tabledef.ByStatus, tabledef.GSI1PK, part+"#NOTIF", tabledef.GSI1SK, "NOTIF#unread#"
+	}
+	items, next, err := s.run(ctx, q, pr)
+	if err != nil {
+		return Page[domain.Notification]{}, err
+	}
+	ns, err := decodePage[domain.Notification](items)
+	if err != nil {
+		return Page[domain.Notification]{}, err
+	}
+	c, err := s.activity(ctx, account)
+	total := c.Notifications
+	if unreadOnly {
+		total = c.NotificationsUnread
+	}
+	return Page[domain.Notification]{Items: ns, NextCursor: next, Total: total}, err
+}
+
+// MarkNotificationRead marks one notification read (idempotent).
+func (s *Store) MarkNotificationRead(ctx context.Context, account, id string) (domain.Notification, error) {
+	var n domain.Notification
+	if err := s.get(ctx, keys.Account(account), notifPrefix+id, &n); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return n, fmt.Errorf("notification %s: %w", id, domain.ErrNotFound)
+		}
+		return n, err
+	}
+	if n.Read {
+		return n, nil
+	}
+	err := s.transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(keys.Account(account), notifPrefix+id),
+			UpdateExpression: aws.String("SET #r = :t, GSI1SK = :g"), ConditionExpression: aws.String("#r = :f"),
+			ExpressionAttributeNames:  map[string]string{"#r": "read"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false}, ":g": str(notifGSI(true, id))},
+		}},
+		s.upsertCounters(keys.Account(account), countersSK, map[string]int64{"notifications_unread": -1}),
+	})
+	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		err = nil // read meanwhile by another request
+	}
+	n.Read = true
+	return n, err
+}
+
+// ListAITasks lists AI task logs, newest first.
+func (s *Store) ListAITasks(ctx context.Context, account string, pr PageRequest) (Page[domain.AITaskLog], error) {
+	q := query{account: account, filter: "ai-tasks", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: taskLogPrefix, newest: true}
+	items, next, err := s.run(ctx, q, pr)
+	if err != nil {
+		return Page[domain.AITaskLog]{}, err
+	}
+	logs, err := decodePage[domain.AITaskLog](items)
+	if err != nil {
+		return Page[domain.AITaskLog]{}, err
+	}
+	c, err := s.activity(ctx, account)
+	return Page[domain.AITaskLog]{Items: logs, NextCursor: next, Total: c.AITasks}, err
+}
+
+// UsageFilter narrows usage logs: a time range [From, To) and optional
+// operation type and site.
+type UsageFilter struct {
+	From, To      time.Time
+	OperationType string
+	SiteID        string
+}
+
+// UsageSummary sums the whole filtered range, never one page.
+type UsageSummary struct {
+	CreditsUsed          int64                     `json:"credits_used"`
+	CostMicroUSD         int64                     `json:"cost_micro_usd"`
+	CostUSD              string                    `json:"cost_usd"`
+	ProviderCostMicroUSD int64                     `json:"-"`
+	Count                int64                     `json:"count"`
+	ByOperation          map[string]OperationUsage `json:"by_operation"`
+	Formula              string                    `json:"formula"`
+}
+
+// OperationUsage is one operation type's share of a summary.
+type OperationUsage struct {
+	CreditsUsed  int64 `json:"credits_used"`
+	CostMicroUSD int64 `json:"cost_micro_usd"`
+	Count        int64 `json:"count"`
+}
+
+// usageBound is the lowest (or highest) usage sort key at time t: usage-log
+// IDs are ULIDs, which sort by their timestamp first.
+func usageBound(t time.Time, high bool) string {
+	var entropy [10]byte
+	if high {
+		for i := range entropy {
+			entropy[i] = 0xff
+		}
+	}
+	id, _ := ulid.New(ulid.Timestamp(t), bytes.NewReader(entropy[:]))
+	return usagePrefix + strings.ToLower(id.String())
+}
+
+func (f UsageFilter) query(account string) query {
+	q := query{account: account, pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", newest: true,
+		filter:  fmt.Sprintf("usage|%d|%d|%s|%s", f.From.UnixMilli(), f.To.UnixMilli(), f.OperationType, f.SiteID),
+		between: &[2]string{usageBound(f.From, false), usageBound(f.To.Add(-time.Millisecond), true)}}
+	var conds []string
+	vals := map[string]types.AttributeValue{}
+	if f.OperationType != "" {
+		conds = append(conds, "operation_type = :ot")
+		vals[":ot"] = str(f.OperationType)
+	}
+	if f.SiteID != "" {
+		conds = append(conds, "site_id = :site")
+		vals[":site"] = str(f.SiteID)
+	}
+	if len(conds) > 0 {
+		q.where, q.whereValues = strings.Join(conds, " AND "), vals
+	}
+	return q
+}
+
+// ListUsage lists usage logs newest first, with the summary of the whole
+// filtered range (read with Query over the account's usage range).
+func (s *Store) ListUsage(ctx context.Context, account string, f UsageFilter, pr PageRequest) (Page[domain.UsageLog], UsageSummary, error) {
+	q := f.query(account)
+	items, next, err := s.run(ctx, q, pr)
+	if err != nil {
+		return Page[domain.UsageLog]{}, UsageSummary{}, err
+	}
+	logs, err := decodePage[domain.UsageLog](items)
+	if err != nil {
+		return Page[domain.UsageLog]{}, UsageSummary{}, err
+	}
+	sum := UsageSummary{ByOperation: map[string]OperationUsage{}}
+	in := s.queryInput(q)
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Page[domain.UsageLog]{}, UsageSummary{}, err
+		}
+		all, err := decodePage[domain.UsageLog](page.Items)
+		if err != nil {
+			return Page[domain.UsageLog]{}, UsageSummary{}, err
+		}
+		for _, u := range all {
+			sum.CreditsUsed += u.CreditsUsed
+			sum.CostMicroUSD += u.CostMicroUSD
+			sum.ProviderCostMicroUSD += u.ProviderCostMicroUSD
+			sum.Count++
+			ou := sum.ByOperation[string(u.OperationType)]
+			ou.CreditsUsed += u.CreditsUsed
+			ou.CostMicroUSD += u.CostMicroUSD
+			ou.Count++
+			sum.ByOperation[string(u.OperationType)] = ou
+		}
+	}
+	sum.CostUSD = domain.FormatMicroUSD(sum.CostMicroUSD)
+	return Page[domain.UsageLog]{Items: logs, NextCursor: next, Total: sum.Count}, sum, nil
+}
