@@ -138,6 +138,7 @@ type ContentIdea struct {
 	ContentType        string     `json:"content_type"`
 	ContentStructure   string     `json:"content_structure"`
 	EstimatedWordCount int64      `json:"estimated_word_count"`
+	Keywords           []string   `json:"target_keywords"`
 	Status             IdeaStatus `json:"status"`
 	CreatedAt          time.Time  `json:"created_at"`
 }
@@ -152,15 +153,17 @@ const (
 
 // Task is a writer task made from an idea.
 type Task struct {
-	ID        string     `json:"id"`
-	SiteID    string     `json:"site_id"`
-	IdeaID    string     `json:"idea_id"`
-	ClusterID string     `json:"cluster_id"`
-	Title     string     `json:"title"`
-	Keywords  []string   `json:"keywords"`
-	WordCount int64      `json:"word_count"`
-	Status    TaskStatus `json:"status"`
-	CreatedAt time.Time  `json:"created_at"`
+	ID        string   `json:"id"`
+	SiteID    string   `json:"site_id"`
+	IdeaID    string   `json:"idea_id"`
+	ClusterID string   `json:"cluster_id"`
+	Title     string   `json:"title"`
+	Keywords  []string `json:"keywords"`
+	WordCount int64    `json:"word_count"`
+	// ContentStructure is the idea's: article, guide, listicle, how_to, comparison.
+	ContentStructure string     `json:"content_structure"`
+	Status           TaskStatus `json:"status"`
+	CreatedAt        time.Time  `json:"created_at"`
 }
 
 // ContentStatus is the editorial status.
@@ -188,10 +191,12 @@ type Content struct {
 	ID                 string        `json:"id"`
 	SiteID             string        `json:"site_id"`
 	TaskID             string        `json:"task_id"`
+	ClusterID          string        `json:"cluster_id,omitempty"`
 	Title              string        `json:"title"`
 	HTML               string        `json:"html,omitempty"`
 	MetaTitle          string        `json:"meta_title,omitempty"`
 	MetaDescription    string        `json:"meta_description,omitempty"`
+	Keywords           []string      `json:"keywords,omitempty"`
 	WordCount          int64         `json:"word_count"`
 	Status             ContentStatus `json:"status"`
 	SiteStatus         SiteStatus    `json:"site_status"`

@@ -18,6 +18,9 @@ var (
 	ErrHoldResolved        = errors.New("hold already resolved")
 	ErrUnauthorized        = errors.New("unauthorized")
 	ErrForbidden           = errors.New("forbidden")
+	// ErrInProgress: a duplicate delivery of a step met the first one still
+	// running; retrying later is safe.
+	ErrInProgress = errors.New("step in progress")
 )
 
 // ValidationError names the field a client got wrong.

@@ -433,3 +433,13 @@ func (s *Store) ListUsage(ctx context.Context, account string, f UsageFilter, pr
 	sum.CostUSD = domain.FormatMicroUSD(sum.CostMicroUSD)
 	return Page[domain.UsageLog]{Items: logs, NextCursor: next, Total: sum.Count}, sum, nil
 }
+
+// UsageWrites is the usage log alone, for charges outside an operation
+// record (automation batches).
+func (s *Store) UsageWrites(account string, usage domain.UsageLog) ([]types.TransactWriteItem, error) {
+	it, err := s.put(usage, map[string]string{"PK": keys.Account(account), "SK": usagePrefix + usage.ID, "_type": "usage_log"}, "attribute_not_exists(PK)")
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{it}, nil
+}

@@ -16,10 +16,6 @@ import (
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
-// ErrStepInProgress means another invocation holds the step's lease: a
-// duplicate delivery arrived while the first is still working.
-var ErrStepInProgress = errors.New("step in progress")
-
 // Step records make a Lambda step exactly-once under retries and duplicate
 // deliveries (in the manner of Powertools idempotency records): a lease while
 // in progress, the provider's raw output once it has one (so a retry after a
@@ -37,7 +33,7 @@ const stepRetention = 7 * 24 * time.Hour
 
 // BeginStep takes the step's lease. A completed step returns its record (the
 // caller answers with Result); a step leased by a live invocation returns
-// ErrStepInProgress; an expired lease is taken over, keeping saved output.
+// domain.ErrInProgress; an expired lease is taken over, keeping saved output.
 func (s *Store) BeginStep(ctx context.Context, account, stepKey string, lease time.Duration) (StepRecord, error) {
 	now := s.now()
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -62,7 +58,7 @@ func (s *Store) BeginStep(ctx context.Context, account, stepKey string, lease ti
 	if attrS(ccf.Item, "status") == "completed" {
 		return StepRecord{Key: stepKey, Completed: true, Output: bytesAttr(ccf.Item, "output"), Result: bytesAttr(ccf.Item, "result")}, nil
 	}
-	return StepRecord{}, fmt.Errorf("step %s: %w", stepKey, ErrStepInProgress)
+	return StepRecord{}, fmt.Errorf("step %s: %w", stepKey, domain.ErrInProgress)
 }
 
 // SaveStepOutput keeps the provider's output on the step record.
@@ -145,4 +141,20 @@ func bytesAttr(it map[string]types.AttributeValue, name string) []byte {
 		return v.Value
 	}
 	return nil
+}
+
+// ReleaseStep gives up the lease after a failure, keeping the saved output,
+// so the next retry can start at once instead of waiting for the lease.
+func (s *Store) ReleaseStep(ctx context.Context, account, stepKey string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Account(account), stepPrefix+stepKey),
+		UpdateExpression:          aws.String("SET lease_until = :zero"),
+		ConditionExpression:       aws.String("#st = :ip"),
+		ExpressionAttributeNames:  map[string]string{"#st": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": num(0), ":ip": str("in_progress")},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
 }

@@ -64,6 +64,15 @@ func (w *Writes) countSector(sector string, counters map[string]int64) {
 	}
 }
 
+// Merge adds other's writes and counters to w.
+func (w *Writes) Merge(other Writes) {
+	w.Items = append(w.Items, other.Items...)
+	w.count(other.Counters)
+	for sec, d := range other.Sectors {
+		w.countSector(sec, d)
+	}
+}
+
 // Add appends a write that changes no counter (e.g. a log record).
 func (w *Writes) Add(it types.TransactWriteItem) { w.add(it, nil) }
 
@@ -208,9 +217,9 @@ func (s *Store) SetContentStatus(w *Writes, account string, c domain.Content, to
 }
 
 // SetImageGenerated stores a generated image's URL and provenance.
-func (s *Store) SetImageGenerated(w *Writes, account string, img domain.Image, url, provider, model string) {
+func (s *Store) SetImageGenerated(w *Writes, account string, img domain.Image, url, provider, model string, tier domain.QualityTier) {
 	s.setStatus(w, account, img.SiteID, kindImage, img.ID, string(img.Status), string(domain.ImageGenerated),
-		map[string]types.AttributeValue{"url": str(url), "provider": str(provider), "model": str(model)}, nil)
+		map[string]types.AttributeValue{"url": str(url), "provider": str(provider), "model": str(model), "quality_tier": str(string(tier))}, nil)
 }
 
 // SupersedeImage keeps an image as a previous version of its replacement.

@@ -1,0 +1,181 @@
+package ops
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/store"
+)
+
+// Credits holds the credit steps of the operation path: reserve before the
+// work, settle after it, release (and record the failure) when it fails.
+type Credits struct {
+	Store  *store.Store
+	Ledger *ledger.Ledger
+	// Extra, when set, adds writes to the settle transaction (automation
+	// puts its run counters there, so they move with the charge).
+	Extra func(st State, credits int64) []types.TransactWriteItem
+}
+
+// Reserve holds the job's estimated credits. A retried or duplicated reserve
+// finds the same hold (its key derives from the job's key).
+func (c *Credits) Reserve(ctx context.Context, st State) (Hold, error) {
+	job := st.Job
+	if job.RunID == "" {
+		if err := c.Store.SetOperationRunning(ctx, job.AccountID, job.OperationID, job.Key); err != nil {
+			return Hold{}, err
+		}
+	}
+	h, err := c.Ledger.Reserve(ctx, job.AccountID, max(job.Estimate, 1), job.Key+"#reserve", HoldTTL, ledger.Meta{
+		Description: describe(job.Type),
+		Metadata:    map[string]string{"operation_id": job.OperationID, "site_id": job.SiteID, "operation_type": string(job.Type)},
+	})
+	if err != nil {
+		return Hold{}, err
+	}
+	return Hold{HoldID: h.ID, Amount: h.Amount}, nil
+}
+
+// Settle charges what the work actually used and, in the same transaction,
+// writes the usage log, completes the AI task log and the operation, and
+// notifies the account. Settling the same hold twice charges once.
+func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
+	job, res := st.Job, st.Result
+	if st.Hold == nil || res == nil {
+		return Settled{}, domain.Invalid("hold", "settle needs the reserve's hold and the run's result")
+	}
+	model, err := c.Store.GetModel(ctx, job.ModelID)
+	if err != nil {
+		return Settled{}, err
+	}
+	billing, err := c.Store.Billing(ctx)
+	if err != nil {
+		return Settled{}, err
+	}
+	credits, providerCost, err := Charge(model, billing, job.Type, *res)
+	if err != nil {
+		return Settled{}, err
+	}
+	usage := domain.UsageLog{
+		ID: store.NewID(), OperationID: job.OperationID, SiteID: job.SiteID, OperationType: job.Type,
+		CreditsUsed: credits, CostMicroUSD: domain.CreditCostMicroUSD(billing, credits), ProviderCostMicroUSD: providerCost,
+		Provider: res.Provider, Model: res.Model, Tier: model.QualityTier, InputTokens: res.InputTokens,
+		OutputTokens: res.OutputTokens, Images: res.Images, HoldID: st.Hold.HoldID, CreatedAt: time.Now().UTC(),
+	}
+	outcome := store.Outcome{Provider: res.Provider, Model: res.Model, Tier: model.QualityTier, InputTokens: res.InputTokens,
+		OutputTokens: res.OutputTokens, Images: res.Images, Credits: credits, Results: res.Results}
+	var extra []types.TransactWriteItem
+	if job.RunID == "" {
+		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
+		extra, err = c.Store.SuccessWrites(job.AccountID, op, usage, outcome, successNote(job, *res, credits))
+	} else {
+		extra, err = c.Store.UsageWrites(job.AccountID, usage)
+	}
+	if err != nil {
+		return Settled{}, err
+	}
+	if c.Extra != nil {
+		extra = append(extra, c.Extra(st, credits)...)
+	}
+	e, err := c.Ledger.Settle(ctx, job.AccountID, st.Hold.HoldID, credits, extra...)
+	if err != nil {
+		return Settled{}, err
+	}
+	return Settled{EntryID: e.ID, Credits: e.Amount}, nil
+}
+
+// Charge is what a run costs in credits and what the provider charged us.
+func Charge(model domain.AIModelConfig, billing domain.BillingConfiguration, t domain.OperationType, res Result) (credits, providerCost int64, err error) {
+	if t == domain.OperationImageGeneration {
+		credits, err = domain.ImageCredits(model, res.Images)
+		providerCost = res.ProviderCostMicroUSD
+		if providerCost == 0 {
+			providerCost = domain.ImageProviderCostMicroUSD(model, res.Images)
+		}
+		return credits, providerCost, err
+	}
+	if res.InputTokens+res.OutputTokens == 0 {
+		return 0, 0, nil // nothing was asked of the provider (every item was skipped)
+	}
+	credits, err = domain.TextCredits(model, billing, string(t), res.InputTokens, res.OutputTokens)
+	return credits, domain.TextProviderCostMicroUSD(model, res.InputTokens, res.OutputTokens), err
+}
+
+// Fail releases the hold (if one was taken) and records the failure once:
+// operation and AI task log failed, and a failure notification.
+func (c *Credits) Fail(ctx context.Context, st State) (Failure, error) {
+	job := st.Job
+	if st.Hold != nil && st.Hold.HoldID != "" {
+		_, err := c.Ledger.Release(ctx, job.AccountID, st.Hold.HoldID, "released: "+describe(job.Type)+" failed")
+		if err != nil && !errors.Is(err, domain.ErrHoldResolved) {
+			return Failure{}, err
+		}
+	}
+	opErr := domain.OperationError{Name: "Internal", Message: "the operation failed"}
+	if st.Error != nil {
+		opErr = domain.OperationError{Name: st.Error.Error, Message: causeMessage(st.Error.Cause)}
+	}
+	if job.RunID == "" {
+		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
+		if err := c.Store.FailOperation(ctx, job.AccountID, op, opErr, failureNote(job, opErr)); err != nil {
+			return Failure{}, err
+		}
+	}
+	return Failure{Error: opErr}, nil
+}
+
+// Failure is the fail step's output.
+type Failure struct {
+	Error domain.OperationError `json:"error"`
+}
+
+// causeMessage unwraps the Lambda error JSON Step Functions puts in Cause.
+func causeMessage(cause string) string {
+	var le struct {
+		Message string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &le) == nil && le.Message != "" {
+		return le.Message
+	}
+	return cause
+}
+
+var titles = map[domain.OperationType]string{
+	domain.OperationClustering:        "Keyword clustering",
+	domain.OperationIdeaGeneration:    "Idea generation",
+	domain.OperationCreateTasks:       "Task creation",
+	domain.OperationContentGeneration: "Content generation",
+	domain.OperationImagePrompts:      "Image prompt generation",
+	domain.OperationImageGeneration:   "Image generation",
+}
+
+func describe(t domain.OperationType) string {
+	if s, ok := titles[t]; ok {
+		return s
+	}
+	return strings.ReplaceAll(string(t), "_", " ")
+}
+
+func successNote(job Job, res Result, credits int64) domain.Notification {
+	return domain.Notification{
+		Type: "operation_succeeded", Severity: domain.SeveritySuccess, SiteID: job.SiteID, OperationID: job.OperationID,
+		Title:   describe(job.Type) + " finished",
+		Message: fmt.Sprintf("%s made %d item(s) from %d input(s); %d credit(s) used.", describe(job.Type), len(res.Results), len(job.ItemIDs), credits),
+	}
+}
+
+func failureNote(job Job, e domain.OperationError) domain.Notification {
+	return domain.Notification{
+		Type: "operation_failed", Severity: domain.SeverityError, SiteID: job.SiteID, OperationID: job.OperationID,
+		Title:   describe(job.Type) + " failed",
+		Message: fmt.Sprintf("%s failed (%s): %s. No credits were charged.", describe(job.Type), e.Name, e.Message),
+	}
+}

@@ -1,0 +1,65 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/igny8/igny8-serverless/shared/ai"
+	"github.com/igny8/igny8-serverless/shared/domain"
+)
+
+// Providers are the configured provider adapters by provider name. The
+// offline provider is always there.
+type Providers struct {
+	Text  map[string]ai.TextProvider
+	Image map[string]ai.ImageProvider
+}
+
+func (p Providers) has(m domain.AIModelConfig) bool {
+	if m.Type == domain.ModelImage {
+		_, ok := p.Image[m.Provider]
+		return ok
+	}
+	_, ok := p.Text[m.Provider]
+	return ok
+}
+
+// modelLister is the part of the store that lists the model registry.
+type modelLister interface {
+	ListModels(ctx context.Context) ([]domain.AIModelConfig, error)
+}
+
+// ResolveModel picks the model an operation uses: of the type and (if given)
+// the tier, the default one first, among those whose provider is
+// configured; when none is, the offline model of that type. The choice is
+// made when the operation starts, so its estimate and its charge use the
+// same model.
+func ResolveModel(ctx context.Context, models modelLister, p Providers, t domain.ModelType, tier domain.QualityTier) (domain.AIModelConfig, error) {
+	all, err := models.ListModels(ctx)
+	if err != nil {
+		return domain.AIModelConfig{}, err
+	}
+	var best, offline *domain.AIModelConfig
+	for i := range all {
+		m := &all[i]
+		if m.Type != t {
+			continue
+		}
+		if m.Provider == ai.ProviderOffline && offline == nil {
+			offline = m
+		}
+		if m.Provider == ai.ProviderOffline || (tier != "" && m.QualityTier != tier) || !p.has(*m) {
+			continue
+		}
+		if best == nil || (m.IsDefault && !best.IsDefault) {
+			best = m
+		}
+	}
+	switch {
+	case best != nil:
+		return *best, nil
+	case offline != nil:
+		return *offline, nil
+	}
+	return domain.AIModelConfig{}, fmt.Errorf("no %s model is configured: %w", t, domain.ErrConflict)
+}

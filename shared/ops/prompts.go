@@ -1,0 +1,66 @@
+package ops
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/igny8/igny8-serverless/shared/ai"
+)
+
+// The prompts ask real models for exactly the JSON shapes of ai's contract
+// (the offline provider answers the same shapes from Data), so one parser
+// reads every provider's answer.
+
+const systemPrompt = "You are an SEO content strategist and writer. Answer with one JSON object only, exactly in the shape asked for, with no commentary."
+
+func clusteringRequest(model string, in ai.ClusteringInput) ai.TextRequest {
+	var b strings.Builder
+	b.WriteString("Group these search keywords into topical clusters. Each keyword belongs to exactly one cluster; keywords that share a search topic go together. ")
+	b.WriteString(`Answer as {"clusters":[{"name":"short topic name","description":"one sentence","keywords":["exact keyword text", ...]}]}. Use the keyword texts exactly as given.` + "\n\nKeywords:\n")
+	for _, k := range in.Keywords {
+		fmt.Fprintf(&b, "- %s (monthly volume %d)\n", k.Keyword, k.Volume)
+	}
+	return textRequest(model, ai.OpClustering, b.String(), 300+12*len(in.Keywords), in)
+}
+
+func ideasRequest(model string, in ai.IdeaInput) ai.TextRequest {
+	prompt := fmt.Sprintf("Propose %d distinct article ideas for the topic cluster %q (%s), targeting these keywords: %s. "+
+		`Answer as {"ideas":[{"title":"...","description":"...","content_type":"post","content_structure":"article|guide|listicle|how_to|comparison","target_keywords":["..."],"estimated_word_count":1200}]}.`,
+		in.Count, in.Cluster.Name, in.Cluster.Description, strings.Join(in.Cluster.Keywords, ", "))
+	return textRequest(model, ai.OpIdeaGeneration, prompt, 250*in.Count+200, in)
+}
+
+func contentRequest(model string, in ai.ContentInput) ai.TextRequest {
+	prompt := fmt.Sprintf("Write a %s titled %q of about %d words in a %s tone, using these keywords naturally: %s. "+
+		"Use <h2> and <h3> headings, paragraphs and at least one list; no <h1>. "+
+		`Answer as {"title":"...","meta_title":"at most 60 characters","meta_description":"at most 160 characters","html":"<h2>...</h2><p>...</p>"}.`,
+		strings.ReplaceAll(in.ContentStructure, "_", "-"), in.Title, in.WordCount, in.Tone, strings.Join(in.Keywords, ", "))
+	return textRequest(model, ai.OpContentGeneration, prompt, in.WordCount*2+400, in)
+}
+
+func imagePromptsRequest(model string, in ai.ImagePromptsInput) ai.TextRequest {
+	prompt := fmt.Sprintf("Write image-generation prompts for the article %q. Summary: %s. Sections: %s. "+
+		"Give one featured-image prompt and %d in-article prompts, each a vivid, concrete scene with no text in the image. "+
+		`Answer as {"featured":"...","in_article":["...", ...]}.`,
+		in.Title, in.Summary, strings.Join(in.Headings, "; "), in.InArticleCount)
+	return textRequest(model, ai.OpImagePrompts, prompt, 200*(in.InArticleCount+1)+100, in)
+}
+
+func textRequest(model, op, prompt string, maxTokens int, data any) ai.TextRequest {
+	raw, _ := json.Marshal(data)
+	return ai.TextRequest{Model: model, System: systemPrompt, Prompt: prompt, MaxTokens: maxTokens, JSON: true, Operation: op, Data: raw}
+}
+
+// parseAnswer decodes a model's JSON answer into out; an answer that does not
+// fit is a Malformed provider error (retryable: a model may do better).
+func parseAnswer(provider, text string, out any) error {
+	obj, ok := ai.ExtractJSONObject(text)
+	if !ok {
+		return &ai.Error{Kind: ai.Malformed, Provider: provider, Message: "the answer holds no JSON object"}
+	}
+	if err := json.Unmarshal([]byte(obj), out); err != nil {
+		return &ai.Error{Kind: ai.Malformed, Provider: provider, Message: "the answer does not have the requested shape: " + err.Error()}
+	}
+	return nil
+}

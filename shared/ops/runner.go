@@ -1,0 +1,241 @@
+package ops
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/igny8/igny8-serverless/shared/ai"
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/store"
+)
+
+// BlobStore keeps generated files and names their URLs.
+type BlobStore interface {
+	Put(ctx context.Context, key string, data []byte, contentType string) (string, error)
+}
+
+// Runner is the run step of every operation: it calls the provider and
+// writes the results, exactly once per job key however often it is
+// delivered.
+type Runner struct {
+	Store     *store.Store
+	Providers Providers
+	Blobs     BlobStore
+	Lease     time.Duration // how long one attempt may hold the step; the Lambda timeout
+	Log       *slog.Logger
+}
+
+// Handler is the run step for one operation type (each is its own Lambda).
+func (r *Runner) Handler(t domain.OperationType) func(context.Context, State) (Result, error) {
+	return func(ctx context.Context, st State) (Result, error) {
+		if st.Job.Type != t {
+			return Result{}, domain.Invalid("type", "this function runs %s, not %s", t, st.Job.Type)
+		}
+		return r.Run(ctx, st)
+	}
+}
+
+// Run does the job's work. A completed job answers with its recorded result;
+// provider answers are saved before the results are written, so a retry
+// after a crash never pays the provider twice; results are written in chunks
+// that each apply once.
+func (r *Runner) Run(ctx context.Context, st State) (Result, error) {
+	job := st.Job
+	if job.Key == "" || job.AccountID == "" || job.SiteID == "" {
+		return Result{}, domain.Invalid("job", "key, account_id and site_id are required")
+	}
+	key := job.Key + "#run"
+	lease := r.Lease
+	if lease == 0 {
+		lease = 15 * time.Minute
+	}
+	rec, err := r.Store.BeginStep(ctx, job.AccountID, key, lease)
+	if err != nil {
+		return Result{}, err
+	}
+	if rec.Completed {
+		var res Result
+		err := json.Unmarshal(rec.Result, &res)
+		return res, err
+	}
+	w := &work{r: r, job: job, key: key}
+	if err := w.load(ctx, rec.Output); err != nil {
+		return Result{}, err
+	}
+	res, err := w.do(ctx)
+	if err != nil {
+		// Let the next delivery start at once; the saved answers stay.
+		if rerr := r.Store.ReleaseStep(context.WithoutCancel(ctx), job.AccountID, key); rerr != nil && r.Log != nil {
+			r.Log.Warn("release step lease", "key", key, "error", rerr.Error())
+		}
+		return Result{}, err
+	}
+	raw, _ := json.Marshal(res)
+	if err := r.Store.CompleteStep(ctx, job.AccountID, key, raw); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// saved is what a step keeps between attempts.
+type saved struct {
+	At    time.Time   `json:"at"` // the time the step's IDs carry
+	Calls []savedCall `json:"calls"`
+}
+
+// savedCall is one provider answer.
+type savedCall struct {
+	Text         string `json:"text,omitempty"`
+	InputTokens  int64  `json:"input_tokens,omitempty"`
+	OutputTokens int64  `json:"output_tokens,omitempty"`
+	Provider     string `json:"provider,omitempty"`
+	Model        string `json:"model,omitempty"`
+	URL          string `json:"url,omitempty"`
+	CostMicroUSD int64  `json:"cost_micro_usd,omitempty"`
+	Failed       string `json:"failed,omitempty"` // a permanent failure of this item
+}
+
+type work struct {
+	r     *Runner
+	job   Job
+	key   string
+	saved saved
+	model domain.AIModelConfig
+}
+
+func (w *work) load(ctx context.Context, output []byte) error {
+	if len(output) > 0 {
+		if err := json.Unmarshal(output, &w.saved); err != nil {
+			return fmt.Errorf("saved step output: %w", err)
+		}
+	}
+	if w.saved.At.IsZero() {
+		w.saved.At = time.Now().UTC()
+		if err := w.save(ctx); err != nil {
+			return err
+		}
+	}
+	if w.job.Type.Charged() {
+		m, err := w.r.Store.GetModel(ctx, w.job.ModelID)
+		if err != nil {
+			return err
+		}
+		w.model = m
+	}
+	return nil
+}
+
+func (w *work) save(ctx context.Context) error {
+	raw, _ := json.Marshal(w.saved)
+	return w.r.Store.SaveStepOutput(ctx, w.job.AccountID, w.key, raw)
+}
+
+// id is the i-th ID this step makes: a ULID with the step's saved time and
+// entropy from the key, so every attempt makes the same IDs.
+func (w *work) id(i int) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s#%d", w.key, i)))
+	return strings.ToLower(ulid.MustNew(ulid.Timestamp(w.saved.At), &fixedEntropy{b: h[:]}).String())
+}
+
+type fixedEntropy struct{ b []byte }
+
+func (f *fixedEntropy) Read(p []byte) (int, error) { return copy(p, f.b), nil }
+
+// call returns the i-th provider answer, from the saved ones or by calling
+// fn and saving its answer before anything is written from it.
+func (w *work) call(ctx context.Context, i int, fn func() (savedCall, error)) (savedCall, error) {
+	if i < len(w.saved.Calls) {
+		return w.saved.Calls[i], nil
+	}
+	c, err := fn()
+	if err != nil {
+		return c, err
+	}
+	w.saved.Calls = append(w.saved.Calls, c)
+	return c, w.save(ctx)
+}
+
+func (w *work) text(ctx context.Context, i int, req ai.TextRequest) (savedCall, error) {
+	return w.call(ctx, i, func() (savedCall, error) {
+		p, ok := w.r.Providers.Text[w.model.Provider]
+		if !ok {
+			return savedCall{}, &ai.Error{Kind: ai.Permanent, Provider: w.model.Provider, Message: "no key is configured for this provider"}
+		}
+		res, err := p.Complete(ctx, req)
+		if err != nil {
+			return savedCall{}, ai.Classify(err)
+		}
+		return savedCall{Text: res.Text, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens, Provider: res.Provider, Model: res.Model}, nil
+	})
+}
+
+// apply writes units (each a small set of writes with its counters) in
+// chunks that fit one transaction; each chunk applies exactly once.
+func (w *work) apply(ctx context.Context, units []store.Writes) error {
+	var chunk store.Writes
+	n := 0
+	flush := func() error {
+		if len(chunk.Items) == 0 {
+			return nil
+		}
+		err := w.r.Store.ApplyStepChunk(ctx, w.job.AccountID, w.job.SiteID, w.key, n, chunk)
+		chunk, n = store.Writes{}, n+1
+		return err
+	}
+	for _, u := range units {
+		next := store.Writes{}
+		next.Merge(chunk)
+		next.Merge(u)
+		if next.Len()+1 > 100 {
+			if err := flush(); err != nil {
+				return err
+			}
+			next = store.Writes{}
+			next.Merge(u)
+		}
+		chunk = next
+	}
+	return flush()
+}
+
+// result sums the provider answers into the step's result.
+func (w *work) result(ids []string, failed []Failed) Result {
+	res := Result{Results: ids, Failed: failed, Provider: ai.ProviderOffline, Model: w.model.ModelID, Tier: w.model.QualityTier}
+	if ids == nil {
+		res.Results = []string{}
+	}
+	for _, c := range w.saved.Calls {
+		res.InputTokens += c.InputTokens
+		res.OutputTokens += c.OutputTokens
+		res.ProviderCostMicroUSD += c.CostMicroUSD
+		if c.Provider != "" {
+			res.Provider, res.Model = c.Provider, c.Model
+		}
+	}
+	return res
+}
+
+func (w *work) do(ctx context.Context) (Result, error) {
+	switch w.job.Type {
+	case domain.OperationClustering:
+		return w.cluster(ctx)
+	case domain.OperationIdeaGeneration:
+		return w.ideas(ctx)
+	case domain.OperationCreateTasks:
+		return w.createTasks(ctx)
+	case domain.OperationContentGeneration:
+		return w.content(ctx)
+	case domain.OperationImagePrompts:
+		return w.imagePrompts(ctx)
+	case domain.OperationImageGeneration:
+		return w.images(ctx)
+	}
+	return Result{}, domain.Invalid("type", "unknown operation type %q", w.job.Type)
+}

@@ -1,0 +1,415 @@
+package ops
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/igny8/igny8-serverless/shared/ai"
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/store"
+)
+
+// Defaults of the operations.
+const (
+	IdeasPerCluster    = 3
+	InArticleImages    = 2
+	DefaultWordCount   = 1200
+	DefaultTone        = "friendly, expert"
+	ImageWidth         = 1024
+	ImageHeight        = 1024
+	MaxClusterKeywords = 500
+)
+
+func (w *work) cluster(ctx context.Context) (Result, error) {
+	job := w.job
+	kws, err := w.r.Store.GetKeywords(ctx, job.AccountID, job.SiteID, job.ItemIDs)
+	if err != nil {
+		return Result{}, err
+	}
+	var failed []Failed
+	byKey := map[string]domain.Keyword{}
+	in := ai.ClusteringInput{}
+	for _, k := range kws {
+		if k.Status != domain.KeywordNew {
+			failed = append(failed, Failed{ID: k.ID, Error: "already mapped to a cluster"})
+			continue
+		}
+		byKey[domain.KeywordKey(k.Keyword)] = k
+		in.Keywords = append(in.Keywords, ai.ClusteringKeyword{ID: k.ID, Keyword: k.Keyword, Volume: k.Volume})
+	}
+	if len(in.Keywords) == 0 {
+		return w.result(nil, failed), nil
+	}
+	c, err := w.text(ctx, 0, clusteringRequest(w.model.ModelID, in))
+	if err != nil {
+		return Result{}, err
+	}
+	var out ai.ClusteringOutput
+	if err := parseAnswer(c.Provider, c.Text, &out); err != nil {
+		return Result{}, err
+	}
+	var units []store.Writes
+	var ids []string
+	placed := map[string]bool{}
+	for i, cl := range out.Clusters {
+		var members []domain.Keyword
+		for _, text := range cl.Keywords {
+			k, ok := byKey[domain.KeywordKey(text)]
+			if ok && !placed[k.ID] {
+				placed[k.ID] = true
+				members = append(members, k)
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		cluster := domain.Cluster{ID: w.id(i), SiteID: job.SiteID, SectorID: members[0].SectorID, Name: clip(cl.Name, 200),
+			Description: clip(cl.Description, 1000), Status: domain.ClusterNew, CreatedAt: w.saved.At}
+		for _, k := range members {
+			cluster.KeywordsCount++
+			cluster.Volume += k.Volume
+		}
+		var u store.Writes
+		if err := w.r.Store.PutCluster(&u, job.AccountID, cluster); err != nil {
+			return Result{}, err
+		}
+		units = append(units, u)
+		for _, k := range members {
+			var m store.Writes
+			w.r.Store.MapKeyword(&m, job.AccountID, k, cluster.ID)
+			units = append(units, m)
+		}
+		ids = append(ids, cluster.ID)
+	}
+	for _, k := range in.Keywords {
+		if !placed[k.ID] {
+			failed = append(failed, Failed{ID: k.ID, Error: "the model left this keyword out of every cluster"})
+		}
+	}
+	if err := w.apply(ctx, units); err != nil {
+		return Result{}, err
+	}
+	return w.result(ids, failed), nil
+}
+
+func (w *work) ideas(ctx context.Context) (Result, error) {
+	job := w.job
+	var units []store.Writes
+	var ids []string
+	var failed []Failed
+	n := 0
+	for ci, cid := range job.ItemIDs {
+		cl, err := w.r.Store.GetCluster(ctx, job.AccountID, job.SiteID, cid)
+		if errors.Is(err, domain.ErrNotFound) {
+			failed = append(failed, Failed{ID: cid, Error: "no such cluster"})
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		kws, err := w.r.Store.KeywordsOfCluster(ctx, job.AccountID, job.SiteID, cid)
+		if err != nil {
+			return Result{}, err
+		}
+		in := ai.IdeaInput{Cluster: ai.IdeaCluster{Name: cl.Name, Description: cl.Description}, Count: IdeasPerCluster}
+		for _, k := range kws {
+			in.Cluster.Keywords = append(in.Cluster.Keywords, k.Keyword)
+		}
+		c, err := w.text(ctx, ci, ideasRequest(w.model.ModelID, in))
+		if err != nil {
+			return Result{}, err
+		}
+		var out ai.IdeaOutput
+		if err := parseAnswer(c.Provider, c.Text, &out); err != nil {
+			return Result{}, err
+		}
+		for _, idea := range out.Ideas {
+			words := int64(idea.EstimatedWordCount)
+			if words <= 0 {
+				words = DefaultWordCount
+			}
+			it := domain.ContentIdea{ID: w.id(n), SiteID: job.SiteID, ClusterID: cid, Title: clip(idea.Title, 300),
+				Description: clip(idea.Description, 2000), ContentType: orDefault(idea.ContentType, "post"),
+				ContentStructure: orDefault(idea.ContentStructure, ai.StructureArticle), EstimatedWordCount: min(words, 5000),
+				Keywords: idea.TargetKeywords, Status: domain.IdeaNew, CreatedAt: w.saved.At}
+			n++
+			var u store.Writes
+			if err := w.r.Store.PutIdea(&u, job.AccountID, it); err != nil {
+				return Result{}, err
+			}
+			units = append(units, u)
+			ids = append(ids, it.ID)
+		}
+		if cl.Status == domain.ClusterNew {
+			var u store.Writes
+			w.r.Store.SetClusterStatus(&u, job.AccountID, cl, domain.ClusterMapped)
+			units = append(units, u)
+		}
+	}
+	if err := w.apply(ctx, units); err != nil {
+		return Result{}, err
+	}
+	return w.result(ids, failed), nil
+}
+
+func (w *work) createTasks(ctx context.Context) (Result, error) {
+	job := w.job
+	var units []store.Writes
+	var ids []string
+	var failed []Failed
+	for i, iid := range job.ItemIDs {
+		idea, err := w.r.Store.GetIdea(ctx, job.AccountID, job.SiteID, iid)
+		if errors.Is(err, domain.ErrNotFound) {
+			failed = append(failed, Failed{ID: iid, Error: "no such idea"})
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if idea.Status != domain.IdeaNew {
+			failed = append(failed, Failed{ID: iid, Error: "a task was already made from this idea"})
+			continue
+		}
+		t := domain.Task{ID: w.id(i), SiteID: job.SiteID, IdeaID: idea.ID, ClusterID: idea.ClusterID, Title: idea.Title,
+			Keywords: idea.Keywords, WordCount: idea.EstimatedWordCount, ContentStructure: idea.ContentStructure,
+			Status: domain.TaskQueued, CreatedAt: w.saved.At}
+		var u store.Writes
+		if err := w.r.Store.PutTask(&u, job.AccountID, t); err != nil {
+			return Result{}, err
+		}
+		w.r.Store.SetIdeaStatus(&u, job.AccountID, idea, domain.IdeaQueued)
+		units = append(units, u)
+		ids = append(ids, t.ID)
+	}
+	if err := w.apply(ctx, units); err != nil {
+		return Result{}, err
+	}
+	return w.result(ids, failed), nil
+}
+
+func (w *work) content(ctx context.Context) (Result, error) {
+	job := w.job
+	var units []store.Writes
+	var ids []string
+	var failed []Failed
+	for i, tid := range job.ItemIDs {
+		t, err := w.r.Store.GetTask(ctx, job.AccountID, job.SiteID, tid)
+		if errors.Is(err, domain.ErrNotFound) {
+			failed = append(failed, Failed{ID: tid, Error: "no such task"})
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if t.Status != domain.TaskQueued {
+			failed = append(failed, Failed{ID: tid, Error: "this task already has content"})
+			continue
+		}
+		words := int(t.WordCount)
+		if words <= 0 {
+			words = DefaultWordCount
+		}
+		in := ai.ContentInput{Title: t.Title, Keywords: t.Keywords, WordCount: words, ContentStructure: orDefault(t.ContentStructure, ai.StructureArticle), Tone: DefaultTone}
+		c, err := w.text(ctx, i, contentRequest(w.model.ModelID, in))
+		if err != nil {
+			return Result{}, err
+		}
+		var out ai.ContentOutput
+		if err := parseAnswer(c.Provider, c.Text, &out); err != nil {
+			return Result{}, err
+		}
+		if strings.TrimSpace(out.HTML) == "" {
+			return Result{}, &ai.Error{Kind: ai.Malformed, Provider: c.Provider, Message: "the article has no body"}
+		}
+		content := domain.Content{ID: w.id(i), SiteID: job.SiteID, TaskID: t.ID, ClusterID: t.ClusterID, Title: clip(orDefault(out.Title, t.Title), 300),
+			HTML: out.HTML, MetaTitle: clip(out.MetaTitle, 60), MetaDescription: clip(out.MetaDescription, 160), Keywords: t.Keywords,
+			WordCount: int64(ai.CountWords(out.HTML)), Status: domain.ContentDraft, SiteStatus: domain.SiteNotPublished, CreatedAt: w.saved.At}
+		var u store.Writes
+		if err := w.r.Store.PutContent(&u, job.AccountID, content); err != nil {
+			return Result{}, err
+		}
+		w.r.Store.SetTaskStatus(&u, job.AccountID, t, domain.TaskCompleted)
+		if idea, err := w.r.Store.GetIdea(ctx, job.AccountID, job.SiteID, t.IdeaID); err == nil && idea.Status == domain.IdeaQueued {
+			w.r.Store.SetIdeaStatus(&u, job.AccountID, idea, domain.IdeaCompleted)
+		}
+		units = append(units, u)
+		ids = append(ids, content.ID)
+	}
+	if err := w.apply(ctx, units); err != nil {
+		return Result{}, err
+	}
+	return w.result(ids, failed), nil
+}
+
+var headingRE = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
+var tagRE = regexp.MustCompile(`<[^>]+>`)
+
+func (w *work) imagePrompts(ctx context.Context) (Result, error) {
+	job := w.job
+	var units []store.Writes
+	var ids []string
+	var failed []Failed
+	n := 0
+	for i, cid := range job.ItemIDs {
+		c, err := w.r.Store.GetContent(ctx, job.AccountID, job.SiteID, cid)
+		if errors.Is(err, domain.ErrNotFound) {
+			failed = append(failed, Failed{ID: cid, Error: "no such content"})
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		in := ai.ImagePromptsInput{Title: c.Title, Summary: orDefault(c.MetaDescription, summary(c.HTML)), InArticleCount: InArticleImages}
+		for _, m := range headingRE.FindAllStringSubmatch(c.HTML, 8) {
+			in.Headings = append(in.Headings, strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")))
+		}
+		call, err := w.text(ctx, i, imagePromptsRequest(w.model.ModelID, in))
+		if err != nil {
+			return Result{}, err
+		}
+		var out ai.ImagePromptsOutput
+		if err := parseAnswer(call.Provider, call.Text, &out); err != nil {
+			return Result{}, err
+		}
+		if strings.TrimSpace(out.Featured) == "" {
+			return Result{}, &ai.Error{Kind: ai.Malformed, Provider: call.Provider, Message: "no featured-image prompt"}
+		}
+		prompts := append([]string{out.Featured}, out.InArticle...)
+		for pos, p := range prompts {
+			img := domain.Image{ID: w.id(n), SiteID: job.SiteID, ContentID: c.ID, ImageType: "in_article", Prompt: clip(p, 2000),
+				Position: int64(pos), Status: domain.ImagePending, CreatedAt: w.saved.At}
+			if pos == 0 {
+				img.ImageType = "featured"
+			}
+			n++
+			var u store.Writes
+			if err := w.r.Store.PutImage(&u, job.AccountID, img); err != nil {
+				return Result{}, err
+			}
+			units = append(units, u)
+			ids = append(ids, img.ID)
+		}
+	}
+	if err := w.apply(ctx, units); err != nil {
+		return Result{}, err
+	}
+	return w.result(ids, failed), nil
+}
+
+// ImageOptions are the options of an image regeneration.
+type ImageOptions struct {
+	Regenerate   bool   `json:"regenerate,omitempty"`
+	CustomPrompt string `json:"custom_prompt,omitempty"`
+}
+
+func (w *work) images(ctx context.Context) (Result, error) {
+	job := w.job
+	var opt ImageOptions
+	if len(job.Options) > 0 {
+		if err := json.Unmarshal(job.Options, &opt); err != nil {
+			return Result{}, domain.Invalid("options", "%v", err)
+		}
+	}
+	p, ok := w.r.Providers.Image[w.model.Provider]
+	if !ok {
+		return Result{}, &ai.Error{Kind: ai.Permanent, Provider: w.model.Provider, Message: "no key is configured for this provider"}
+	}
+	var units []store.Writes
+	var ids []string
+	var failed []Failed
+	images := int64(0)
+	for i, iid := range job.ItemIDs {
+		img, err := w.r.Store.GetImage(ctx, job.AccountID, job.SiteID, iid)
+		if errors.Is(err, domain.ErrNotFound) {
+			failed = append(failed, Failed{ID: iid, Error: "no such image"})
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if !opt.Regenerate && img.Status == domain.ImageGenerated {
+			failed = append(failed, Failed{ID: iid, Error: "already generated: use regenerate"})
+			continue
+		}
+		if opt.Regenerate && img.Status == domain.ImageSuperseded {
+			failed = append(failed, Failed{ID: iid, Error: "a previous version: regenerate the current one"})
+			continue
+		}
+		prompt := img.Prompt
+		if opt.CustomPrompt != "" {
+			prompt = opt.CustomPrompt
+		}
+		newID := img.ID
+		if opt.Regenerate {
+			newID = w.id(i)
+		}
+		call, err := w.call(ctx, i, func() (savedCall, error) {
+			res, err := p.Generate(ctx, ai.ImageRequest{Model: w.model.ModelID, Prompt: prompt, Width: ImageWidth, Height: ImageHeight})
+			if err != nil {
+				ce := ai.Classify(err)
+				if ce.Retryable() {
+					return savedCall{}, ce
+				}
+				// Refused or permanent for this image: record it, go on.
+				return savedCall{Provider: w.model.Provider, Model: w.model.ModelID, Failed: ce.Error()}, nil
+			}
+			url, err := w.r.Blobs.Put(ctx, fmt.Sprintf("images/%s/%s/%s.png", job.AccountID, job.SiteID, newID), res.Data, res.ContentType)
+			if err != nil {
+				return savedCall{}, err
+			}
+			return savedCall{Provider: res.Provider, Model: res.Model, URL: url, CostMicroUSD: res.CostMicroUSD}, nil
+		})
+		if err != nil {
+			return Result{}, err
+		}
+		if call.Failed != "" {
+			failed = append(failed, Failed{ID: iid, Error: call.Failed})
+			continue
+		}
+		images++
+		var u store.Writes
+		if opt.Regenerate {
+			next := domain.Image{ID: newID, SiteID: img.SiteID, ContentID: img.ContentID, ImageType: img.ImageType, Prompt: prompt,
+				URL: call.URL, Position: img.Position, Status: domain.ImageGenerated, Provider: call.Provider, Model: call.Model,
+				Tier: w.model.QualityTier, CreatedAt: w.saved.At}
+			if err := w.r.Store.PutImage(&u, job.AccountID, next); err != nil {
+				return Result{}, err
+			}
+			w.r.Store.SupersedeImage(&u, job.AccountID, img, newID)
+		} else {
+			w.r.Store.SetImageGenerated(&u, job.AccountID, img, call.URL, call.Provider, call.Model, w.model.QualityTier)
+		}
+		units = append(units, u)
+		ids = append(ids, newID)
+	}
+	if err := w.apply(ctx, units); err != nil {
+		return Result{}, err
+	}
+	res := w.result(ids, failed)
+	res.Images = images
+	return res, nil
+}
+
+func summary(html string) string {
+	text := strings.Join(strings.Fields(tagRE.ReplaceAllString(html, " ")), " ")
+	return clip(text, 300)
+}
+
+func clip(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n])
+}
+
+func orDefault(s, d string) string {
+	if strings.TrimSpace(s) == "" {
+		return d
+	}
+	return s
+}
