@@ -12,13 +12,14 @@ import (
 )
 
 func main() {
-	cfg, err := config.FromEnv()
+	ctx := context.Background()
+	deps, err := config.Load(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	deps, err := cfg.Build(context.Background())
+	starter, err := deps.CloudStarter(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(apigw.Handler(deps.API()))
+	lambda.Start(apigw.Handler(deps.API(starter)))
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/blob"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/ddblocal"
@@ -50,7 +51,13 @@ func Run(ctx context.Context, o Options) error {
 		defer srv.Stop()
 		endpoint = srv.Endpoint
 	}
-	cfg := config.Config{Table: o.Table, DynamoDBEndpoint: endpoint, CursorSecret: st.CursorSecret}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set PORT to use another port): %w", o.Addr, err)
+	}
+	apiURL := "http://" + ln.Addr().String()
+
+	cfg := config.Config{Table: o.Table, DynamoDBEndpoint: endpoint, CursorSecret: st.CursorSecret, Brand: os.Getenv("BRAND_NAME")}
 	if cfg.Table == "" {
 		cfg.Table = tabledef.DefaultName
 	}
@@ -58,6 +65,8 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	filesDir := filepath.Join(o.Dir, "files")
+	deps.Blobs = blob.Dir{Root: filesDir, BaseURL: apiURL + "/files"}
 	client, err := ddb.NewClient(ctx, endpoint)
 	if err != nil {
 		return err
@@ -71,19 +80,22 @@ func Run(ctx context.Context, o Options) error {
 	if err := saveState(statePath, st); err != nil {
 		return err
 	}
-
-	ln, err := net.Listen("tcp", o.Addr)
+	stack, err := NewStack(deps)
 	if err != nil {
-		return fmt.Errorf("listen on %s (set PORT to use another port): %w", o.Addr, err)
+		return err
 	}
-	apiURL := "http://" + ln.Addr().String()
+	go stack.Tick(ctx, time.Minute)
+
 	envPath := filepath.Join(o.Dir, "demo.env")
 	env := fmt.Sprintf("API_URL=%s\nAPI_KEY=%s\nADMIN_API_KEY=%s\nDEMO_SITE_ID=%s\nDYNAMODB_ENDPOINT=%s\n",
 		apiURL, st.DemoAPIKey, st.AdminAPIKey, st.DemoSite, endpoint)
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
 		return err
 	}
-	server := &http.Server{Handler: deps.API(), ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(filesDir))))
+	mux.Handle("/", stack.API)
+	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- server.Serve(ln) }()
 	printUsage(apiURL, envPath, st)

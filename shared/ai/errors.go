@@ -209,6 +209,19 @@ func Classify(err error) *Error {
 	return &Error{Kind: Permanent, Message: msg, Err: err}
 }
 
+// IsTransportError reports whether err is a failure of the connection rather
+// than of the content: a deadline, a cancellation, a network timeout or a
+// dial/read/write error.
+func IsTransportError(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	var ne net.Error
+	var oe *net.OpError
+	return errors.As(err, &ne) || errors.As(err, &oe) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
+}
+
 // FromStatus classifies an HTTP error response. message is the vendor's
 // human text (redacted here), code its machine code. header supplies
 // Retry-After for 429s (and 503s that carry one).

@@ -16,6 +16,7 @@ type Config struct {
 	Table            string // TABLE_NAME, default "igny8"
 	DynamoDBEndpoint string // DYNAMODB_ENDPOINT: DynamoDB Local; empty in AWS
 	CursorSecret     string // CURSOR_SECRET: seals list cursors; the same for every instance
+	Brand            string // BRAND_NAME: what users call the models ("IGNY8 AI" → "IGNY8 AI Basic")
 	LogLevel         slog.Level
 }
 
@@ -26,6 +27,7 @@ func FromEnv() (Config, error) {
 		Table:            os.Getenv("TABLE_NAME"),
 		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"),
 		CursorSecret:     os.Getenv("CURSOR_SECRET"),
+		Brand:            os.Getenv("BRAND_NAME"),
 	}
 	if c.Table == "" {
 		c.Table = tabledef.DefaultName

@@ -13,6 +13,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -31,13 +32,21 @@ type Granter interface {
 type API struct {
 	store  *store.Store
 	ledger Granter
+	ops    *ops.Service
+	brand  string // the name users see models under, e.g. "IGNY8 AI"
 	log    *slog.Logger
 	mux    *http.ServeMux
 }
 
+// DefaultBrand names the model tiers users see ("IGNY8 AI Basic").
+const DefaultBrand = "IGNY8 AI"
+
 // New returns the API handler.
-func New(st *store.Store, led Granter, log *slog.Logger) http.Handler {
-	a := &API{store: st, ledger: led, log: log, mux: http.NewServeMux()}
+func New(st *store.Store, led Granter, svc *ops.Service, brand string, log *slog.Logger) http.Handler {
+	if brand == "" {
+		brand = DefaultBrand
+	}
+	a := &API{store: st, ledger: led, ops: svc, brand: brand, log: log, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
@@ -77,6 +86,27 @@ func (a *API) routes() {
 
 	m.Handle("GET /v1/sites/{site}/stats", a.user(a.getStats))
 	m.Handle("POST /v1/sites/{site}/stats/audit", a.user(a.auditStats))
+
+	m.Handle("POST /v1/sites/{site}/keywords/cluster", a.user(a.startOperation(domain.OperationClustering, "keyword_ids")))
+	m.Handle("POST /v1/sites/{site}/clusters/generate-ideas", a.user(a.startOperation(domain.OperationIdeaGeneration, "cluster_ids")))
+	m.Handle("POST /v1/sites/{site}/ideas/create-tasks", a.user(a.startOperation(domain.OperationCreateTasks, "idea_ids")))
+	m.Handle("POST /v1/sites/{site}/tasks/generate-content", a.user(a.startOperation(domain.OperationContentGeneration, "task_ids")))
+	m.Handle("GET /v1/sites/{site}/content/{content}", a.user(a.getContent))
+	m.Handle("POST /v1/sites/{site}/content/{content}/generate-image-prompts", a.user(a.generateImagePrompts))
+	m.Handle("POST /v1/sites/{site}/images/generate", a.user(a.startOperation(domain.OperationImageGeneration, "image_ids")))
+	m.Handle("GET /v1/sites/{site}/images/{image}/regenerate/quote", a.user(a.regenerateQuote))
+	m.Handle("POST /v1/sites/{site}/images/{image}/regenerate", a.user(a.regenerateImage))
+	m.Handle("GET /v1/operations/{operation}", a.user(a.getOperation))
+
+	m.Handle("GET /v1/account/usage/logs", a.user(a.listUsage))
+	m.Handle("GET /v1/account/ai-tasks", a.user(a.listAITasks))
+	m.Handle("GET /v1/notifications", a.user(a.listNotifications))
+	m.Handle("POST /v1/notifications/{notification}/read", a.user(a.readNotification))
+	m.Handle("GET /v1/models", a.user(a.listModels))
+	m.Handle("GET /v1/admin/models", a.admin(a.adminListModels))
+	m.Handle("PUT /v1/admin/models/{model}", a.admin(a.adminPutModel))
+	m.Handle("GET /v1/admin/billing", a.admin(a.adminGetBilling))
+	m.Handle("PUT /v1/admin/billing", a.admin(a.adminPutBilling))
 }
 
 // ServeHTTP adds the request ID and the access log, and answers unknown

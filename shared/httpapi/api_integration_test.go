@@ -14,6 +14,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
 	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -36,7 +37,7 @@ func newEnv(t *testing.T) *env {
 	if err := st.PutAPIKey(context.Background(), admin, domain.RoleAdmin, ""); err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.New(st, led, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h := httpapi.New(st, led, &ops.Service{Store: st}, "", slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &env{c: apitest.New(t, httpapi.OpenAPI, h), st: st, admin: admin}
 }
 

@@ -194,7 +194,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 // and the 401 of every other route against it (no store is needed for any of
 // these: authentication fails before the store is asked).
 func TestServeOpenAPI(t *testing.T) {
-	h := New(nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := New(nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/openapi.json", nil))
 	if rec.Code != http.StatusOK {
@@ -267,7 +267,7 @@ func componentSchema(t *testing.T, doc *openapi3.T, name string) *openapi3.Schem
 func TestOpenAPIErrorBodies(t *testing.T) {
 	doc := loadSpec(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	responseFor := map[int]string{400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+	responseFor := map[int]string{400: "BadRequest", 401: "Unauthorized", 402: "PaymentRequired", 403: "Forbidden", 404: "NotFound",
 		409: "Conflict", 413: "PayloadTooLarge", 415: "UnsupportedMediaType", 500: "InternalError"}
 	for _, err := range []error{
 		domain.Invalid("name", "is required"), domain.Invalid("", "malformed JSON"),
@@ -333,6 +333,38 @@ func TestOpenAPISamples(t *testing.T) {
 		{"GrantResponse", grantResponse{Entry: entry, Account: acct}},
 		{"Site", domain.Site{ID: "s", AccountID: "a", Name: "Blog", URL: "https://a.example", Platform: domain.PlatformShopify,
 			TimeZone: "Europe/Berlin", DefaultSectorID: "sec", CreatedAt: now, UpdatedAt: now}},
+		{"ContentIdeaPage", store.Page[domain.ContentIdea]{Items: []domain.ContentIdea{
+			{ID: "i", SiteID: "s", ClusterID: "cl", Title: "T", ContentType: "post", ContentStructure: "guide", EstimatedWordCount: 1200,
+				Keywords: []string{"trail shoes"}, Status: domain.IdeaNew, CreatedAt: now},
+			{ID: "i2", SiteID: "s", ClusterID: "cl", Title: "T", ContentType: "post", ContentStructure: "article", Status: domain.IdeaQueued, CreatedAt: now}}}},
+		{"TaskPage", store.Page[domain.Task]{Items: []domain.Task{{ID: "t", SiteID: "s", IdeaID: "i", ClusterID: "cl", Title: "T",
+			ContentStructure: "how_to", Status: domain.TaskQueued, CreatedAt: now}}}},
+		{"Content", domain.Content{ID: "c", SiteID: "s", TaskID: "t", ClusterID: "cl", Title: "T", HTML: "<p>x</p>", Keywords: []string{"trail shoes"},
+			WordCount: 1, Status: domain.ContentDraft, SiteStatus: domain.SiteNotPublished, CreatedAt: now}},
+		{"OperationStarted", startedResponse{OperationID: "o", Status: domain.OperationQueued, EstimatedCredits: 0}},
+		{"Operation", domain.Operation{ID: "o", AccountID: "a", SiteID: "s", Type: domain.OperationCreateTasks, Status: domain.OperationQueued,
+			ItemIDs: []string{"i"}, Results: []string{}, CreatedAt: now, UpdatedAt: now, Options: json.RawMessage(`{"x":1}`)}},
+		{"Operation", domain.Operation{ID: "o", SiteID: "s", Type: domain.OperationImageGeneration, Status: domain.OperationFailed,
+			ItemIDs: []string{"im"}, Tier: domain.TierPremium, EstimatedCred: 4, Results: []string{},
+			Error: &domain.OperationError{Name: "Internal", Message: "the operation failed"}, ExecutionID: "x", CreatedAt: now, UpdatedAt: now}},
+		{"RegenerateQuote", quoteResponse{Credits: 4, QualityTier: domain.TierPremium, Model: "IGNY8 AI Premium", Available: 1}},
+		{"UsageLogPage", usageResponse{Page: store.Page[domain.UsageLog]{Items: []domain.UsageLog{{ID: "u", OperationID: "o", SiteID: "s",
+			OperationType: domain.OperationClustering, CreditsUsed: 2, CostMicroUSD: 20000, ProviderCostMicroUSD: 90, Model: "IGNY8 AI Basic",
+			Tier: domain.TierBasic, InputTokens: 100, OutputTokens: 50, HoldID: "h", CreatedAt: now}}, NextCursor: &cursor, Total: 3},
+			Summary: store.UsageSummary{CreditsUsed: 2, CostMicroUSD: 20000, CostUSD: domain.FormatMicroUSD(20000), ProviderCostMicroUSD: 90, Count: 1,
+				ByOperation: map[string]store.OperationUsage{"clustering": {CreditsUsed: 2, CostMicroUSD: 20000, Count: 1}},
+				Formula:     domain.CostFormula(domain.DefaultBilling())}}},
+		{"AITaskLogPage", store.Page[domain.AITaskLog]{Items: []domain.AITaskLog{
+			{ID: "o", OperationID: "o", SiteID: "s", OperationType: domain.OperationContentGeneration, Status: domain.TaskLogPending, Model: "IGNY8 AI Basic", CreatedAt: now},
+			{ID: "o2", OperationID: "o2", SiteID: "s", OperationType: domain.OperationImagePrompts, Status: domain.TaskLogFailed, Model: "IGNY8 AI Basic",
+				Tier: domain.TierBasic, Error: "Internal: x", CreatedAt: now, FinishedAt: &published}}, Total: 2}},
+		{"NotificationPage", store.Page[domain.Notification]{Items: []domain.Notification{{ID: "n", Type: "operation_succeeded", Title: "T",
+			Message: "M", Severity: domain.SeveritySuccess, SiteID: "s", OperationID: "o", CreatedAt: now}}, Total: 1}},
+		{"ModelList", map[string]any{"items": []modelView{{Name: "IGNY8 AI Basic", QualityTier: domain.TierBasic, Type: domain.ModelText, TokensPerCredit: 100, IsDefault: true},
+			{Name: "IGNY8 AI Premium", QualityTier: domain.TierPremium, Type: domain.ModelImage, CreditsPerImage: 4}}}},
+		{"AIModelConfigList", map[string]any{"items": domain.DefaultModels()}},
+		{"BillingConfiguration", domain.DefaultBilling()},
+		{"BillingConfiguration", domain.BillingConfiguration{CreditPriceMicroUSD: 1}},
 	} {
 		b, err := json.Marshal(tc.v)
 		if err != nil {
@@ -350,6 +382,12 @@ func TestOpenAPISamples(t *testing.T) {
 		{"SectorPage", `{"items":[],"next_cursor":5,"total":0}`},
 		{"Keyword", `{"id":"k","site_id":"s","sector_id":"c","keyword":"a","volume":0,"difficulty":0,"intent":"other","status":"new","created_at":"2024-05-24T14:03:46Z","updated_at":"2024-05-24T14:03:46Z"}`},
 		{"Error", `{"error":{"code":"teapot","message":"x"}}`},
+		{"OperationStarted", `{"operation_id":"o","status":"running","estimated_credits":1}`},
+		{"UsageSummary", `{"credits_used":0,"cost_micro_usd":0,"cost_usd":"0.00","count":0,"by_operation":{},"formula":"f"}`},
+		{"UsageLogPage", `{"items":[],"next_cursor":null,"total":0}`},
+		{"ClusterKeywordsRequest", `{"keyword_ids":[]}`},
+		{"ClusterKeywordsRequest", `{"keyword_ids":["a","a"]}`},
+		{"ModelView", `{"name":"gpt-4o-mini","quality_tier":"gpt","type":"text","is_default":true}`},
 	} {
 		if err := visit(componentSchema(t, doc, tc.schema), []byte(tc.body)); err == nil {
 			t.Errorf("%s accepts %s", tc.schema, tc.body)
@@ -529,6 +567,46 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"AddKeywordsRequest", addKeywordsRequest{}, false},
 		{"BulkStatusRequest", bulkStatusRequest{}, false},
 		{"BulkDeleteRequest", bulkDeleteRequest{}, false},
+		// AI operations. startOperation decodes a map[string][]string that
+		// must hold exactly one key; these structs name that key.
+		{"ClusterKeywordsRequest", struct {
+			IDs []string `json:"keyword_ids"`
+		}{}, false},
+		{"GenerateIdeasRequest", struct {
+			IDs []string `json:"cluster_ids"`
+		}{}, false},
+		{"CreateTasksRequest", struct {
+			IDs []string `json:"idea_ids"`
+		}{}, false},
+		{"GenerateContentRequest", struct {
+			IDs []string `json:"task_ids"`
+		}{}, false},
+		{"GenerateImagesRequest", struct {
+			IDs []string `json:"image_ids"`
+		}{}, false},
+		{"RegenerateImageRequest", regenerateRequest{}, false},
+		{"OperationStarted", startedResponse{}, true},
+		{"RegenerateQuote", quoteResponse{}, true},
+		{"Operation", domain.Operation{}, true},
+		{"UsageLog", domain.UsageLog{}, true},
+		{"UsageSummary", store.UsageSummary{}, true},
+		{"OperationUsage", store.OperationUsage{}, true},
+		{"UsageLogPage", usageResponse{}, true},
+		{"AITaskLog", domain.AITaskLog{}, true},
+		{"AITaskLogPage", store.Page[domain.AITaskLog]{}, true},
+		{"Notification", domain.Notification{}, true},
+		{"NotificationPage", store.Page[domain.Notification]{}, true},
+		{"ModelView", modelView{}, true},
+		{"ModelList", struct { // a map[string]any in listModels
+			Items []modelView `json:"items"`
+		}{}, true},
+		{"AIModelConfig", domain.AIModelConfig{}, true},
+		{"AIModelConfigList", struct { // a map[string]any in adminListModels
+			Items []domain.AIModelConfig `json:"items"`
+		}{}, true},
+		{"PutModelRequest", domain.AIModelConfig{}, false},
+		{"BillingConfiguration", domain.BillingConfiguration{}, true},
+		{"PutBillingRequest", domain.BillingConfiguration{}, false},
 	}
 	tied := map[string]bool{"Health": true} // a map[string]string in the handler
 	for _, tc := range types {

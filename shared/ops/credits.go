@@ -46,9 +46,14 @@ func (c *Credits) Reserve(ctx context.Context, st State) (Hold, error) {
 
 // Settle charges what the work actually used and, in the same transaction,
 // writes the usage log, completes the AI task log and the operation, and
-// notifies the account. Settling the same hold twice charges once.
+// notifies the account. Settling the same hold twice charges once. A free
+// operation (creating tasks) is just recorded as done.
 func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 	job, res := st.Job, st.Result
+	if res != nil && !job.Type.Charged() {
+		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
+		return Settled{}, c.Store.SucceedOperation(ctx, job.AccountID, op, res.Results, successNote(job, *res, 0))
+	}
 	if st.Hold == nil || res == nil {
 		return Settled{}, domain.Invalid("hold", "settle needs the reserve's hold and the run's result")
 	}

@@ -129,7 +129,7 @@ func (s *Service) Start(ctx context.Context, account string, req Request) (domai
 	if !q.Enough {
 		ierr := &domain.InsufficientCreditsError{Required: q.Credits, Available: q.Available}
 		note := domain.Notification{Type: "operation_failed", Severity: domain.SeverityError, SiteID: req.SiteID,
-			Title: describe(req.Type) + " not started",
+			Title:   describe(req.Type) + " not started",
 			Message: fmt.Sprintf("%s needs %d credits and the account has %d available. Add credits and try again.", describe(req.Type), q.Credits, q.Available)}
 		if nerr := s.Store.Notify(ctx, account, note); nerr != nil {
 			return domain.Operation{}, errors.Join(ierr, nerr)

@@ -295,11 +295,10 @@ func (p *Provider) classify(err error, cap *capture) *ai.Error {
 		return e
 	}
 	e := ai.Classify(err)
-	if status/100 == 2 && e.Kind == ai.Permanent {
+	if status/100 == 2 && !ai.IsTransportError(err) {
 		// A 2xx whose body the SDK could not decode: a broken proxy or a
 		// cut connection, not a wrong request.
-		e.Kind = ai.Transient
-		e.Message = "unreadable response body: " + e.Message
+		e = &ai.Error{Kind: ai.Transient, Message: "unreadable response body: " + err.Error(), Err: err}
 	}
 	e.Provider, e.Status = p.name, status
 	e.Message = p.redact(e.Message)

@@ -1,0 +1,21 @@
+// Command op-generate-ideas writes content ideas for clusters (a state machine step).
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/igny8/igny8-serverless/shared/config"
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/stepfn"
+)
+
+func main() {
+	deps, err := config.Load(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(stepfn.Lambda(deps.Runner().Handler(domain.OperationIdeaGeneration)))
+}

@@ -1,0 +1,643 @@
+package sfn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/big"
+	"sync"
+	"time"
+)
+
+type execution struct {
+	rt                *Runtime
+	m                 *Machine
+	arn, smArn, name  string
+	input             any
+	inputRaw          json.RawMessage
+	start             time.Time
+	log               *slog.Logger
+	ctx               context.Context
+	cancel            context.CancelFunc
+	done              chan struct{}
+	timer             *time.Timer
+	inflight          sync.WaitGroup // invocations still running
+	mu                sync.Mutex
+	status, err, caus string
+	output            json.RawMessage
+	stop              time.Time
+}
+
+func (ex *execution) snapshot() Execution {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return Execution{
+		ExecutionArn:    ex.arn,
+		StateMachineArn: ex.smArn,
+		Name:            ex.name,
+		Status:          ex.status,
+		Input:           ex.inputRaw,
+		Output:          ex.output,
+		Error:           ex.err,
+		Cause:           ex.caus,
+		StartDate:       ex.start,
+		StopDate:        ex.stop,
+	}
+}
+
+// finish records the terminal status once; it reports whether it did.
+func (ex *execution) finish(status, errName, cause string, output json.RawMessage) bool {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.status != StatusRunning {
+		return false
+	}
+	ex.status, ex.err, ex.caus, ex.output, ex.stop = status, errName, cause, output, ex.rt.now()
+	if ex.timer != nil {
+		ex.timer.Stop()
+	}
+	lvl := slog.LevelInfo
+	if status != StatusSucceeded {
+		lvl = slog.LevelWarn
+	}
+	ex.log.Log(context.Background(), lvl, "execution ended", "status", status, "error", errName, "cause", cause)
+	return true
+}
+
+func (ex *execution) run() {
+	defer close(ex.done)
+	out, err := ex.runScope(ex.ctx, ex.m.root, ex.input)
+	var se *StateError
+	switch {
+	case err == nil:
+		ex.finish(StatusSucceeded, "", "", encodeJSON(out))
+	case errors.As(err, &se):
+		ex.finish(StatusFailed, se.Name, se.Cause, nil)
+	default: // cancelled: Stop or the execution timeout already recorded why
+		ex.finish(StatusAborted, "", "", nil)
+	}
+	ex.cancel()
+	ex.rt.closeExecutionTokens(ex)
+	ex.inflight.Wait()
+}
+
+func (r *Runtime) closeExecutionTokens(ex *execution) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, pt := range r.tokens {
+		if pt.ex == ex {
+			pt.closed = true
+		}
+	}
+}
+
+type mapItem struct {
+	index int
+	value any
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// env builds the evaluation environment of a state: $ is input, $$ the
+// context object.
+func (ex *execution) env(input any, st *state, entered time.Time, retries int, token string, item *mapItem) *evalEnv {
+	c := map[string]any{
+		"Execution": map[string]any{
+			"Id":           ex.arn,
+			"Input":        ex.input,
+			"Name":         ex.name,
+			"RoleArn":      ex.rt.roleArn,
+			"StartTime":    fmtTime(ex.start),
+			"RedriveCount": json.Number("0"),
+		},
+		"StateMachine": map[string]any{"Id": ex.smArn, "Name": ex.m.name},
+		"State": map[string]any{
+			"EnteredTime": fmtTime(entered),
+			"Name":        st.name,
+			"RetryCount":  intNumber(int64(retries)),
+		},
+	}
+	if token != "" {
+		c["Task"] = map[string]any{"Token": token}
+	}
+	if item != nil {
+		c["Map"] = map[string]any{"Item": map[string]any{"Index": intNumber(int64(item.index)), "Value": item.value}}
+	}
+	return &evalEnv{input: input, ctxObj: c, rt: ex.rt}
+}
+
+func (ex *execution) runScope(ctx context.Context, sc *scope, input any) (any, error) {
+	name := sc.startAt
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		st := sc.states[name]
+		out, next, err := ex.runState(ctx, st, input)
+		if err != nil {
+			return nil, err
+		}
+		if next == "" {
+			return out, nil
+		}
+		name, input = next, out
+	}
+}
+
+func (ex *execution) runState(ctx context.Context, st *state, input any) (out any, next string, err error) {
+	entered := ex.rt.now()
+	log := ex.log.With("state", st.name)
+	log.Debug("state entered", "type", st.typ)
+	defer func() {
+		var se *StateError
+		if errors.As(err, &se) {
+			log.Info("state failed", "error", se.Name, "cause", se.Cause)
+		} else if err == nil {
+			log.Debug("state exited", "next", next)
+		}
+	}()
+	switch st.typ {
+	case "Pass":
+		out, err = ex.pass(st, input, entered)
+		return out, st.next, err
+	case "Choice":
+		return ex.choice(st, input, entered)
+	case "Wait":
+		out, err = ex.wait(ctx, st, input, entered)
+		return out, st.next, err
+	case "Succeed":
+		eff, err := applyInputPath(st.inputPath, input)
+		if err != nil {
+			return nil, "", err
+		}
+		out, err = applyOutputPath(st.outputPath, eff)
+		return out, "", err
+	case "Fail":
+		return nil, "", ex.fail(st, input, entered)
+	}
+	return ex.withRetry(ctx, st, input, entered, log)
+}
+
+// ---- input / output processing ----
+
+func applyInputPath(p optPath, input any) (any, error) {
+	return selectPath(p, input, "InputPath")
+}
+
+func applyOutputPath(p optPath, output any) (any, error) {
+	return selectPath(p, output, "OutputPath")
+}
+
+func selectPath(p optPath, v any, field string) (any, error) {
+	if !p.set {
+		return v, nil
+	}
+	if p.null {
+		return map[string]any{}, nil
+	}
+	out, ok := p.path.value(v)
+	if !ok {
+		return nil, runtimeErr("Invalid path '%s' : No results for path: %s (%s applied to %s)", p.path.src, p.path.src, field, encodeString(v))
+	}
+	return out, nil
+}
+
+// applyResultPath combines the state's raw input with its result.
+func applyResultPath(input any, p optPath, result any) (any, error) {
+	if !p.set {
+		return result, nil
+	}
+	if p.null {
+		return input, nil
+	}
+	out, err := setPath(input, p.path.segs, result)
+	if err != nil {
+		return nil, &StateError{Name: ErrNameResultPathMatchFailure, Cause: fmt.Sprintf("Unable to apply ResultPath %q to input %s: %v", p.path.src, encodeString(input), err)}
+	}
+	return out, nil
+}
+
+// ---- simple states ----
+
+func (ex *execution) pass(st *state, input any, entered time.Time) (any, error) {
+	eff, err := applyInputPath(st.inputPath, input)
+	if err != nil {
+		return nil, err
+	}
+	if st.parameters != nil {
+		if eff, err = st.parameters.eval(ex.env(eff, st, entered, 0, "", nil)); err != nil {
+			return nil, err
+		}
+	}
+	result := eff
+	if st.hasResult {
+		result = st.result
+	}
+	out, err := applyResultPath(input, st.resultPath, result)
+	if err != nil {
+		return nil, err
+	}
+	return applyOutputPath(st.outputPath, out)
+}
+
+func (ex *execution) choice(st *state, input any, entered time.Time) (any, string, error) {
+	eff, err := applyInputPath(st.inputPath, input)
+	if err != nil {
+		return nil, "", err
+	}
+	env := ex.env(eff, st, entered, 0, "", nil)
+	next := ""
+	for _, r := range st.choices {
+		ok, err := r.eval(env)
+		if err != nil {
+			return nil, "", err
+		}
+		if ok {
+			next = r.next
+			break
+		}
+	}
+	if next == "" {
+		if st.dflt == "" {
+			return nil, "", &StateError{Name: ErrNameNoChoiceMatched, Cause: "No Matches!"}
+		}
+		next = st.dflt
+	}
+	out, err := applyOutputPath(st.outputPath, eff)
+	return out, next, err
+}
+
+func (ex *execution) wait(ctx context.Context, st *state, input any, entered time.Time) (any, error) {
+	eff, err := applyInputPath(st.inputPath, input)
+	if err != nil {
+		return nil, err
+	}
+	env := ex.env(eff, st, entered, 0, "", nil)
+	var d time.Duration
+	switch {
+	case st.waitSeconds != nil:
+		d = time.Duration(*st.waitSeconds) * time.Second
+	case st.waitTimestamp != nil:
+		d = st.waitTimestamp.Sub(ex.rt.now())
+	case st.waitSecondsPath != nil:
+		v, ok := st.waitSecondsPath.get(env.rootFor(st.waitSecondsPath))
+		n, isInt := asInt(v)
+		if !ok || !isInt || n < 0 {
+			return nil, runtimeErr("The SecondsPath parameter does not reference a valid non-negative integer: '%s'", st.waitSecondsPath.src)
+		}
+		d = time.Duration(n) * time.Second
+	case st.waitTimestampPath != nil:
+		v, ok := st.waitTimestampPath.get(env.rootFor(st.waitTimestampPath))
+		s, _ := v.(string)
+		t, valid := parseTimestamp(s)
+		if !ok || !valid {
+			return nil, runtimeErr("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: '%s'", st.waitTimestampPath.src)
+		}
+		d = t.Sub(ex.rt.now())
+	}
+	if d > 0 {
+		if err := ex.rt.sleep(ctx, d); err != nil {
+			return nil, err
+		}
+	}
+	return applyOutputPath(st.outputPath, eff)
+}
+
+func (ex *execution) fail(st *state, input any, entered time.Time) error {
+	env := ex.env(input, st, entered, 0, "", nil)
+	eval := func(d *dynString, field string) (string, error) {
+		var v any
+		if d.call != nil {
+			var err error
+			if v, err = d.call.eval(env); err != nil {
+				return "", err
+			}
+		} else {
+			var ok bool
+			if v, ok = d.path.get(env.rootFor(d.path)); !ok {
+				return "", runtimeErr("Invalid path '%s' : No results for path (%s)", d.path.src, field)
+			}
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", runtimeErr("The %s must resolve to a string, got %s", field, typeName(v))
+		}
+		return s, nil
+	}
+	se := &StateError{Name: st.errorName, Cause: st.cause}
+	var err error
+	if st.errorDyn != nil {
+		if se.Name, err = eval(st.errorDyn, "ErrorPath"); err != nil {
+			return err
+		}
+	}
+	if st.causeDyn != nil {
+		if se.Cause, err = eval(st.causeDyn, "CausePath"); err != nil {
+			return err
+		}
+	}
+	return se
+}
+
+// ---- Retry and Catch ----
+
+// errorMatches applies one ErrorEquals entry. States.ALL matches every error
+// except States.Runtime and States.DataLimitExceeded; States.TaskFailed
+// matches every error except those and the timeouts; States.Timeout also
+// matches States.HeartbeatTimeout (a heartbeat timeout is a timeout).
+func errorMatches(pattern, name string) bool {
+	terminal := name == ErrNameRuntime || name == ErrNameDataLimitExceeded
+	switch pattern {
+	case ErrNameAll:
+		return !terminal
+	case ErrNameTaskFailed:
+		return !terminal && name != ErrNameTimeout && name != ErrNameHeartbeatTimeout
+	case ErrNameTimeout:
+		return name == ErrNameTimeout || name == ErrNameHeartbeatTimeout
+	}
+	return pattern == name && !terminal
+}
+
+func matches(list []string, name string) bool {
+	for _, p := range list {
+		if errorMatches(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// delay is the wait before retry number attempt (1-based) of this retrier:
+// IntervalSeconds × BackoffRate^(attempt-1), capped by MaxDelaySeconds, then
+// with FULL jitter a uniformly random duration between 0 and that.
+func (r *retrier) delay(attempt int64, rnd func() float64) time.Duration {
+	d := r.interval * math.Pow(r.backoff, float64(attempt-1))
+	limit := r.maxDelay
+	if limit == 0 {
+		limit = 31622400 // AWS's ceiling for MaxDelaySeconds; keeps Duration finite
+	}
+	if d > limit || math.IsInf(d, 0) || math.IsNaN(d) {
+		d = limit
+	}
+	if r.fullJitter {
+		d *= rnd()
+	}
+	return time.Duration(d * float64(time.Second))
+}
+
+// withRetry runs a Task, Map or Parallel state: an attempt, then the first
+// retrier whose ErrorEquals matches (each retrier counts its own attempts;
+// once it is exhausted the error goes to Catch), then the first matching
+// catcher, whose ResultPath places {"Error","Cause"} into the state's raw
+// input. States.Runtime is never retried nor caught.
+func (ex *execution) withRetry(ctx context.Context, st *state, input any, entered time.Time, log *slog.Logger) (any, string, error) {
+	counts := make([]int64, len(st.retry))
+	retries := 0
+	for {
+		var out any
+		var err error
+		switch st.typ {
+		case "Task":
+			out, err = ex.task(ctx, st, input, entered, retries, log)
+		case "Map":
+			out, err = ex.mapState(ctx, st, input, entered, retries)
+		case "Parallel":
+			out, err = ex.parallel(ctx, st, input, entered, retries)
+		}
+		if err == nil {
+			return out, st.next, nil
+		}
+		var se *StateError
+		if !errors.As(err, &se) {
+			return nil, "", err // cancelled
+		}
+		if ctx.Err() != nil {
+			return nil, "", ctx.Err()
+		}
+		retried := false
+		for i, r := range st.retry {
+			if !matches(r.errorEquals, se.Name) {
+				continue
+			}
+			if counts[i] < r.maxAttempts {
+				counts[i]++
+				retries++
+				d := r.delay(counts[i], ex.rt.randFloat)
+				log.Info("retrying", "error", se.Name, "retrier", i, "attempt", counts[i], "delay", d)
+				if err := ex.rt.sleep(ctx, d); err != nil {
+					return nil, "", err
+				}
+				retried = true
+			}
+			break
+		}
+		if retried {
+			continue
+		}
+		for _, c := range st.catch {
+			if !matches(c.errorEquals, se.Name) {
+				continue
+			}
+			log.Info("caught", "error", se.Name, "next", c.next)
+			out, err := applyResultPath(input, c.resultPath, map[string]any{"Error": se.Name, "Cause": se.Cause})
+			if err != nil {
+				return nil, "", err
+			}
+			return out, c.next, nil
+		}
+		return nil, "", se
+	}
+}
+
+// ---- Map ----
+
+func (ex *execution) mapState(ctx context.Context, st *state, input any, entered time.Time, retries int) (any, error) {
+	eff, err := applyInputPath(st.inputPath, input)
+	if err != nil {
+		return nil, err
+	}
+	env := ex.env(eff, st, entered, retries, "", nil)
+	items := eff
+	if st.itemsPath != nil {
+		v, ok := st.itemsPath.get(env.rootFor(st.itemsPath))
+		if !ok {
+			return nil, runtimeErr("Invalid path '%s' : No results for path (ItemsPath)", st.itemsPath.src)
+		}
+		items = v
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		return nil, runtimeErr("The Map state's items must be a JSON array, got %s", typeName(items))
+	}
+	limit := st.maxConcurrency
+	if st.maxConcurrencyPath != nil {
+		v, ok := st.maxConcurrencyPath.get(env.rootFor(st.maxConcurrencyPath))
+		n, isInt := asInt(v)
+		if !ok || !isInt || n < 0 {
+			return nil, runtimeErr("The MaxConcurrencyPath '%s' must select a non-negative integer", st.maxConcurrencyPath.src)
+		}
+		limit = n
+	}
+	if limit == 0 || limit > int64(ex.rt.maxConc) {
+		limit = int64(ex.rt.maxConc)
+	}
+	tolCount, tolPct := st.tolCount, st.tolPct
+	if st.tolCountPath != nil {
+		v, ok := st.tolCountPath.get(env.rootFor(st.tolCountPath))
+		n, isInt := asInt(v)
+		if !ok || !isInt || n < 0 {
+			return nil, runtimeErr("The ToleratedFailureCountPath '%s' must select a non-negative integer", st.tolCountPath.src)
+		}
+		tolCount = &n
+	}
+	if st.tolPctPath != nil {
+		v, ok := st.tolPctPath.get(env.rootFor(st.tolPctPath))
+		r, isNum := numRat(v)
+		if !ok || !isNum || r.Sign() < 0 || r.Cmp(big.NewRat(100, 1)) > 0 {
+			return nil, runtimeErr("The ToleratedFailurePercentagePath '%s' must select a number from 0 to 100", st.tolPctPath.src)
+		}
+		tolPct = r
+	}
+
+	results := make([]any, len(arr))
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	failed := 0
+loop:
+	for i, item := range arr {
+		select {
+		case sem <- struct{}{}:
+		case <-runCtx.Done():
+			break loop
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out, err := ex.iteration(runCtx, st, eff, i, item, entered, retries)
+			if err == nil {
+				results[i] = out // each goroutine writes its own index
+				return
+			}
+			var se *StateError
+			if !errors.As(err, &se) {
+				return // cancelled because another iteration failed, or the execution stopped
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if st.distributed {
+				failed++
+				results[i] = map[string]any{"Error": se.Name, "Cause": se.Cause}
+				if firstErr == nil && exceedsTolerance(failed, len(arr), tolCount, tolPct) {
+					firstErr = &StateError{Name: ErrNameExceedToleratedFailure, Cause: causeExceedToleratedFailureLimit}
+					cancel()
+				}
+				return
+			}
+			if firstErr == nil {
+				firstErr = se
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return ex.finishExecState(st, input, results, env)
+}
+
+// exceedsTolerance: with neither limit set any failure is too many; with
+// both, exceeding either fails the Map Run.
+func exceedsTolerance(failed, total int, count *int64, pct *big.Rat) bool {
+	if count == nil && pct == nil {
+		return failed > 0
+	}
+	if count != nil && int64(failed) > *count {
+		return true
+	}
+	if pct != nil && total > 0 && big.NewRat(int64(failed)*100, int64(total)).Cmp(pct) > 0 {
+		return true
+	}
+	return false
+}
+
+func (ex *execution) iteration(ctx context.Context, st *state, eff any, i int, item any, entered time.Time, retries int) (any, error) {
+	in := item
+	if st.itemSelector != nil {
+		v, err := st.itemSelector.eval(ex.env(eff, st, entered, retries, "", &mapItem{index: i, value: item}))
+		if err != nil {
+			return nil, err
+		}
+		in = v
+	}
+	return ex.runScope(ctx, st.processor, in)
+}
+
+// finishExecState applies ResultSelector, ResultPath and OutputPath.
+func (ex *execution) finishExecState(st *state, input, result any, env *evalEnv) (any, error) {
+	if st.resultSelector != nil {
+		v, err := st.resultSelector.eval(&evalEnv{input: result, ctxObj: env.ctxObj, rt: ex.rt})
+		if err != nil {
+			return nil, err
+		}
+		result = v
+	}
+	out, err := applyResultPath(input, st.resultPath, result)
+	if err != nil {
+		return nil, err
+	}
+	return applyOutputPath(st.outputPath, out)
+}
+
+// ---- Parallel ----
+
+func (ex *execution) parallel(ctx context.Context, st *state, input any, entered time.Time, retries int) (any, error) {
+	eff, err := applyInputPath(st.inputPath, input)
+	if err != nil {
+		return nil, err
+	}
+	env := ex.env(eff, st, entered, retries, "", nil)
+	if st.parameters != nil {
+		if eff, err = st.parameters.eval(env); err != nil {
+			return nil, err
+		}
+	}
+	results := make([]any, len(st.branches))
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	for i, b := range st.branches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := ex.runScope(runCtx, b, eff)
+			var se *StateError
+			if errors.As(err, &se) {
+				once.Do(func() { firstErr = se; cancel() })
+				return
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return ex.finishExecState(st, input, results, env)
+}

@@ -1,0 +1,46 @@
+// Package sfnstart starts Step Functions executions in the cloud.
+package sfnstart
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// API is the part of the Step Functions client used here.
+type API interface {
+	StartExecution(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+}
+
+// Starter starts executions of one state machine.
+type Starter struct {
+	Client          API
+	StateMachineArn string
+}
+
+// Start starts an execution named name. Execution names are unique per state
+// machine, so starting the same name again (a retried request) does not run
+// the work twice: the existing execution's ARN is returned.
+func (s Starter) Start(ctx context.Context, name string, input []byte) (string, error) {
+	out, err := s.Client.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(s.StateMachineArn), Name: aws.String(name), Input: aws.String(string(input)),
+	})
+	var exists *types.ExecutionAlreadyExists
+	if errors.As(err, &exists) {
+		return ExecutionArn(s.StateMachineArn, name), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("start execution %s: %w", name, err)
+	}
+	return aws.ToString(out.ExecutionArn), nil
+}
+
+// ExecutionArn is the ARN of the execution name of a state machine.
+func ExecutionArn(stateMachineArn, name string) string {
+	return strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1) + ":" + name
+}
