@@ -79,6 +79,9 @@ func (m AIModelConfig) Validate() error {
 
 // Validate checks a billing configuration.
 func (b BillingConfiguration) Validate() error {
+	if b.MinimumCredits == nil {
+		return Invalid("minimum_credits", "is required (an object of operation type → credits; {} for none)")
+	}
 	if b.CreditPriceMicroUSD <= 0 {
 		return Invalid("credit_price_micro_usd", "must be more than 0")
 	}

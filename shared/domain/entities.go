@@ -282,6 +282,8 @@ type SiteStats struct {
 	ContentReview   int64 `json:"content_review"`
 	ContentApproved int64 `json:"content_approved"`
 	Images          int64 `json:"images"`
-	Scheduled       int64 `json:"scheduled"`
-	Published       int64 `json:"published"`
+	// ImagesSuperseded counts previous versions kept after regenerations.
+	ImagesSuperseded int64 `json:"images_superseded"`
+	Scheduled        int64 `json:"scheduled"`
+	Published        int64 `json:"published"`
 }

@@ -89,21 +89,22 @@ type AITaskLog struct {
 // UsageLog is the charge for one operation: credits, the credit-priced cost
 // and what the provider cost us, in micro-dollars.
 type UsageLog struct {
-	ID                   string        `json:"id"`
-	OperationID          string        `json:"operation_id"`
-	SiteID               string        `json:"site_id"`
-	OperationType        OperationType `json:"operation_type"`
-	CreditsUsed          int64         `json:"credits_used"`
-	CostMicroUSD         int64         `json:"cost_micro_usd"`
-	ProviderCostMicroUSD int64         `json:"provider_cost_micro_usd"`
-	Provider             string        `json:"provider"`
-	Model                string        `json:"model"`
-	Tier                 QualityTier   `json:"quality_tier"`
-	InputTokens          int64         `json:"input_tokens"`
-	OutputTokens         int64         `json:"output_tokens"`
-	Images               int64         `json:"images"`
-	HoldID               string        `json:"hold_id"`
-	CreatedAt            time.Time     `json:"created_at"`
+	ID            string        `json:"id"`
+	OperationID   string        `json:"operation_id"`
+	SiteID        string        `json:"site_id"`
+	OperationType OperationType `json:"operation_type"`
+	CreditsUsed   int64         `json:"credits_used"`
+	CostMicroUSD  int64         `json:"cost_micro_usd"`
+	// ProviderCostMicroUSD is what the provider charged us: admin views only.
+	ProviderCostMicroUSD int64       `json:"provider_cost_micro_usd,omitempty"`
+	Provider             string      `json:"provider"`
+	Model                string      `json:"model"`
+	Tier                 QualityTier `json:"quality_tier"`
+	InputTokens          int64       `json:"input_tokens"`
+	OutputTokens         int64       `json:"output_tokens"`
+	Images               int64       `json:"images"`
+	HoldID               string      `json:"hold_id"`
+	CreatedAt            time.Time   `json:"created_at"`
 }
 
 // Severity of a notification.

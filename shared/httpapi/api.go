@@ -82,7 +82,7 @@ func (a *API) routes() {
 	m.Handle("GET /v1/sites/{site}/ideas", a.user(siteList[domain.ContentIdea](a, store.Ideas)))
 	m.Handle("GET /v1/sites/{site}/tasks", a.user(siteList[domain.Task](a, store.Tasks)))
 	m.Handle("GET /v1/sites/{site}/content", a.user(siteList[domain.Content](a, store.Contents)))
-	m.Handle("GET /v1/sites/{site}/images", a.user(siteList[domain.Image](a, store.Images)))
+	m.Handle("GET /v1/sites/{site}/images", a.user(siteList(a, store.Images, a.brandImage)))
 
 	m.Handle("GET /v1/sites/{site}/stats", a.user(a.getStats))
 	m.Handle("POST /v1/sites/{site}/stats/audit", a.user(a.auditStats))

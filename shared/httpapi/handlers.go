@@ -376,7 +376,9 @@ func (a *API) bulkDeleteKeywords(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func siteList[T any](a *API, l store.SiteList) handler {
+// siteList serves one workflow list; view, if given, adjusts each item for
+// users (e.g. hides vendor model names).
+func siteList[T any](a *API, l store.SiteList, view ...func(*T)) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		pr, err := pageRequest(r)
 		if err != nil {
@@ -385,6 +387,11 @@ func siteList[T any](a *API, l store.SiteList) handler {
 		page, err := store.List[T](r.Context(), a.store, l, who(r).account, r.PathValue("site"), pr)
 		if err != nil {
 			return err
+		}
+		for _, v := range view {
+			for i := range page.Items {
+				v(&page.Items[i])
+			}
 		}
 		writeJSON(w, http.StatusOK, page)
 		return nil

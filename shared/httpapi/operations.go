@@ -161,6 +161,7 @@ func (a *API) listUsage(w http.ResponseWriter, r *http.Request) error {
 	for i := range page.Items {
 		page.Items[i].Model = domain.TierLabel(a.brand, page.Items[i].Tier)
 		page.Items[i].Provider = ""
+		page.Items[i].ProviderCostMicroUSD = 0
 	}
 	writeJSON(w, http.StatusOK, usageResponse{Page: page, Summary: sum})
 	return nil
@@ -237,6 +238,14 @@ func (a *API) readNotification(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// brandImage names the image's model by its tier, as users see models.
+func (a *API) brandImage(img *domain.Image) {
+	if img.Model != "" {
+		img.Model = domain.TierLabel(a.brand, img.Tier)
+	}
+	img.Provider = ""
+}
+
 // modelView is a model as users see it: its tier and price, never the vendor.
 type modelView struct {
 	Name            string             `json:"name"`
@@ -249,7 +258,7 @@ type modelView struct {
 
 func (a *API) listModels(w http.ResponseWriter, r *http.Request) error {
 	// One entry per type and tier: the model an operation of that tier would use.
-	var out []modelView
+	out := []modelView{}
 	for _, t := range []domain.ModelType{domain.ModelText, domain.ModelImage} {
 		def, _ := ops.ResolveModel(r.Context(), a.store, a.ops.Providers, t, "")
 		for _, tier := range domain.QualityTiers {
@@ -269,6 +278,9 @@ func (a *API) adminListModels(w http.ResponseWriter, r *http.Request) error {
 	models, err := a.store.ListModels(r.Context())
 	if err != nil {
 		return err
+	}
+	if models == nil {
+		models = []domain.AIModelConfig{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": models})
 	return nil

@@ -135,7 +135,7 @@ func (w *work) ideas(ctx context.Context) (Result, error) {
 			it := domain.ContentIdea{ID: w.id(n), SiteID: job.SiteID, ClusterID: cid, Title: clip(idea.Title, 300),
 				Description: clip(idea.Description, 2000), ContentType: orDefault(idea.ContentType, "post"),
 				ContentStructure: orDefault(idea.ContentStructure, ai.StructureArticle), EstimatedWordCount: min(words, 5000),
-				Keywords: idea.TargetKeywords, Status: domain.IdeaNew, CreatedAt: w.saved.At}
+				Keywords: nonNil(idea.TargetKeywords), Status: domain.IdeaNew, CreatedAt: w.saved.At}
 			n++
 			var u store.Writes
 			if err := w.r.Store.PutIdea(&u, job.AccountID, it); err != nil {
@@ -175,7 +175,7 @@ func (w *work) createTasks(ctx context.Context) (Result, error) {
 			continue
 		}
 		t := domain.Task{ID: w.id(i), SiteID: job.SiteID, IdeaID: idea.ID, ClusterID: idea.ClusterID, Title: idea.Title,
-			Keywords: idea.Keywords, WordCount: idea.EstimatedWordCount, ContentStructure: idea.ContentStructure,
+			Keywords: nonNil(idea.Keywords), WordCount: idea.EstimatedWordCount, ContentStructure: idea.ContentStructure,
 			Status: domain.TaskQueued, CreatedAt: w.saved.At}
 		var u store.Writes
 		if err := w.r.Store.PutTask(&u, job.AccountID, t); err != nil {
@@ -405,6 +405,13 @@ func clip(s string, n int) string {
 		return string(r)
 	}
 	return string(r[:n])
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func orDefault(s, d string) string {

@@ -41,10 +41,13 @@ func (s *Store) SeedConfig(ctx context.Context) error {
 	return nil
 }
 
-// Billing reads the billing configuration.
+// Billing reads the billing configuration (the defaults until an admin sets one).
 func (s *Store) Billing(ctx context.Context) (domain.BillingConfiguration, error) {
 	var b domain.BillingConfiguration
 	err := s.get(ctx, configPK, "BILLING", &b)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.DefaultBilling(), nil // never configured: the defaults apply
+	}
 	return b, err
 }
 

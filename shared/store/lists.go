@@ -23,7 +23,8 @@ var (
 	Contents = SiteList{"content", "CONT#", func(s domain.SiteStats) int64 {
 		return s.ContentDraft + s.ContentReview + s.ContentApproved
 	}}
-	Images = SiteList{"images", "IMG#", func(s domain.SiteStats) int64 { return s.Images }}
+	// Images lists every version; previous ones have status superseded.
+	Images = SiteList{"images", "IMG#", func(s domain.SiteStats) int64 { return s.Images + s.ImagesSuperseded }}
 )
 
 // List reads one page of a site list.

@@ -54,9 +54,10 @@ func countItem(it map[string]types.AttributeValue) (site []string, sector string
 		}
 		return cs, ""
 	case kindImage.typ:
-		if attrS(it, "status") != string(domain.ImageSuperseded) {
-			return []string{"images"}, ""
+		if attrS(it, "status") == string(domain.ImageSuperseded) {
+			return []string{"images_superseded"}, ""
 		}
+		return []string{"images"}, ""
 	}
 	return nil, ""
 }

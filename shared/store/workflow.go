@@ -157,11 +157,11 @@ func (s *Store) PutContent(w *Writes, account string, c domain.Content) error {
 func (s *Store) PutImage(w *Writes, account string, img domain.Image) error {
 	it, err := s.entityPut(account, img.SiteID, kindImage, img.ID, string(img.Status), img)
 	if err == nil {
-		counters := map[string]int64{}
-		if img.Status != domain.ImageSuperseded {
-			counters["images"] = 1
+		counter := "images"
+		if img.Status == domain.ImageSuperseded {
+			counter = "images_superseded"
 		}
-		w.add(it, counters)
+		w.add(it, map[string]int64{counter: 1})
 	}
 	return err
 }
@@ -225,7 +225,7 @@ func (s *Store) SetImageGenerated(w *Writes, account string, img domain.Image, u
 // SupersedeImage keeps an image as a previous version of its replacement.
 func (s *Store) SupersedeImage(w *Writes, account string, img domain.Image, by string) {
 	s.setStatus(w, account, img.SiteID, kindImage, img.ID, string(img.Status), string(domain.ImageSuperseded),
-		map[string]types.AttributeValue{"superseded_by": str(by)}, map[string]int64{"images": -1})
+		map[string]types.AttributeValue{"superseded_by": str(by)}, map[string]int64{"images": -1, "images_superseded": 1})
 }
 
 func getEntity[T any](ctx context.Context, s *Store, account, site string, k kind, id string) (T, error) {

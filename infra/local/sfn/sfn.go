@@ -369,6 +369,11 @@ func (r *Runtime) Wait(ctx context.Context, executionArn string) (Execution, err
 	select {
 	case <-ex.done:
 		return ex.snapshot(), nil
+	default:
+	}
+	select {
+	case <-ex.done:
+		return ex.snapshot(), nil
 	case <-ctx.Done():
 		return ex.snapshot(), ctx.Err()
 	}
