@@ -26,6 +26,7 @@ type kwDoc struct {
 	volume  int64
 	surface []string // content words as written (lower case)
 	stems   []string // their stems, parallel to surface
+	all     []string // stems of every word, stop words included (for name order)
 	vec     []term   // L2-normalised TF-IDF vector, sorted by term id
 }
 
@@ -93,7 +94,11 @@ func prepare(kws []ai.ClusteringKeyword) []*kwDoc {
 			continue
 		}
 		surface, stems := contentWords(t)
-		byText[t] = &kwDoc{text: t, volume: k.Volume, surface: surface, stems: stems}
+		var all []string
+		for _, w := range words(t) {
+			all = append(all, stem(w))
+		}
+		byText[t] = &kwDoc{text: t, volume: k.Volume, surface: surface, stems: stems, all: all}
 	}
 	docs := make([]*kwDoc, 0, len(byText))
 	for _, d := range byText {
@@ -520,11 +525,79 @@ func clusterName(members []*kwDoc, idf map[string]float64) (string, []string) {
 		}
 	}
 	sort.SliceStable(chosen, func(i, j int) bool { return chosen[i].pos < chosen[j].pos })
-	parts := make([]string, len(chosen))
+	order := make([]string, len(chosen))
 	for i, c := range chosen {
-		parts[i] = surfaceOf(stats[c.stem].surface)
+		order[i] = c.stem
+	}
+	order = phraseOrder(order, members)
+	parts := make([]string, len(order))
+	for i, s := range order {
+		parts[i] = surfaceOf(stats[s].surface)
 	}
 	return titleCase(strings.Join(parts, " ")), rest
+}
+
+// phraseOrder orders the name's stems the way the keywords say them: each
+// permutation scores 2 for every keyword where its stems appear next to each
+// other in that order ("dog training"), 1 where they appear in that order
+// with words between; the best wins, ties keep the given order (by average
+// position).
+func phraseOrder(stems []string, members []*kwDoc) []string {
+	if len(stems) < 2 {
+		return stems
+	}
+	var perms [][]string
+	var permute func(prefix, rest []string)
+	permute = func(prefix, rest []string) {
+		if len(rest) == 0 {
+			perms = append(perms, append([]string(nil), prefix...))
+			return
+		}
+		for i := range rest {
+			next := append(append([]string(nil), rest[:i]...), rest[i+1:]...)
+			permute(append(prefix, rest[i]), next)
+		}
+	}
+	permute(nil, stems)
+	best, bestScore := stems, -1
+	for _, p := range perms {
+		score := 0
+		for _, m := range members {
+			score += inOrder(m.all, p)
+		}
+		if score > bestScore {
+			best, bestScore = p, score
+		}
+	}
+	return best
+}
+
+// inOrder is 2 when seq holds p contiguously, 1 when in order with gaps, else 0.
+func inOrder(seq, p []string) int {
+	for i := range seq {
+		if i+len(p) <= len(seq) {
+			ok := true
+			for k := range p {
+				if seq[i+k] != p[k] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return 2
+			}
+		}
+	}
+	k := 0
+	for _, s := range seq {
+		if k < len(p) && s == p[k] {
+			k++
+		}
+	}
+	if k == len(p) {
+		return 1
+	}
+	return 0
 }
 
 func surfaceOf(m map[string]int) string {

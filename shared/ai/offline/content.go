@@ -111,6 +111,32 @@ type writer struct {
 	topic  string
 	kws    []string
 	unused []string // keywords not yet in the text, in order
+	kwBag  bag
+	plBag  bag
+}
+
+// bag deals the templates of a list in a shuffled order and reshuffles when
+// all have been dealt, so no sentence pattern repeats before the others
+// have been used.
+type bag struct {
+	order []int
+	pos   int
+}
+
+func (b *bag) next(r *rng, n int) int {
+	if b.pos >= len(b.order) {
+		b.order = make([]int, n)
+		for i := range b.order {
+			b.order[i] = i
+		}
+		for i := n - 1; i > 0; i-- {
+			j := r.intn(i + 1)
+			b.order[i], b.order[j] = b.order[j], b.order[i]
+		}
+		b.pos = 0
+	}
+	b.pos++
+	return b.order[b.pos-1]
 }
 
 func (w *writer) fill(s string) string {
@@ -146,9 +172,9 @@ func (w *writer) mark(text string) {
 func (w *writer) sentence() string {
 	var s string
 	if len(w.kws) > 0 && (len(w.unused) > 0 || w.r.intn(2) == 0) {
-		s = strings.Replace(pick(w.r, kwSentences), "{kw}", w.keyword(), 1)
+		s = strings.Replace(kwSentences[w.kwBag.next(w.r, len(kwSentences))], "{kw}", w.keyword(), 1)
 	} else {
-		s = pick(w.r, plainSentences)
+		s = plainSentences[w.plBag.next(w.r, len(plainSentences))]
 	}
 	return capitalize(w.fill(s))
 }
@@ -172,9 +198,13 @@ func article(in ai.ContentInput) ai.ContentOutput {
 		target = defaultWords
 	}
 	target = min(max(target, minWords), maxWords)
-	topic := strings.ToLower(title)
-	if len(kws) > 0 {
+	topic := commonPhrase(kws)
+	switch {
+	case topic != "":
+	case len(kws) > 0:
 		topic = topicOf(kws[0])
+	default:
+		topic = topicOf(title)
 	}
 	w := &writer{r: newRNG(title), topic: topic, kws: kws, unused: append([]string(nil), kws...)}
 	blocks := plan(w, in, title, target)

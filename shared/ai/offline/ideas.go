@@ -66,6 +66,13 @@ func ideas(in ai.IdeaInput) ai.IdeaOutput {
 		}
 		kws = []string{strings.ToLower(name)}
 	}
+	clusterTopic := commonPhrase(kws)
+	if clusterTopic == "" {
+		clusterTopic = strings.ToLower(strings.TrimSpace(in.Cluster.Name))
+	}
+	if clusterTopic == "" {
+		clusterTopic = topicOf(kws[0])
+	}
 	seed := in.Cluster.Name + "|" + strings.Join(kws, "|")
 	r := newRNG(seed)
 	structs := ai.ContentStructures
@@ -77,7 +84,7 @@ func ideas(in ai.IdeaInput) ai.IdeaOutput {
 		st := structs[(offset+i)%len(structs)]
 		primary := choosePrimary(kws, st, usedPrimary, i)
 		usedPrimary[primary]++
-		title := ideaTitle(r, st, primary, usedTitles, i)
+		title := ideaTitle(r, st, primary, clusterTopic, usedTitles, i)
 		usedTitles[strings.ToLower(title)] = true
 		targets := relatedKeywords(primary, kws, 3)
 		words := baseWords[st] + (r.intn(5)-2)*100
@@ -138,10 +145,30 @@ func choosePrimary(kws []string, st string, used map[string]int, i int) string {
 	return bestK
 }
 
-func ideaTitle(r *rng, st, primary string, used map[string]bool, i int) string {
+var questionWords = []string{"why ", "what ", "when ", "where ", "which ", "who ", "can ", "does ", "do ", "is ", "are ", "should ", "how "}
+
+func isQuestion(l string) bool {
+	for _, q := range questionWords {
+		if strings.HasPrefix(l, q) {
+			return true
+		}
+	}
+	return false
+}
+
+func ideaTitle(r *rng, st, primary, clusterTopic string, used map[string]bool, i int) string {
 	topic := titleCase(topicOf(primary))
 	l := strings.ToLower(primary)
 	var special []string
+	if isQuestion(l) {
+		// A question reads badly inside a template ("Why My Bread Dense
+		// Matters"): ask it, and use the cluster's topic elsewhere.
+		topic = titleCase(clusterTopic)
+		if !strings.HasPrefix(l, "how to ") {
+			q := titleCase(strings.TrimRight(primary, "?")) + "?"
+			special = append(special, q+" "+pick(r, []string{"Causes and Fixes", "Here Is What to Know", "A Clear Answer", "What Experts Say"}))
+		}
+	}
 	switch {
 	case st == ai.StructureHowTo && strings.HasPrefix(l, "how to "):
 		special = []string{titleCase(primary) + ": A Step-by-Step Guide", titleCase(primary) + " the Right Way"}

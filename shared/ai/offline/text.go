@@ -244,3 +244,68 @@ func topicOf(kw string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// commonPhrase returns the phrase (one to three words, not starting or
+// ending with a stop word) that the most keywords share, preferring longer
+// phrases when they cover at least half as many keywords as the best single
+// word: "trail running shoes", "sourdough bread", "solar panels". Words are
+// compared by stem; the phrase comes back in its most common spelling. ""
+// when no phrase is shared by two keywords.
+func commonPhrase(kws []string) string {
+	type ngram struct {
+		count   int
+		surface map[string]int
+		first   int
+	}
+	grams := [4]map[string]*ngram{}
+	for n := 1; n <= 3; n++ {
+		grams[n] = map[string]*ngram{}
+	}
+	for ki, k := range kws {
+		ws := words(k)
+		seen := map[string]bool{}
+		for n := 1; n <= 3; n++ {
+			for i := 0; i+n <= len(ws); i++ {
+				a, z := ws[i], ws[i+n-1]
+				if stopwords[a] || stopwords[z] || isNumber(a) || isNumber(z) {
+					continue
+				}
+				st := make([]string, n)
+				for j := 0; j < n; j++ {
+					st[j] = stem(ws[i+j])
+				}
+				key := strings.Join(st, " ")
+				g := grams[n][key]
+				if g == nil {
+					g = &ngram{surface: map[string]int{}, first: ki}
+					grams[n][key] = g
+				}
+				g.surface[strings.Join(ws[i:i+n], " ")]++
+				if !seen[key] {
+					seen[key] = true
+					g.count++
+				}
+			}
+		}
+	}
+	bestOf := func(n int) (*ngram, string) {
+		var best *ngram
+		var bestKey string
+		for key, g := range grams[n] {
+			if best == nil || g.count > best.count || (g.count == best.count && key < bestKey) {
+				best, bestKey = g, key
+			}
+		}
+		return best, bestKey
+	}
+	one, _ := bestOf(1)
+	if one == nil || one.count < 2 {
+		return ""
+	}
+	for n := 3; n >= 1; n-- {
+		if g, _ := bestOf(n); g != nil && g.count >= 2 && 2*g.count >= one.count {
+			return surfaceOf(g.surface)
+		}
+	}
+	return ""
+}
