@@ -299,3 +299,264 @@ func TestIntegrationOperationsEndToEnd(t *testing.T) {
 	}
 	t.Logf("credits: %d settled over %d operations", usageCredits, len(usage))
 }
+
+// A provider that fails for good: the operation fails, charges nothing,
+// releases its hold and says why in its records.
+func TestIntegrationFailedOperationChargesNothing(t *testing.T) {
+	calls := 0
+	s := newTestStack(t, offline.WithFailures(func(req any) error {
+		calls++
+		return &ai.Error{Kind: ai.Permanent, Provider: "offline", Status: 401, Message: "the API key was rejected"}
+	}))
+	ctx := context.Background()
+	acctID, key := s.account(t, 500)
+	site := s.site(t, key)
+	byID := addTopicKeywords(t, s, key, site)
+	var ids []string
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[:10]})
+	if op.Status != domain.OperationFailed || op.Error == nil || op.Error.Name != "Provider.Permanent" || op.CreditsUsed != 0 {
+		t.Fatalf("operation: %+v", op)
+	}
+	if calls != 1 {
+		t.Fatalf("a permanent error was retried: %d calls", calls)
+	}
+	acct, _ := s.Deps.Store.GetAccount(ctx, acctID)
+	if acct.Available != 500 || acct.Reserved != 0 || acct.Settled != 0 {
+		t.Fatalf("balance after a failed operation: %+v", acct)
+	}
+	if audit, err := s.Deps.Ledger.Audit(ctx, acctID); err != nil || !audit.OK() || audit.PendingHolds != 0 {
+		t.Fatalf("audit %+v %v", audit, err)
+	}
+	tl := listAll[domain.AITaskLog](t, s, key, "/v1/account/ai-tasks")
+	notes := listAll[domain.Notification](t, s, key, "/v1/notifications?unread=true")
+	if len(tl) != 1 || tl[0].Status != domain.TaskLogFailed || !strings.Contains(tl[0].Error, "Provider.Permanent") {
+		t.Fatalf("AI task log: %+v", tl)
+	}
+	if len(notes) != 1 || notes[0].Severity != domain.SeverityError || !strings.Contains(notes[0].Message, "No credits were charged") {
+		t.Fatalf("notifications: %+v", notes)
+	}
+	if u := listAll[domain.UsageLog](t, s, key, "/v1/account/usage/logs"); len(u) != 0 {
+		t.Fatalf("usage logs after a failure: %+v", u)
+	}
+	var stats domain.SiteStats
+	s.c.Do("GET", "/v1/sites/"+site+"/stats", nil, auth(key)...).JSON(t, &stats)
+	if stats.Clusters != 0 || stats.KeywordsMapped != 0 {
+		t.Fatalf("a failed operation wrote results: %+v", stats)
+	}
+}
+
+// Transient provider errors are retried by the state machine; the work is
+// done and charged once.
+func TestIntegrationTransientErrorsAreRetried(t *testing.T) {
+	calls := 0
+	s := newTestStack(t, offline.WithFailures(func(req any) error {
+		calls++
+		if calls <= 2 {
+			return &ai.Error{Kind: ai.RateLimited, Provider: "offline", Status: 429, RetryAfter: time.Second, Message: "slow down"}
+		}
+		return nil
+	}))
+	acctID, key := s.account(t, 500)
+	site := s.site(t, key)
+	byID := addTopicKeywords(t, s, key, site)
+	var ids []string
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids})
+	if op.Status != domain.OperationSucceeded || calls != 3 {
+		t.Fatalf("operation %+v after %d calls", op, calls)
+	}
+	acct, _ := s.Deps.Store.GetAccount(context.Background(), acctID)
+	if acct.Settled != op.CreditsUsed || len(listAll[domain.UsageLog](t, s, key, "/v1/account/usage/logs")) != 1 {
+		t.Fatalf("charged %d for an operation of %d credits", acct.Settled, op.CreditsUsed)
+	}
+}
+
+// Too few credits: 402 before any provider call; nothing is written but a
+// failure notification.
+func TestIntegrationInsufficientCreditsIs402BeforeAnyCall(t *testing.T) {
+	calls := 0
+	s := newTestStack(t, offline.WithFailures(func(any) error { calls++; return nil }))
+	acctID, key := s.account(t, 1)
+	site := s.site(t, key)
+	byID := addTopicKeywords(t, s, key, site)
+	var ids []string
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	r := s.c.Do("POST", "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids}, auth(key)...)
+	var eb httpapi.ErrorBody
+	r.JSON(t, &eb)
+	if r.Status != http.StatusPaymentRequired || eb.Error.Code != "insufficient_credits" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if calls != 0 {
+		t.Fatalf("the provider was called %d times", calls)
+	}
+	acct, _ := s.Deps.Store.GetAccount(context.Background(), acctID)
+	if acct.Available != 1 || acct.Reserved != 0 {
+		t.Fatalf("balance changed: %+v", acct)
+	}
+	notes := listAll[domain.Notification](t, s, key, "/v1/notifications")
+	tl := listAll[domain.AITaskLog](t, s, key, "/v1/account/ai-tasks")
+	if len(notes) != 1 || notes[0].Severity != domain.SeverityError || len(tl) != 0 {
+		t.Fatalf("notifications %+v, AI task logs %+v", notes, tl)
+	}
+	tx := listAll[map[string]any](t, s, key, "/v1/account/transactions")
+	if len(tx) != 1 { // the grant only
+		t.Fatalf("ledger entries: %v", tx)
+	}
+}
+
+// The usage summary covers the whole filtered range, not one page.
+func TestIntegrationUsageSummaryCoversEveryPage(t *testing.T) {
+	s := newTestStack(t)
+	_, key := s.account(t, 5000)
+	site := s.site(t, key)
+	byID := addTopicKeywords(t, s, key, site)
+	var ids []string
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for i := 0; i < 6; i++ { // six clustering operations of 10 keywords
+		if op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[i*10 : i*10+10]}); op.Status != domain.OperationSucceeded {
+			t.Fatalf("op %d: %+v", i, op)
+		}
+	}
+	type usagePage struct {
+		Items      []domain.UsageLog  `json:"items"`
+		NextCursor *string            `json:"next_cursor"`
+		Total      int64              `json:"total"`
+		Summary    store.UsageSummary `json:"summary"`
+	}
+	var credits, cost int64
+	var pages, n int
+	cursor := ""
+	var first store.UsageSummary
+	for {
+		path := "/v1/account/usage/logs?limit=2&operation_type=clustering&site_id=" + site
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		var p usagePage
+		s.c.Do("GET", path, nil, auth(key)...).JSON(t, &p)
+		if pages == 0 {
+			first = p.Summary
+		} else if p.Summary.CreditsUsed != first.CreditsUsed || p.Summary.Count != first.Count {
+			t.Fatalf("summary differs between pages: %+v vs %+v", p.Summary, first)
+		}
+		pages++
+		for _, u := range p.Items {
+			credits += u.CreditsUsed
+			cost += u.CostMicroUSD
+			n++
+		}
+		if p.NextCursor == nil {
+			break
+		}
+		cursor = *p.NextCursor
+	}
+	if pages != 3 || n != 6 || first.Count != 6 || first.CreditsUsed != credits || first.CostMicroUSD != cost ||
+		first.ByOperation["clustering"].CreditsUsed != credits {
+		t.Fatalf("%d pages, %d logs, %d credits, cost %d; summary %+v", pages, n, credits, cost, first)
+	}
+	if first.Formula != "Cost = Credits Used × Credit Price ($0.0100 per credit)" {
+		t.Fatalf("formula %q", first.Formula)
+	}
+	// Another operation type filters them all out.
+	var other usagePage
+	s.c.Do("GET", "/v1/account/usage/logs?operation_type=image_generation", nil, auth(key)...).JSON(t, &other)
+	if other.Summary.Count != 0 || len(other.Items) != 0 {
+		t.Fatalf("filtered summary %+v", other.Summary)
+	}
+}
+
+// Users see model tiers, never vendor model names; admins see the real ones.
+func TestIntegrationModelsShowNoVendorNames(t *testing.T) {
+	s := newTestStack(t)
+	_, key := s.account(t, 0)
+	r := s.c.Do("GET", "/v1/models", nil, auth(key)...)
+	body := string(r.Body)
+	models, err := s.Deps.Store.ListModels(context.Background())
+	if err != nil || len(models) == 0 {
+		t.Fatal(err)
+	}
+	for _, m := range models {
+		if strings.Contains(body, m.ModelID) || (m.Provider != "offline" && strings.Contains(body, m.Provider)) {
+			t.Errorf("GET /v1/models names %q (%s): %s", m.ModelID, m.Provider, body)
+		}
+	}
+	if !strings.Contains(body, "IGNY8 AI Basic") {
+		t.Fatalf("no tier names: %s", body)
+	}
+	admin := string(s.c.Do("GET", "/v1/admin/models", nil, auth(s.admin)...).Body)
+	if !strings.Contains(admin, "gpt-4o-mini") {
+		t.Fatalf("admins see the real names: %s", admin)
+	}
+	if r := s.c.Do("GET", "/v1/admin/models", nil, auth(key)...); r.Status != 403 {
+		t.Fatalf("user on admin models: %d", r.Status)
+	}
+}
+
+// Regenerating an image: the quote is the charge, and the old image stays
+// listed as a previous version.
+func TestIntegrationImageRegeneration(t *testing.T) {
+	s := newTestStack(t)
+	acctID, key := s.account(t, 5000)
+	site := s.site(t, key)
+	// One article with image prompts and images, the short way.
+	byID := addTopicKeywords(t, s, key, site)
+	var ids []string
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[:5]})
+	op = s.run(t, key, "/v1/sites/"+site+"/clusters/generate-ideas", map[string]any{"cluster_ids": op.Results[:1]})
+	op = s.run(t, key, "/v1/sites/"+site+"/ideas/create-tasks", map[string]any{"idea_ids": op.Results[:1]})
+	op = s.run(t, key, "/v1/sites/"+site+"/tasks/generate-content", map[string]any{"task_ids": op.Results})
+	op = s.run(t, key, "/v1/sites/"+site+"/content/"+op.Results[0]+"/generate-image-prompts", nil)
+	op = s.run(t, key, "/v1/sites/"+site+"/images/generate", map[string]any{"image_ids": op.Results[:1]})
+	old := op.Results[0]
+
+	var quote struct {
+		Credits     int64  `json:"credits"`
+		QualityTier string `json:"quality_tier"`
+		Model       string `json:"model"`
+	}
+	s.c.Do("GET", "/v1/sites/"+site+"/images/"+old+"/regenerate/quote?quality_tier=basic", nil, auth(key)...).JSON(t, &quote)
+	before, _ := s.Deps.Store.GetAccount(context.Background(), acctID)
+	op = s.run(t, key, "/v1/sites/"+site+"/images/"+old+"/regenerate", map[string]any{"custom_prompt": "a sunrise over a trail, watercolor"})
+	after, _ := s.Deps.Store.GetAccount(context.Background(), acctID)
+	if op.Status != domain.OperationSucceeded || quote.Credits <= 0 || op.CreditsUsed != quote.Credits || before.Available-after.Available != quote.Credits {
+		t.Fatalf("quote %+v, operation %+v, balance %d → %d", quote, op, before.Available, after.Available)
+	}
+	images := listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images")
+	var prev, next *domain.Image
+	for i := range images {
+		switch images[i].ID {
+		case old:
+			prev = &images[i]
+		case op.Results[0]:
+			next = &images[i]
+		}
+	}
+	if prev == nil || next == nil || prev.Status != domain.ImageSuperseded || prev.SupersededBy != next.ID ||
+		next.Status != domain.ImageGenerated || next.Prompt != "a sunrise over a trail, watercolor" || next.URL == prev.URL {
+		t.Fatalf("versions: previous %+v, new %+v", prev, next)
+	}
+	var page struct {
+		Total int64 `json:"total"`
+	}
+	s.c.Do("GET", "/v1/sites/"+site+"/images", nil, auth(key)...).JSON(t, &page)
+	if page.Total != int64(len(images)) {
+		t.Fatalf("images total %d for %d listed", page.Total, len(images))
+	}
+	if r := s.c.Do("GET", "/v1/sites/"+site+"/images/nosuchimage/regenerate/quote", nil, auth(key)...); r.Status != 404 {
+		t.Fatalf("quote for a missing image: %d", r.Status)
+	}
+}

@@ -131,8 +131,10 @@ func (a *API) listUsage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	now := time.Now().UTC()
-	f := store.UsageFilter{From: now.AddDate(0, 0, -30), To: now.Add(time.Minute), OperationType: q.Get("operation_type"), SiteID: q.Get("site_id")}
+	// The default range is whole UTC days (the last 30 and today), so it is
+	// the same on every page of a walk and the cursor stays valid.
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	f := store.UsageFilter{From: today.AddDate(0, 0, -30), To: today.AddDate(0, 0, 1), OperationType: q.Get("operation_type"), SiteID: q.Get("site_id")}
 	if v := q.Get("from"); v != "" {
 		if f.From, err = parseDay("from", v, false); err != nil {
 			return err

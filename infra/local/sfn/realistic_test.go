@@ -232,12 +232,13 @@ func TestEveryStateDefinition(t *testing.T) {
 			},
 		}
 	}
-	h := newHarness(t, fns(3))
+	h := newHarness(t, fns(4)) // item 4 fails: one failure, tolerated
 	ex := h.runMachine(m, `{"mode":"waitabit","tags":["a","b"]}`)
-	wantSucceeded(t, ex, `{"squares":[1,4,9,16,25,36],"checks":[{"ok":1},{"ok":2},{"Error":"Check.Failed","Cause":"{\"errorMessage\":\"3\",\"errorType\":\"Check.Failed\"}"},{"ok":4},{"ok":5},{"Error":"Check.Failed","Cause":"{\"errorMessage\":\"6\",\"errorType\":\"Check.Failed\"}"}]}`)
-	_ = ex
-	// Two failures exceed ToleratedFailureCount 1 only when a third happens: 2 fails, so use 2 → 3 failures.
-	h = newHarness(t, fns(2))
+	wantSucceeded(t, ex, `{"squares":[1,4,9,16,25,36],"checks":[{"ok":1},{"ok":2},{"ok":3},{"Error":"Check.Failed","Cause":"{\"errorMessage\":\"4\",\"errorType\":\"Check.Failed\"}"},{"ok":5},{"ok":6}]}`)
+	if fmt.Sprint(h.sleeps.all()) != fmt.Sprint(secs(30)) {
+		t.Fatalf("sleeps %v, want the 30 s Wait", h.sleeps.all())
+	}
+	h = newHarness(t, fns(3)) // items 3 and 6 fail: more than ToleratedFailureCount 1
 	wantFailed(t, h.runMachine(m, `{"mode":"fanout","tags":[]}`), ErrNameExceedToleratedFailure, "threshold")
 	h = newHarness(t, fns(3))
 	wantFailed(t, h.runMachine(m, `{"mode":"other","tags":[]}`), "Mode.Unknown", "unknown mode other")

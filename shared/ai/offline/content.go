@@ -3,6 +3,7 @@ package offline
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/igny8/igny8-serverless/shared/ai"
@@ -37,6 +38,18 @@ var (
 		"Reliable sources on “{kw}” tend to agree on a few core principles.",
 		"Anyone weighing up {kw} should think about the long term as well as the first result.",
 		"The easiest way to judge {kw} is to compare it against what you already have.",
+		"Questions about {kw} come up again and again, which says a lot about how much it matters.",
+		"A good rule is to decide what success with {kw} looks like before you start.",
+		"The best results with {kw} usually come from a few {quality} habits rather than one clever trick.",
+		"Ignoring {kw} for too long tends to make every later step harder.",
+		"Even a quick look at {kw} can save you from an expensive detour.",
+		"It is easy to overthink {kw}, so focus on the two or three factors that matter most.",
+		"Plenty of guides cover “{kw}”, yet few explain the reasoning behind their advice.",
+		"Getting {kw} right early on makes it much easier to {benefit} later.",
+		"What works for one person with {kw} may not work for another, so adapt freely.",
+		"Once you understand {kw}, the rest of the picture falls into place.",
+		"Talking to people who already know {kw} is one of the fastest ways to learn.",
+		"There is a learning curve with {kw}, but it is shorter than most people fear.",
 	}
 	plainSentences = []string{
 		"A little planning goes a long way here.",
@@ -55,13 +68,31 @@ var (
 		"Take the time to understand why each step matters, not just what to do.",
 		"A second opinion from someone who has been there before is rarely wasted.",
 		"If something feels unclear, slow down and revisit the previous step.",
+		"Write down the one thing you want to improve first, and start there.",
+		"Quality matters, but so does knowing when something is good enough.",
+		"Resist the urge to change everything at once.",
+		"A short review every few weeks keeps you honest about what is working.",
+		"Most setbacks are temporary, and each one teaches something useful.",
+		"It helps to picture where you want to be {time}.",
+		"Simple tools, used consistently, beat complicated ones used rarely.",
+		"Budget a little extra time for the unexpected, because it always turns up.",
+		"Clear goals make every later decision faster and easier.",
+		"When in doubt, choose the option that is easiest to reverse.",
+		"Learning from other people's mistakes is far cheaper than making your own.",
+		"The first attempt rarely looks like the tenth, and that is perfectly normal.",
 	}
-	benefits  = []string{"save time", "avoid expensive mistakes", "get more consistent results", "make better decisions", "enjoy the process more", "see progress sooner"}
-	audiences = []string{"beginners", "busy readers", "first-time buyers", "experienced enthusiasts", "small teams", "anyone on a budget"}
-	qualities = []string{"practical", "reliable", "straightforward", "flexible", "well-tested", "sensible"}
+	connectors = []string{"In practice, ", "That said, ", "On top of that, ", "Over time, ", "As a rule, ", "Just as importantly, ",
+		"In many cases, ", "For most readers, ", "Put simply, ", "Here is the thing: "}
+	benefits = []string{"save time", "avoid expensive mistakes", "get more consistent results", "make better decisions",
+		"enjoy the process more", "see progress sooner", "spend less and get more", "feel confident about the next step"}
+	audiences = []string{"beginners", "busy readers", "first-time buyers", "experienced enthusiasts", "small teams",
+		"anyone on a budget", "families", "people short on time"}
+	qualities = []string{"practical", "reliable", "straightforward", "flexible", "well-tested", "sensible", "measured", "patient"}
 	actions   = []string{"compare a few options side by side", "write down what matters most to you", "start small and adjust as you go",
-		"set a realistic budget", "ask people who have done it before", "test one change at a time"}
-	times = []string{"within the first few weeks", "over a full season", "within a month", "after a few attempts", "over time"}
+		"set a realistic budget", "ask people who have done it before", "test one change at a time", "read the fine print",
+		"sleep on the decision for a day"}
+	times = []string{"within the first few weeks", "over a full season", "within a month", "after a few attempts", "over time",
+		"by the end of the year", "sooner than you might think"}
 
 	listItems = []string{
 		"Start with a clear goal for {kw}",
@@ -176,7 +207,22 @@ func (w *writer) sentence() string {
 	} else {
 		s = plainSentences[w.plBag.next(w.r, len(plainSentences))]
 	}
-	return capitalize(w.fill(s))
+	s = w.fill(s)
+	if w.r.intn(4) == 0 {
+		s = pick(w.r, connectors) + lowerFirst(s)
+	}
+	return capitalize(s)
+}
+
+// lowerFirst lower-cases the first letter unless the first word is "I" or
+// an acronym.
+func lowerFirst(s string) string {
+	first, _, _ := strings.Cut(s, " ")
+	if first == "I" || isAllUpper(first) && len(first) > 1 {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[size:]
 }
 
 // article writes an HTML article of about in.WordCount words (±10%): an
