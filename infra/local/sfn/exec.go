@@ -13,22 +13,23 @@ import (
 )
 
 type execution struct {
-	rt                *Runtime
-	m                 *Machine
-	arn, smArn, name  string
-	input             any
-	inputRaw          json.RawMessage
-	start             time.Time
-	log               *slog.Logger
-	ctx               context.Context
-	cancel            context.CancelFunc
-	done              chan struct{}
-	timer             *time.Timer
-	inflight          sync.WaitGroup // invocations still running
-	mu                sync.Mutex
-	status, err, caus string
-	output            json.RawMessage
-	stop              time.Time
+	rt               *Runtime
+	m                *Machine
+	arn, smArn, name string
+	input            any
+	inputRaw         json.RawMessage
+	start            time.Time
+	log              *slog.Logger
+	ctx              context.Context
+	cancel           context.CancelFunc
+	done             chan struct{}
+	timer            *time.Timer
+	inflight         sync.WaitGroup // invocations still running
+	mu               sync.Mutex
+	status, errName  string
+	cause            string
+	output           json.RawMessage
+	stop             time.Time
 }
 
 func (ex *execution) snapshot() Execution {
@@ -41,8 +42,8 @@ func (ex *execution) snapshot() Execution {
 		Status:          ex.status,
 		Input:           ex.inputRaw,
 		Output:          ex.output,
-		Error:           ex.err,
-		Cause:           ex.caus,
+		Error:           ex.errName,
+		Cause:           ex.cause,
 		StartDate:       ex.start,
 		StopDate:        ex.stop,
 	}
@@ -55,7 +56,7 @@ func (ex *execution) finish(status, errName, cause string, output json.RawMessag
 	if ex.status != StatusRunning {
 		return false
 	}
-	ex.status, ex.err, ex.caus, ex.output, ex.stop = status, errName, cause, output, ex.rt.now()
+	ex.status, ex.errName, ex.cause, ex.output, ex.stop = status, errName, cause, output, ex.rt.now()
 	if ex.timer != nil {
 		ex.timer.Stop()
 	}
@@ -516,6 +517,9 @@ loop:
 		case sem <- struct{}{}:
 		case <-runCtx.Done():
 			break loop
+		}
+		if runCtx.Err() != nil { // both were ready: do not start more work
+			break
 		}
 		wg.Add(1)
 		go func() {

@@ -10,10 +10,18 @@ import (
 	"time"
 )
 
-// concurrencyProbe counts concurrent invocations.
+// concurrencyProbe counts concurrent invocations. The first `want` calls wait
+// for each other (a barrier), which proves that `want` iterations really run
+// at the same time; the semaphore must keep the peak from going higher.
 type concurrencyProbe struct {
 	cur, peak atomic.Int32
-	hold      time.Duration
+	want      int32
+	once      sync.Once
+	full      chan struct{}
+}
+
+func newProbe(want int32) *concurrencyProbe {
+	return &concurrencyProbe{want: want, full: make(chan struct{})}
 }
 
 func (p *concurrencyProbe) fn(ctx context.Context, in any) (any, error) {
@@ -25,8 +33,14 @@ func (p *concurrencyProbe) fn(ctx context.Context, in any) (any, error) {
 			break
 		}
 	}
+	if c >= p.want {
+		p.once.Do(func() { close(p.full) })
+	}
 	select {
-	case <-time.After(p.hold):
+	case <-p.full:
+		time.Sleep(time.Millisecond) // give an over-eager scheduler the chance to exceed the limit
+	case <-time.After(3 * time.Second):
+		return nil, fmt.Errorf("only %d iterations ran concurrently, want %d", c, p.want)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -54,7 +68,7 @@ func TestMapConcurrency(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			probe := &concurrencyProbe{hold: 15 * time.Millisecond}
+			probe := newProbe(tc.wantPeak)
 			h := newHarness(t, map[string]fnHandler{"work": probe.fn}, WithMaxConcurrency(5))
 			def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",` + tc.limit + `,
 			  "ItemSelector":{"n.$":"$$.Map.Item.Value"},
@@ -72,6 +86,16 @@ func TestMapConcurrency(t *testing.T) {
 				t.Fatalf("peak concurrency %d, want %d", peak, tc.wantPeak)
 			}
 		})
+	}
+}
+
+func TestMapDefaultConcurrencyCap(t *testing.T) {
+	probe := newProbe(DefaultMaxConcurrency)
+	h := newHarness(t, map[string]fnHandler{"work": probe.fn}) // no WithMaxConcurrency
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Task","Resource":"` + lambdaArn + `work","End":true}}},"End":true}}}`
+	wantSucceeded(t, h.run(def, items(60)), items(60))
+	if peak := probe.peak.Load(); peak != DefaultMaxConcurrency {
+		t.Fatalf("peak concurrency %d, want %d", peak, DefaultMaxConcurrency)
 	}
 }
 

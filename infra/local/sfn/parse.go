@@ -420,6 +420,9 @@ func (p *parser) state(name string, raw any) (*state, error) {
 		if !ok {
 			return nil, nil
 		}
+		if _, isObj := v.(map[string]any); !isObj {
+			return nil, bad("%s must be a JSON object (a payload template)", field)
+		}
 		t, err := compileTemplate(v, field)
 		if err != nil {
 			return nil, bad("%v", err)
@@ -431,11 +434,6 @@ func (p *parser) state(name string, raw any) (*state, error) {
 	}
 	if st.resultSelector, err = tmpl("ResultSelector"); err != nil {
 		return nil, err
-	}
-	if v, ok := obj["ResultSelector"]; ok {
-		if _, isObj := v.(map[string]any); !isObj {
-			return nil, bad("ResultSelector must be an object")
-		}
 	}
 	if v, ok := obj["Retry"]; ok {
 		if st.retry, err = parseRetry(v); err != nil {
@@ -781,6 +779,9 @@ func (p *parser) mapState(st *state, obj map[string]any, bad func(string, ...any
 		return bad("ItemSelector and the legacy Parameters cannot both be set")
 	}
 	if hasSel {
+		if _, isObj := obj["ItemSelector"].(map[string]any); !isObj {
+			return bad("ItemSelector must be a JSON object (a payload template)")
+		}
 		if st.itemSelector, err = compileTemplate(obj["ItemSelector"], "ItemSelector"); err != nil {
 			return bad("%v", err)
 		}

@@ -84,6 +84,8 @@ func TestParseRefusals(t *testing.T) {
 		{"bad timeout", `{"TimeoutSeconds":0,"StartAt":"S","States":{"S":{"Type":"Succeed"}}}`, []string{"TimeoutSeconds"}},
 		{"missing substitution", wrap(`{"Type":"Task","Resource":"${ReserveArn}","End":true}`), []string{"ReserveArn"}},
 		{"not JSON", `{"StartAt":`, []string{"JSON"}},
+		{"Parameters not an object", wrap(`{"Type":"Pass","Parameters":"x","End":true}`), []string{"Parameters", "object"}},
+		{"ItemSelector not an object", wrap(`{"Type":"Map","ItemSelector":[1],"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}`), []string{"ItemSelector", "object"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

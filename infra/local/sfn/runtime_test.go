@@ -33,8 +33,8 @@ func TestStartAndDescribe(t *testing.T) {
 		t.Fatalf("idempotent Start: %+v, %v", again, err)
 	}
 	// Same name, other input: ExecutionAlreadyExists.
-	if _, err := h.rt.Start(context.Background(), m, "run-1", []byte(`{"a":2}`)); !errors.Is(err, ErrExecutionAlreadyExists) {
-		t.Fatalf("got %v, want ExecutionAlreadyExists", err)
+	if dup, err := h.rt.Start(context.Background(), m, "run-1", []byte(`{"a":2}`)); !errors.Is(err, ErrExecutionAlreadyExists) || dup.ExecutionArn != ex.ExecutionArn {
+		t.Fatalf("got %+v, %v; want ExecutionAlreadyExists with the existing execution", dup, err)
 	}
 	// The same name on another machine is another execution.
 	if _, err := h.rt.Start(context.Background(), m.WithName("Other"), "run-1", []byte(`{"a":2}`)); err != nil {

@@ -282,7 +282,9 @@ func validName(s string) bool {
 // at once; the execution runs in its own goroutine. Like StartExecution, a
 // name already used with this machine fails with ErrExecutionAlreadyExists,
 // except that repeating the call for a RUNNING execution with the same input
-// returns that execution (AWS's idempotency for Standard workflows). ctx only
+// returns that execution (AWS's idempotency for Standard workflows); with
+// ErrExecutionAlreadyExists the existing execution's description is returned
+// too (AWS returns none; it saves a Describe). ctx only
 // carries values: its cancellation does not stop the execution (use Stop).
 func (r *Runtime) Start(ctx context.Context, m *Machine, name string, input json.RawMessage) (Execution, error) {
 	if m == nil {
@@ -314,7 +316,7 @@ func (r *Runtime) Start(ctx context.Context, m *Machine, name string, input json
 		if snap.Status == StatusRunning && jsonEqual(prev.input, in) {
 			return snap, nil
 		}
-		return Execution{}, fmt.Errorf("%w: %s", ErrExecutionAlreadyExists, arn)
+		return snap, fmt.Errorf("%w: %s", ErrExecutionAlreadyExists, arn)
 	}
 	ex := &execution{
 		rt: r, m: m, arn: arn, smArn: smArn, name: name,
@@ -325,9 +327,6 @@ func (r *Runtime) Start(ctx context.Context, m *Machine, name string, input json
 		log:    r.log.With("execution", arn),
 	}
 	ex.ctx, ex.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	r.execs[arn] = ex
-	r.mu.Unlock()
-
 	if m.timeout > 0 {
 		ex.timer = time.AfterFunc(r.scaled(time.Duration(m.timeout)*time.Second), func() {
 			if ex.finish(StatusTimedOut, ErrNameTimeout, fmt.Sprintf("The execution exceeded its TimeoutSeconds (%d)", m.timeout), nil) {
@@ -335,6 +334,9 @@ func (r *Runtime) Start(ctx context.Context, m *Machine, name string, input json
 			}
 		})
 	}
+	r.execs[arn] = ex
+	r.mu.Unlock()
+
 	ex.log.Info("execution started", "stateMachine", smArn)
 	go ex.run()
 	return ex.snapshot(), nil
@@ -411,7 +413,7 @@ type pendingTask struct {
 }
 
 func (r *Runtime) newToken(ex *execution) (string, *pendingTask) {
-	token := strings.TrimRight(fmt.Sprintf("%x", r.randBytes(48)), "=")
+	token := fmt.Sprintf("%x", r.randBytes(48))
 	pt := &pendingTask{ex: ex, result: make(chan taskOutcome, 1), heartbeat: make(chan struct{}, 1)}
 	r.mu.Lock()
 	r.tokens[token] = pt

@@ -164,10 +164,10 @@ func TestWaitForTaskToken(t *testing.T) {
 		wantFailed(t, h.wait(ex.ExecutionArn), "Other", "x")
 	})
 	t.Run("heartbeats keep it alive", func(t *testing.T) {
-		h, tokens := callbackHarness(t, WithTimeScale(0.01)) // HeartbeatSeconds 10 → 100 ms
+		h, tokens := callbackHarness(t, WithTimeScale(0.025)) // HeartbeatSeconds 10 → 250 ms
 		ex := startCallback(t, h)
 		token := <-tokens
-		for i := 0; i < 8; i++ { // 240 ms, more than two heartbeat periods
+		for i := 0; i < 20; i++ { // 600 ms, more than two heartbeat periods
 			time.Sleep(30 * time.Millisecond)
 			if err := h.rt.SendTaskHeartbeat(token); err != nil {
 				t.Fatal(err)

@@ -182,6 +182,9 @@ func (w *writer) keyword() string {
 	if len(w.unused) > 0 {
 		return w.unused[0]
 	}
+	if len(w.kws) == 0 {
+		return w.topic
+	}
 	return pick(w.r, w.kws)
 }
 

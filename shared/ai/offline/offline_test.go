@@ -590,3 +590,36 @@ func BenchmarkImage1024(b *testing.B) {
 		}
 	}
 }
+
+func TestOddInputsDoNotBreak(t *testing.T) {
+	p := New()
+	inputs := []struct {
+		op   string
+		data any
+	}{
+		{ai.OpContentGeneration, ai.ContentInput{}},
+		{ai.OpContentGeneration, ai.ContentInput{Title: "Ünïcödé Bröt & <b>Tags</b>", Keywords: []string{"brot backen", "  ", "brot backen", "çörek"}, WordCount: -5}},
+		{ai.OpContentGeneration, ai.ContentInput{Title: "Huge", Keywords: []string{"x"}, WordCount: 1_000_000}},
+		{ai.OpIdeaGeneration, ai.IdeaInput{Count: -3}},
+		{ai.OpIdeaGeneration, ai.IdeaInput{Cluster: ai.IdeaCluster{Keywords: []string{"why?", "how to"}}, Count: 200}},
+		{ai.OpImagePrompts, ai.ImagePromptsInput{InArticleCount: 1000}},
+		{ai.OpClustering, ai.ClusteringInput{Keywords: []ai.ClusteringKeyword{{Keyword: "日本語 キーワード"}, {Keyword: "日本語 テスト"}, {Keyword: "123 456"}}, MaxClusters: -1}},
+	}
+	for i, in := range inputs {
+		res := call(t, p, in.op, in.data, nil)
+		if !json.Valid([]byte(res.Text)) {
+			t.Fatalf("%d: invalid JSON %q", i, res.Text)
+		}
+	}
+	var out ai.ContentOutput
+	call(t, p, ai.OpContentGeneration, ai.ContentInput{Title: "Tags <b>", Keywords: []string{"a < b & c"}, WordCount: 400}, &out)
+	wellFormed(t, out.HTML)
+	if n := ai.CountWords(out.HTML); n < 360 || n > 440 {
+		t.Fatalf("%d words", n)
+	}
+	var big ai.ContentOutput
+	call(t, p, ai.OpContentGeneration, ai.ContentInput{Title: "Huge", Keywords: []string{"x"}, WordCount: 1_000_000}, &big)
+	if n := ai.CountWords(big.HTML); n < 9000 || n > 11000 {
+		t.Fatalf("a huge request should be capped at about 10000 words, got %d", n)
+	}
+}
