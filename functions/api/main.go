@@ -17,9 +17,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	starter, err := deps.CloudStarter(ctx)
+	auto, err := deps.CloudAutomation(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(apigw.Handler(deps.API(starter)))
+	lambda.Start(apigw.Handler(deps.API(auto.Ops.Starter, auto)))
 }

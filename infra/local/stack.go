@@ -11,6 +11,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/infra/local/sfn"
 	"github.com/igny8/igny8-serverless/infra/statemachines"
+	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/catalog"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/domain"
@@ -21,17 +22,18 @@ import (
 // the local ASL runtime, which invokes the same step handlers the Lambdas
 // wrap; the API starts executions on it.
 type Stack struct {
-	Deps      config.Deps
-	Runtime   *sfn.Runtime
-	Machines  map[string]*sfn.Machine
-	Functions map[string]stepfn.Func
-	API       http.Handler
+	Deps       config.Deps
+	Runtime    *sfn.Runtime
+	Machines   map[string]*sfn.Machine
+	Functions  map[string]stepfn.Func
+	Automation *automation.Service
+	API        http.Handler
 }
 
 // Functions are the step handlers by function name, exactly as each
 // functions/<name>/main.go wires them.
-func Functions(d config.Deps) map[string]stepfn.Func {
-	run, credits := d.Runner(), d.Credits()
+func Functions(d config.Deps, tokens automation.Tokens) map[string]stepfn.Func {
+	run, credits, steps := d.Runner(), d.Credits(), d.AutomationSteps(tokens)
 	return map[string]stepfn.Func{
 		"credit-reserve":            stepfn.JSON(credits.Reserve),
 		"credit-settle":             stepfn.JSON(credits.Settle),
@@ -42,12 +44,19 @@ func Functions(d config.Deps) map[string]stepfn.Func {
 		"op-generate-content":       stepfn.JSON(run.Handler(domain.OperationContentGeneration)),
 		"op-generate-image-prompts": stepfn.JSON(run.Handler(domain.OperationImagePrompts)),
 		"op-generate-images":        stepfn.JSON(run.Handler(domain.OperationImageGeneration)),
+		"op-review-content":         stepfn.JSON(run.Handler(domain.OperationReview)),
+		"automation-prepare-stage":  stepfn.JSON(steps.Prepare),
+		"automation-gate":           stepfn.JSON(steps.Gate),
+		"automation-park":           stepfn.JSON(steps.Park),
+		"automation-finish-stage":   stepfn.JSON(steps.FinishStage),
+		"automation-finish-run":     stepfn.JSON(steps.FinishRun),
 	}
 }
 
 // NewStack loads every state machine and wires the API to them.
 func NewStack(d config.Deps, opts ...sfn.Option) (*Stack, error) {
-	s := &Stack{Deps: d, Machines: map[string]*sfn.Machine{}, Functions: Functions(d)}
+	s := &Stack{Deps: d, Machines: map[string]*sfn.Machine{}}
+	s.Functions = Functions(d, tokens{s})
 	s.Runtime = sfn.NewRuntime(sfn.InvokerFunc(s.invoke), append([]sfn.Option{sfn.WithLogger(d.Log)}, opts...)...)
 	for _, sm := range catalog.StateMachines {
 		def, err := statemachines.Definition(sm.Name)
@@ -60,8 +69,21 @@ func NewStack(d config.Deps, opts ...sfn.Option) (*Stack, error) {
 		}
 		s.Machines[sm.Name] = m.WithName(sm.Name)
 	}
-	s.API = d.API(s.Starter("operation"))
+	s.Automation = d.Automation(s.Starter("operation"), s.Starter("automation"), tokens{s})
+	s.API = d.API(s.Starter("operation"), s.Automation)
 	return s, nil
+}
+
+// tokens sends task tokens to the local runtime, as Step Functions'
+// SendTaskSuccess does; a token whose task already ended is not an error.
+type tokens struct{ s *Stack }
+
+func (t tokens) SendTaskSuccess(_ context.Context, token string, output []byte) error {
+	err := t.s.Runtime.SendTaskSuccess(token, output)
+	if errors.Is(err, sfn.ErrInvalidToken) || errors.Is(err, sfn.ErrTaskTimedOut) {
+		return nil
+	}
+	return err
 }
 
 // invoke plays Lambda: the resource ARN names the function.
@@ -106,6 +128,9 @@ func (s *Stack) Tick(ctx context.Context, period time.Duration) {
 		case <-t.C:
 			if _, err := s.Deps.SweepHolds(ctx); err != nil && ctx.Err() == nil {
 				s.Deps.Log.Error("sweep holds", "error", err.Error())
+			}
+			if _, err := s.Automation.StartDue(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+				s.Deps.Log.Error("scheduled runs", "error", err.Error())
 			}
 		}
 	}

@@ -28,6 +28,13 @@ var Functions = []Function{
 	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step"},
 	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step"},
 	{Name: "op-generate-images", ArnKey: "GenerateImagesFunctionArn", Kind: "step"},
+	{Name: "op-review-content", ArnKey: "ReviewContentFunctionArn", Kind: "step"},
+	{Name: "automation-prepare-stage", ArnKey: "AutomationPrepareFunctionArn", Kind: "step"},
+	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step"},
+	{Name: "automation-park", ArnKey: "AutomationParkFunctionArn", Kind: "step"},
+	{Name: "automation-finish-stage", ArnKey: "AutomationFinishStageFunctionArn", Kind: "step"},
+	{Name: "automation-finish-run", ArnKey: "AutomationFinishRunFunctionArn", Kind: "step"},
+	{Name: "automation-scheduler", Kind: "scheduled"},
 }
 
 // StateMachine is one definition under infra/statemachines.
@@ -40,6 +47,7 @@ type StateMachine struct {
 // StateMachines of the stack.
 var StateMachines = []StateMachine{
 	{Name: "operation", ArnEnv: "OPERATION_STATE_MACHINE_ARN"},
+	{Name: "automation", ArnEnv: "AUTOMATION_STATE_MACHINE_ARN"},
 }
 
 // LocalArn is the ARN a function has in the local runtime.

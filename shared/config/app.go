@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
 	"github.com/igny8/igny8-serverless/shared/ledger"
@@ -68,23 +69,75 @@ func (d Deps) Service(starter ops.Starter) *ops.Service {
 	return &ops.Service{Store: d.Store, Providers: d.Providers, Starter: starter}
 }
 
-// API returns the HTTP API handler; operations start through starter.
-func (d Deps) API(starter ops.Starter) http.Handler {
-	return httpapi.New(d.Store, d.Ledger, d.Service(starter), d.Config.Brand, d.Log)
+// Automation is the automation service: runs start through starter, parked
+// batches resume through tokens.
+func (d Deps) Automation(operations, runs ops.Starter, tokens automation.Tokens) *automation.Service {
+	return &automation.Service{Store: d.Store, Ops: d.Service(operations), Starter: runs, Tokens: tokens}
 }
 
-// CloudStarter starts the operation state machine named by
-// OPERATION_STATE_MACHINE_ARN with the Step Functions API.
-func (d Deps) CloudStarter(ctx context.Context) (ops.Starter, error) {
-	arn := os.Getenv("OPERATION_STATE_MACHINE_ARN")
-	if arn == "" {
-		return nil, errors.New("OPERATION_STATE_MACHINE_ARN must be set")
-	}
+// AutomationSteps are the automation state machine's steps.
+func (d Deps) AutomationSteps(tokens automation.Tokens) *automation.Steps {
+	return &automation.Steps{Store: d.Store, Ops: d.Service(nil), Tokens: tokens}
+}
+
+// API returns the HTTP API handler.
+func (d Deps) API(operations ops.Starter, auto *automation.Service) http.Handler {
+	return httpapi.New(d.Store, d.Ledger, d.Service(operations), auto, d.Config.Brand, d.Log)
+}
+
+// Now is the clock the scheduled functions use.
+func (d Deps) Now() time.Time { return time.Now().UTC() }
+
+func (d Deps) sfnClient(ctx context.Context) (*sfn.Client, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return sfnstart.Starter{Client: sfn.NewFromConfig(cfg), StateMachineArn: arn}, nil
+	return sfn.NewFromConfig(cfg), nil
+}
+
+func starterFromEnv(client *sfn.Client, env string) (ops.Starter, error) {
+	arn := os.Getenv(env)
+	if arn == "" {
+		return nil, errors.New(env + " must be set")
+	}
+	return sfnstart.Starter{Client: client, StateMachineArn: arn}, nil
+}
+
+// CloudStarters start the operation and automation state machines named by
+// OPERATION_STATE_MACHINE_ARN and AUTOMATION_STATE_MACHINE_ARN.
+func (d Deps) CloudStarters(ctx context.Context) (operations, runs ops.Starter, err error) {
+	client, err := d.sfnClient(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if operations, err = starterFromEnv(client, "OPERATION_STATE_MACHINE_ARN"); err != nil {
+		return nil, nil, err
+	}
+	runs, err = starterFromEnv(client, "AUTOMATION_STATE_MACHINE_ARN")
+	return operations, runs, err
+}
+
+// CloudTokens sends task tokens with the Step Functions API.
+func (d Deps) CloudTokens(ctx context.Context) (automation.Tokens, error) {
+	client, err := d.sfnClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sfnstart.Tokens{Client: client}, nil
+}
+
+// CloudAutomation is the automation service on Step Functions.
+func (d Deps) CloudAutomation(ctx context.Context) (*automation.Service, error) {
+	operations, runs, err := d.CloudStarters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := d.CloudTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d.Automation(operations, runs, tokens), nil
 }
 
 // SweepResult is what a sweep did.

@@ -144,7 +144,7 @@ var Weekdays = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", 
 // Validate checks the whole configuration; the first bad field is named.
 func (c AutomationConfig) Validate() error {
 	checks := []struct {
-		field    string
+		field     string
 		v, lo, hi int64
 	}{
 		{"stage_1_batch_size", c.Stage1BatchSize, 1, 500},

@@ -19,7 +19,7 @@ const (
 )
 
 // Charged reports whether the operation costs credits.
-func (t OperationType) Charged() bool { return t != OperationCreateTasks }
+func (t OperationType) Charged() bool { return t != OperationCreateTasks && t != OperationReview }
 
 // OperationStatus: queued → running → succeeded | failed.
 type OperationStatus string

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/ops"
@@ -33,6 +34,7 @@ type API struct {
 	store  *store.Store
 	ledger Granter
 	ops    *ops.Service
+	auto   *automation.Service
 	brand  string // the name users see models under, e.g. "IGNY8 AI"
 	log    *slog.Logger
 	mux    *http.ServeMux
@@ -42,11 +44,11 @@ type API struct {
 const DefaultBrand = "IGNY8 AI"
 
 // New returns the API handler.
-func New(st *store.Store, led Granter, svc *ops.Service, brand string, log *slog.Logger) http.Handler {
+func New(st *store.Store, led Granter, svc *ops.Service, auto *automation.Service, brand string, log *slog.Logger) http.Handler {
 	if brand == "" {
 		brand = DefaultBrand
 	}
-	a := &API{store: st, ledger: led, ops: svc, brand: brand, log: log, mux: http.NewServeMux()}
+	a := &API{store: st, ledger: led, ops: svc, auto: auto, brand: brand, log: log, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
@@ -107,6 +109,20 @@ func (a *API) routes() {
 	m.Handle("PUT /v1/admin/models/{model}", a.admin(a.adminPutModel))
 	m.Handle("GET /v1/admin/billing", a.admin(a.adminGetBilling))
 	m.Handle("PUT /v1/admin/billing", a.admin(a.adminPutBilling))
+
+	m.Handle("GET /v1/sites/{site}/automation/config", a.user(a.getAutomationConfig))
+	m.Handle("PUT /v1/sites/{site}/automation/config", a.user(a.putAutomationConfig))
+	m.Handle("GET /v1/sites/{site}/automation/estimate", a.user(a.automationEstimate))
+	m.Handle("POST /v1/sites/{site}/automation/runs", a.user(a.startRun))
+	m.Handle("GET /v1/sites/{site}/automation/runs", a.user(a.listRuns))
+	m.Handle("GET /v1/sites/{site}/automation/runs/{run}", a.user(a.getRun))
+	m.Handle("POST /v1/sites/{site}/automation/runs/{run}/pause", a.user(a.runAction(pauseRun)))
+	m.Handle("POST /v1/sites/{site}/automation/runs/{run}/resume", a.user(a.runAction(resumeRun)))
+	m.Handle("POST /v1/sites/{site}/automation/runs/{run}/cancel", a.user(a.runAction(cancelRun)))
+	m.Handle("POST /v1/sites/{site}/content/{content}/approve", a.user(a.reviewContent(domain.ContentApproved, domain.ContentDraft, domain.ContentReview)))
+	m.Handle("POST /v1/sites/{site}/content/{content}/reject", a.user(a.reviewContent(domain.ContentDraft, domain.ContentReview, domain.ContentApproved)))
+	m.Handle("GET /v1/sites/{site}/publishing-settings", a.user(a.getPublishingSettings))
+	m.Handle("PATCH /v1/sites/{site}/publishing-settings", a.user(a.patchPublishingSettings))
 }
 
 // ServeHTTP adds the request ID and the access log, and answers unknown

@@ -194,7 +194,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 // and the 401 of every other route against it (no store is needed for any of
 // these: authentication fails before the store is asked).
 func TestServeOpenAPI(t *testing.T) {
-	h := New(nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := New(nil, nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/openapi.json", nil))
 	if rec.Code != http.StatusOK {

@@ -20,9 +20,6 @@ import (
 type Credits struct {
 	Store  *store.Store
 	Ledger *ledger.Ledger
-	// Extra, when set, adds writes to the settle transaction (automation
-	// puts its run counters there, so they move with the charge).
-	Extra func(st State, credits int64) []types.TransactWriteItem
 }
 
 // Reserve holds the job's estimated credits. A retried or duplicated reserve
@@ -51,6 +48,9 @@ func (c *Credits) Reserve(ctx context.Context, st State) (Hold, error) {
 func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 	job, res := st.Job, st.Result
 	if res != nil && !job.Type.Charged() {
+		if job.RunID != "" {
+			return Settled{}, c.Store.CountBatch(ctx, job.AccountID, batchCount(job, *res, 0))
+		}
 		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
 		return Settled{}, c.Store.SucceedOperation(ctx, job.AccountID, op, res.Results, successNote(job, *res, 0))
 	}
@@ -82,13 +82,20 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
 		extra, err = c.Store.SuccessWrites(job.AccountID, op, usage, outcome, successNote(job, *res, credits))
 	} else {
-		extra, err = c.Store.UsageWrites(job.AccountID, usage)
+		// An automation batch: its usage log, its AI task log and the run's
+		// counters, all in the charge's transaction.
+		now := time.Now().UTC()
+		tl := domain.AITaskLog{ID: usage.ID, OperationID: job.RunID, SiteID: job.SiteID, OperationType: job.Type,
+			Status: domain.TaskLogSucceeded, Provider: res.Provider, Model: res.Model, Tier: model.QualityTier,
+			InputTokens: res.InputTokens, OutputTokens: res.OutputTokens, Images: res.Images, CreditsUsed: credits, CreatedAt: now, FinishedAt: &now}
+		var u, t []types.TransactWriteItem
+		if u, err = c.Store.UsageWrites(job.AccountID, usage); err == nil {
+			t, err = c.Store.TaskLogWrites(job.AccountID, tl)
+		}
+		extra = append(append(u, t...), c.Store.BatchWrites(job.AccountID, batchCount(job, *res, credits))...)
 	}
 	if err != nil {
 		return Settled{}, err
-	}
-	if c.Extra != nil {
-		extra = append(extra, c.Extra(st, credits)...)
 	}
 	e, err := c.Ledger.Settle(ctx, job.AccountID, st.Hold.HoldID, credits, extra...)
 	if err != nil {
@@ -128,13 +135,29 @@ func (c *Credits) Fail(ctx context.Context, st State) (Failure, error) {
 	if st.Error != nil {
 		opErr = domain.OperationError{Name: st.Error.Error, Message: causeMessage(st.Error.Cause)}
 	}
-	if job.RunID == "" {
-		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
-		if err := c.Store.FailOperation(ctx, job.AccountID, op, opErr, failureNote(job, opErr)); err != nil {
-			return Failure{}, err
+	if job.RunID != "" {
+		// The batch's items are recorded failed on the run; the run goes on.
+		b := store.BatchCount{RunID: job.RunID, SiteID: job.SiteID, Stage: job.Stage, Batch: job.Key}
+		for _, id := range job.ItemIDs {
+			b.Failed = append(b.Failed, domain.FailedItem{Stage: job.Stage, ID: id, Error: opErr.Name + ": " + opErr.Message})
 		}
+		return Failure{Error: opErr}, c.Store.CountBatch(ctx, job.AccountID, b)
+	}
+	op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
+	if err := c.Store.FailOperation(ctx, job.AccountID, op, opErr, failureNote(job, opErr)); err != nil {
+		return Failure{}, err
 	}
 	return Failure{Error: opErr}, nil
+}
+
+// batchCount is what a finished automation batch adds to its run.
+func batchCount(job Job, res Result, credits int64) store.BatchCount {
+	b := store.BatchCount{RunID: job.RunID, SiteID: job.SiteID, Stage: job.Stage, Batch: job.Key, Credits: credits,
+		Processed: int64(len(job.ItemIDs) - len(res.Failed))}
+	for _, f := range res.Failed {
+		b.Failed = append(b.Failed, domain.FailedItem{Stage: job.Stage, ID: f.ID, Error: f.Error})
+	}
+	return b
 }
 
 // Failure is the fail step's output.

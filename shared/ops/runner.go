@@ -236,6 +236,8 @@ func (w *work) do(ctx context.Context) (Result, error) {
 		return w.imagePrompts(ctx)
 	case domain.OperationImageGeneration:
 		return w.images(ctx)
+	case domain.OperationReview:
+		return w.review(ctx)
 	}
 	return Result{}, domain.Invalid("type", "unknown operation type %q", w.job.Type)
 }

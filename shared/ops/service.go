@@ -155,6 +155,19 @@ func (s *Service) Start(ctx context.Context, account string, req Request) (domai
 	return op, nil
 }
 
+// Estimate is the credits req would cost with model m (automation prices each
+// batch with it).
+func (s *Service) Estimate(ctx context.Context, account string, req Request, m domain.AIModelConfig) (int64, error) {
+	if !req.Type.Charged() {
+		return 0, nil
+	}
+	b, err := s.Store.Billing(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return s.estimate(ctx, account, req, m, b)
+}
+
 // Token estimates per operation (heuristics on input size; the charge uses
 // the real counts).
 func (s *Service) estimate(ctx context.Context, account string, req Request, m domain.AIModelConfig, b domain.BillingConfiguration) (int64, error) {

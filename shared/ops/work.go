@@ -278,6 +278,9 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 		if strings.TrimSpace(out.Featured) == "" {
 			return Result{}, &ai.Error{Kind: ai.Malformed, Provider: call.Provider, Message: "no featured-image prompt"}
 		}
+		var mark store.Writes
+		w.r.Store.MarkImagePrompted(&mark, job.AccountID, c)
+		units = append(units, mark)
 		prompts := append([]string{out.Featured}, out.InArticle...)
 		for pos, p := range prompts {
 			img := domain.Image{ID: w.id(n), SiteID: job.SiteID, ContentID: c.ID, ImageType: "in_article", Prompt: clip(p, 2000),
@@ -293,6 +296,44 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 			units = append(units, u)
 			ids = append(ids, img.ID)
 		}
+	}
+	if err := w.apply(ctx, units); err != nil {
+		return Result{}, err
+	}
+	return w.result(ids, failed), nil
+}
+
+// review is stage 7: drafts go to review, or straight to approved when the
+// site auto-approves. No AI, no credits.
+func (w *work) review(ctx context.Context) (Result, error) {
+	job := w.job
+	settings, err := w.r.Store.GetPublishingSettings(ctx, job.AccountID, job.SiteID)
+	if err != nil {
+		return Result{}, err
+	}
+	to := domain.ContentReview
+	if settings.AutoApprovalEnabled {
+		to = domain.ContentApproved
+	}
+	var units []store.Writes
+	var ids []string
+	var failed []Failed
+	for _, cid := range job.ItemIDs {
+		c, err := w.r.Store.GetContent(ctx, job.AccountID, job.SiteID, cid)
+		if errors.Is(err, domain.ErrNotFound) {
+			failed = append(failed, Failed{ID: cid, Error: "no such content"})
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if c.Status != domain.ContentDraft {
+			continue // reviewed meanwhile by a person
+		}
+		var u store.Writes
+		w.r.Store.SetContentStatus(&u, job.AccountID, c, to)
+		units = append(units, u)
+		ids = append(ids, c.ID)
 	}
 	if err := w.apply(ctx, units); err != nil {
 		return Result{}, err

@@ -44,3 +44,24 @@ func (s Starter) Start(ctx context.Context, name string, input []byte) (string, 
 func ExecutionArn(stateMachineArn, name string) string {
 	return strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1) + ":" + name
 }
+
+// TokenAPI is the part of the Step Functions client that sends task tokens.
+type TokenAPI interface {
+	SendTaskSuccess(context.Context, *sfn.SendTaskSuccessInput, ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
+}
+
+// Tokens sends task tokens back (resuming parked automation batches).
+type Tokens struct{ Client TokenAPI }
+
+// SendTaskSuccess completes the task waiting on token. A token whose task
+// already ended (timed out, or the execution stopped) is not an error: there
+// is nothing left to wake.
+func (t Tokens) SendTaskSuccess(ctx context.Context, token string, output []byte) error {
+	_, err := t.Client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(output))})
+	var gone *types.TaskTimedOut
+	var invalid *types.InvalidToken
+	if errors.As(err, &gone) || errors.As(err, &invalid) {
+		return nil
+	}
+	return err
+}

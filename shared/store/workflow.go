@@ -342,3 +342,31 @@ func (s *Store) IDsByStatus(ctx context.Context, account, site, tag, status stri
 	}
 	return ids, nil
 }
+
+// ReviewContent moves content from one of from to to by hand (approve,
+// reject), with its counters; any other status is a conflict.
+func (s *Store) ReviewContent(ctx context.Context, account, site, id string, from []domain.ContentStatus, to domain.ContentStatus) (domain.Content, error) {
+	c, err := s.GetContent(ctx, account, site, id)
+	if err != nil {
+		return c, err
+	}
+	if c.Status == to {
+		return c, nil
+	}
+	ok := false
+	for _, f := range from {
+		ok = ok || c.Status == f
+	}
+	if !ok {
+		return c, fmt.Errorf("content is %s and cannot become %s: %w", c.Status, to, domain.ErrConflict)
+	}
+	var w Writes
+	s.SetContentStatus(&w, account, c, to)
+	if err := s.transact(ctx, s.Transaction(account, site, w)); err != nil {
+		if cancelReasons(err) != nil {
+			return c, fmt.Errorf("content changed meanwhile; try again: %w", domain.ErrConflict)
+		}
+		return c, err
+	}
+	return s.GetContent(ctx, account, site, id)
+}

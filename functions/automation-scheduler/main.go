@@ -1,0 +1,24 @@
+// Command automation-scheduler starts the scheduled automation runs that are due (a scheduled rule).
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/igny8/igny8-serverless/shared/config"
+)
+
+func main() {
+	ctx := context.Background()
+	deps, err := config.Load(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	svc, err := deps.CloudAutomation(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(func(ctx context.Context) (any, error) { return svc.StartDue(ctx, deps.Now()) })
+}

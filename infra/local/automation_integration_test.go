@@ -1,0 +1,199 @@
+package local
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/igny8/igny8-serverless/shared/ai/offline"
+	"github.com/igny8/igny8-serverless/shared/domain"
+)
+
+func (s *testStack) startRun(t *testing.T, key, site string) domain.AutomationRun {
+	t.Helper()
+	r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("start run: %d %s", r.Status, r.Body)
+	}
+	var run domain.AutomationRun
+	r.JSON(t, &run)
+	return run
+}
+
+func (s *testStack) waitRun(t *testing.T, key, site, id string, until func(domain.AutomationRun) bool) domain.AutomationRun {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var run domain.AutomationRun
+		s.c.Do("GET", "/v1/sites/"+site+"/automation/runs/"+id, nil, auth(key)...).JSON(t, &run)
+		if until(run) {
+			return run
+		}
+		if !run.Active() && !until(run) {
+			t.Fatalf("run %s ended %s before the condition held: %+v", id, run.Status, run)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s: still %s at stage %d after 90s", id, run.Status, run.CurrentStage)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func ended(r domain.AutomationRun) bool { return !r.Active() }
+
+func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
+	s := newTestStack(t)
+	ctx := context.Background()
+	acctID, key := s.account(t, 20000)
+	site := s.site(t, key)
+	addTopicKeywords(t, s, key, site)
+	if r := s.c.Do("PATCH", "/v1/sites/"+site+"/publishing-settings", map[string]any{"auto_approval_enabled": true}, auth(key)...); r.Status != 200 {
+		t.Fatalf("settings: %d %s", r.Status, r.Body)
+	}
+	var est struct {
+		Total      int64 `json:"total_credits"`
+		Required   int64 `json:"required_credits"`
+		Sufficient bool  `json:"sufficient"`
+	}
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/estimate", nil, auth(key)...).JSON(t, &est)
+	if est.Total <= 0 || est.Required < est.Total || !est.Sufficient {
+		t.Fatalf("estimate %+v", est)
+	}
+	before, _ := s.Deps.Store.GetAccount(ctx, acctID)
+	run := s.startRun(t, key, site)
+	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...); r.Status != http.StatusConflict {
+		t.Fatalf("second start while one runs: %d %s", r.Status, r.Body)
+	}
+	run = s.waitRun(t, key, site, run.ID, ended)
+	if run.Status != domain.RunCompleted {
+		t.Fatalf("run ended %s: %+v", run.Status, run)
+	}
+	var stageSum int64
+	for _, st := range run.Stages {
+		stageSum += st.CreditsUsed
+		t.Logf("stage %d %-16s %-9s total %3d processed %3d failed %d credits %d", st.Stage, st.Name, st.Status, st.Total, st.Processed, st.Failed, st.CreditsUsed)
+	}
+	usage := listAll[domain.UsageLog](t, s, key, "/v1/account/usage/logs")
+	var usageSum int64
+	for _, u := range usage {
+		if u.OperationID == run.ID {
+			usageSum += u.CreditsUsed
+		}
+	}
+	after, _ := s.Deps.Store.GetAccount(ctx, acctID)
+	if stageSum != run.TotalCreditsUsed || usageSum != run.TotalCreditsUsed || after.Settled-before.Settled != run.TotalCreditsUsed || run.TotalCreditsUsed == 0 {
+		t.Fatalf("stages %d, run %d, usage %d, ledger %d", stageSum, run.TotalCreditsUsed, usageSum, after.Settled-before.Settled)
+	}
+	if after.Reserved != 0 {
+		t.Fatalf("holds left open: %d reserved", after.Reserved)
+	}
+	content := listAll[domain.Content](t, s, key, "/v1/sites/"+site+"/content")
+	images := listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images")
+	perContent := map[string]int{}
+	for _, img := range images {
+		if img.Status == domain.ImageGenerated {
+			perContent[img.ContentID]++
+		}
+	}
+	if len(content) == 0 {
+		t.Fatal("no content")
+	}
+	for _, c := range content {
+		if c.Status != domain.ContentApproved || perContent[c.ID] == 0 {
+			t.Fatalf("content %s: status %s, %d images", c.ID, c.Status, perContent[c.ID])
+		}
+	}
+	t.Logf("%d articles, %d images, %d credits", len(content), len(images), run.TotalCreditsUsed)
+	// The lock is free: a new run can start (and, with nothing waiting, skips every stage).
+	next := s.waitRun(t, key, site, s.startRun(t, key, site).ID, ended)
+	if next.Status != domain.RunCompleted || next.TotalCreditsUsed != 0 {
+		t.Fatalf("second run %+v", next)
+	}
+}
+
+// Pause takes effect at a batch boundary; resume finishes the run with
+// nothing done twice. Cancel ends the run, leaves no hold and frees the lock.
+func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
+	s := newTestStack(t, offline.WithLatency(30*time.Millisecond))
+	ctx := context.Background()
+	acctID, key := s.account(t, 20000)
+	site := s.site(t, key)
+	addTopicKeywords(t, s, key, site)
+	var cfg domain.AutomationConfig
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
+	cfg.Stage1BatchSize = 10 // six clustering batches
+	if r := s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...); r.Status != 200 {
+		t.Fatalf("config: %d %s", r.Status, r.Body)
+	}
+	run := s.startRun(t, key, site)
+	s.waitRun(t, key, site, run.ID, func(r domain.AutomationRun) bool { return r.Stages[0].Processed >= 10 })
+	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs/"+run.ID+"/pause", nil, auth(key)...); r.Status != 200 {
+		t.Fatalf("pause: %d %s", r.Status, r.Body)
+	}
+	time.Sleep(300 * time.Millisecond) // the batch in flight finishes; the next one parks
+	var paused, later domain.AutomationRun
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/runs/"+run.ID, nil, auth(key)...).JSON(t, &paused)
+	time.Sleep(300 * time.Millisecond)
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/runs/"+run.ID, nil, auth(key)...).JSON(t, &later)
+	if paused.Status != domain.RunPaused || later.Stages[0].Processed != paused.Stages[0].Processed || later.TotalCreditsUsed != paused.TotalCreditsUsed {
+		t.Fatalf("work went on while paused: %+v → %+v", paused.Stages[0], later.Stages[0])
+	}
+	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs/"+run.ID+"/resume", nil, auth(key)...); r.Status != 200 {
+		t.Fatalf("resume: %d %s", r.Status, r.Body)
+	}
+	done := s.waitRun(t, key, site, run.ID, ended)
+	if done.Status != domain.RunCompleted || done.Stages[0].Processed != 60 || done.Stages[0].Failed != 0 || done.ResumedAt == nil {
+		t.Fatalf("after resume: %+v", done)
+	}
+	stats, _ := s.Deps.Store.GetStats(ctx, acctID, site)
+	if stats.KeywordsMapped != 60 {
+		t.Fatalf("keywords mapped %d", stats.KeywordsMapped)
+	}
+
+	// Cancel a second run mid-way.
+	addMore := []map[string]any{}
+	for _, kw := range []string{"trail running gaiters", "trail running vest", "trail running poles", "trail running socks",
+		"trail running headlamp", "trail running watch", "trail running shorts", "trail running jacket", "trail running hydration", "trail running nutrition",
+		"trail running gloves", "trail running cap"} {
+		addMore = append(addMore, map[string]any{"keyword": kw})
+	}
+	s.c.Do("POST", "/v1/sites/"+site+"/keywords", map[string]any{"keywords": addMore}, auth(key)...)
+	cfg.Stage1BatchSize = 2
+	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...)
+	run2 := s.startRun(t, key, site)
+	s.waitRun(t, key, site, run2.ID, func(r domain.AutomationRun) bool { return r.Stages[0].Processed >= 2 })
+	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs/"+run2.ID+"/cancel", nil, auth(key)...); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	cancelled := s.waitRun(t, key, site, run2.ID, ended)
+	acct, _ := s.Deps.Store.GetAccount(ctx, acctID)
+	if cancelled.Status != domain.RunCancelled || cancelled.Stages[0].Processed >= 12 || acct.Reserved != 0 || cancelled.CancelledAt == nil {
+		t.Fatalf("cancelled run %+v, reserved %d", cancelled.Stages[0], acct.Reserved)
+	}
+	if audit, err := s.Deps.Ledger.Audit(ctx, acctID); err != nil || !audit.OK() || audit.PendingHolds != 0 {
+		t.Fatalf("audit %+v %v", audit, err)
+	}
+	third := s.waitRun(t, key, site, s.startRun(t, key, site).ID, ended) // the lock is free
+	if third.Status != domain.RunCompleted {
+		t.Fatalf("run after cancel: %+v", third)
+	}
+}
+
+func TestIntegrationAutomationNeedsCredits(t *testing.T) {
+	s := newTestStack(t)
+	_, key := s.account(t, 5)
+	site := s.site(t, key)
+	addTopicKeywords(t, s, key, site)
+	r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...)
+	if r.Status != http.StatusPaymentRequired {
+		t.Fatalf("start with 5 credits: %d %s", r.Status, r.Body)
+	}
+	var runs struct {
+		Total int64 `json:"total"`
+	}
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...).JSON(t, &runs)
+	if runs.Total != 0 {
+		t.Fatalf("a refused start left %d runs", runs.Total)
+	}
+}

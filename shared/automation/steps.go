@@ -1,0 +1,236 @@
+package automation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/ops"
+	"github.com/igny8/igny8-serverless/shared/store"
+)
+
+// Steps are the automation state machine's own steps.
+type Steps struct {
+	Store  *store.Store
+	Ops    *ops.Service
+	Tokens Tokens
+}
+
+// StageInput names a stage of a run.
+type StageInput struct {
+	Run   RunRef `json:"run"`
+	Stage int    `json:"stage"`
+}
+
+// Prepared is a stage's work: its batches of item IDs (never whole items).
+type Prepared struct {
+	Skip    bool       `json:"skip"`
+	Batches [][]string `json:"batches"`
+}
+
+// Prepare finds the items waiting for the stage (within the run's maxima),
+// splits them into batches and records the stage's total; a stage with
+// nothing to do is skipped.
+func (s *Steps) Prepare(ctx context.Context, in StageInput) (Prepared, error) {
+	r := in.Run
+	if in.Stage < 1 || in.Stage > 7 {
+		return Prepared{}, domain.Invalid("stage", "must be 1..7")
+	}
+	run, err := s.Store.GetRun(ctx, r.AccountID, r.SiteID, r.RunID)
+	if err != nil {
+		return Prepared{}, err
+	}
+	cfg, err := s.Store.GetAutomationConfig(ctx, r.AccountID, r.SiteID)
+	if err != nil {
+		return Prepared{}, err
+	}
+	var ids []string
+	if run.Status == domain.RunRunning || run.Status == domain.RunPaused {
+		if ids, err = s.waiting(ctx, r, in.Stage, cfg); err != nil {
+			return Prepared{}, err
+		}
+	}
+	if len(ids) == 0 {
+		return Prepared{Skip: true, Batches: [][]string{}}, s.Store.SetStage(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, domain.StageSkipped, 0)
+	}
+	size := cfg.BatchSize(in.Stage)
+	p := Prepared{}
+	for i := 0; i < len(ids); i += size {
+		p.Batches = append(p.Batches, ids[i:min(i+size, len(ids))])
+	}
+	return p, s.Store.SetStage(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, domain.StageRunning, int64(len(ids)))
+}
+
+func (s *Steps) waiting(ctx context.Context, r RunRef, stage int, cfg domain.AutomationConfig) ([]string, error) {
+	a, site := r.AccountID, r.SiteID
+	switch stage {
+	case 1:
+		return s.Store.IDsByStatus(ctx, a, site, "KW", string(domain.KeywordNew), int(cfg.MaxKeywordsPerRun))
+	case 2:
+		return s.Store.IDsByStatus(ctx, a, site, "CL", string(domain.ClusterNew), 0)
+	case 3:
+		return s.Store.IDsByStatus(ctx, a, site, "IDEA", string(domain.IdeaNew), 0)
+	case 4:
+		return s.Store.IDsByStatus(ctx, a, site, "TASK", string(domain.TaskQueued), int(cfg.MaxContentPerRun))
+	case 5:
+		return s.Store.ContentWithoutImagePrompts(ctx, a, site, 0)
+	case 6:
+		return s.Store.IDsByStatus(ctx, a, site, "IMG", string(domain.ImagePending), int(cfg.MaxImagesPerRun))
+	default:
+		return s.Store.IDsByStatus(ctx, a, site, "CONT", string(domain.ContentDraft), 0)
+	}
+}
+
+// BatchInput is one batch of a stage (the Map's item).
+type BatchInput struct {
+	Run   RunRef   `json:"run"`
+	Stage int      `json:"stage"`
+	Index int      `json:"index"`
+	IDs   []string `json:"ids"`
+}
+
+// Gate actions.
+const (
+	ActionGo   = "go"
+	ActionWait = "wait"
+	ActionSkip = "skip"
+)
+
+// GateResult says what the batch does next, with its job when it goes.
+type GateResult struct {
+	Action string  `json:"action"`
+	Delay  int64   `json:"delay"`
+	Job    ops.Job `json:"job"`
+}
+
+// Gate runs before every batch: the batch boundary where pause and cancel
+// take effect and the run's credit limit is applied.
+func (s *Steps) Gate(ctx context.Context, in BatchInput) (GateResult, error) {
+	r := in.Run
+	run, err := s.Store.GetRun(ctx, r.AccountID, r.SiteID, r.RunID)
+	if err != nil {
+		return GateResult{}, err
+	}
+	switch run.Status {
+	case domain.RunPaused:
+		return GateResult{Action: ActionWait}, nil
+	case domain.RunRunning:
+	default:
+		return GateResult{Action: ActionSkip}, nil
+	}
+	cfg, err := s.Store.GetAutomationConfig(ctx, r.AccountID, r.SiteID)
+	if err != nil {
+		return GateResult{}, err
+	}
+	typ := domain.StageOperation[in.Stage]
+	job := ops.Job{OperationID: r.RunID, AccountID: r.AccountID, SiteID: r.SiteID, Type: typ, ItemIDs: in.IDs,
+		Key: fmt.Sprintf("run#%s#s%d#b%d", r.RunID, in.Stage, in.Index), RunID: r.RunID, Stage: in.Stage}
+	if typ.Charged() {
+		models, err := s.Store.RunModels(ctx, r.AccountID, r.SiteID, r.RunID)
+		if err != nil {
+			return GateResult{}, err
+		}
+		job.ModelID = models["text"]
+		if typ == domain.OperationImageGeneration {
+			job.ModelID = models["image"]
+		}
+		m, err := s.Store.GetModel(ctx, job.ModelID)
+		if err != nil {
+			return GateResult{}, err
+		}
+		job.Estimate, err = s.Ops.Estimate(ctx, r.AccountID, ops.Request{Type: typ, SiteID: r.SiteID, ItemIDs: in.IDs}, m)
+		if err != nil && !errors.As(err, new(*domain.ValidationError)) {
+			return GateResult{}, err
+		}
+		if cfg.MaxCreditsPerRun > 0 && run.TotalCreditsUsed+job.Estimate > cfg.MaxCreditsPerRun {
+			return GateResult{Action: ActionSkip}, nil
+		}
+	}
+	return GateResult{Action: ActionGo, Delay: cfg.DelayBetweenBatchesSeconds, Job: job}, nil
+}
+
+// ParkInput is a paused batch's task token.
+type ParkInput struct {
+	Run   RunRef `json:"run"`
+	Token string `json:"token"`
+}
+
+// Park keeps a paused batch's task token on the run for resume (or cancel)
+// to send back. If the run was resumed between the gate and here, the batch
+// is let go at once.
+func (s *Steps) Park(ctx context.Context, in ParkInput) (struct{}, error) {
+	r := in.Run
+	err := s.Store.AddRunToken(ctx, r.AccountID, r.SiteID, r.RunID, in.Token)
+	if errors.Is(err, domain.ErrConflict) {
+		return struct{}{}, s.Tokens.SendTaskSuccess(ctx, in.Token, []byte(`{}`))
+	}
+	return struct{}{}, err
+}
+
+// StageDone says whether the run goes on.
+type StageDone struct {
+	Cancelled bool `json:"cancelled"`
+}
+
+// FinishStage marks a stage completed (unless it was skipped) and tells the
+// state machine whether the run was cancelled.
+func (s *Steps) FinishStage(ctx context.Context, in StageInput) (StageDone, error) {
+	r := in.Run
+	run, err := s.Store.GetRun(ctx, r.AccountID, r.SiteID, r.RunID)
+	if err != nil {
+		return StageDone{}, err
+	}
+	if st := run.Stages[in.Stage-1]; st.Status == domain.StageRunning {
+		if err := s.Store.SetStage(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, domain.StageCompleted, -1); err != nil {
+			return StageDone{}, err
+		}
+	}
+	return StageDone{Cancelled: run.Status == domain.RunCancelling}, nil
+}
+
+// FinishInput ends a run.
+type FinishInput struct {
+	Run    RunRef         `json:"run"`
+	Status string         `json:"status"` // completed | cancelled | failed
+	Error  *ops.StepError `json:"error,omitempty"`
+}
+
+// FinishRun ends the run, frees the site's lock and notifies the account.
+func (s *Steps) FinishRun(ctx context.Context, in FinishInput) (domain.AutomationRun, error) {
+	r := in.Run
+	status := domain.RunStatus(in.Status)
+	msg := ""
+	switch status {
+	case domain.RunCompleted, domain.RunCancelled:
+	case domain.RunFailed:
+		msg = "the run failed"
+		if in.Error != nil {
+			msg = in.Error.Error + ": " + in.Error.Cause
+		}
+	default:
+		return domain.AutomationRun{}, domain.Invalid("status", "must be completed, cancelled or failed")
+	}
+	run, err := s.Store.FinishRun(ctx, r.AccountID, r.SiteID, r.RunID, status, 0, msg)
+	if err != nil {
+		return run, err
+	}
+	sev := domain.SeveritySuccess
+	if status == domain.RunFailed {
+		sev = domain.SeverityError
+	} else if status == domain.RunCancelled {
+		sev = domain.SeverityWarning
+	}
+	var processed, failed int64
+	for _, st := range run.Stages {
+		processed += st.Processed
+		failed += st.Failed
+	}
+	note := domain.Notification{Type: "automation_" + string(status), Severity: sev, SiteID: r.SiteID, OperationID: r.RunID,
+		Title:   "Automation run " + string(status),
+		Message: fmt.Sprintf("The run %s: %d items processed, %d failed, %d credits used.", status, processed, failed, run.TotalCreditsUsed)}
+	if msg != "" {
+		note.Message += " " + msg
+	}
+	return run, s.Store.Notify(ctx, r.AccountID, note)
+}

@@ -1,0 +1,528 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/tabledef"
+)
+
+const (
+	automationConfigSK = "AUTOMATION"
+	publishingSK       = "PUBLISHING"
+	runLockSK          = "LOCK#automation"
+	runPrefix          = "RUN#"
+	runStatsSK         = "RUNSTATS"
+	// scheduledPK is the sparse GSI1 queue of sites with a scheduled run.
+	scheduledPK = "AUTOMATION#SCHEDULED"
+)
+
+// GetAutomationConfig reads a site's automation settings (the defaults until
+// saved).
+func (s *Store) GetAutomationConfig(ctx context.Context, account, site string) (domain.AutomationConfig, error) {
+	if _, err := s.GetSite(ctx, account, site); err != nil {
+		return domain.AutomationConfig{}, err
+	}
+	c := domain.DefaultAutomationConfig()
+	err := s.get(ctx, keys.Site(account, site), automationConfigSK, &c)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.DefaultAutomationConfig(), nil
+	}
+	return c, err
+}
+
+// PutAutomationConfig validates and saves the settings as a whole, computing
+// the next scheduled run in the site's zone; an enabled schedule puts the
+// site on the scheduler's queue.
+func (s *Store) PutAutomationConfig(ctx context.Context, account, siteID string, c domain.AutomationConfig) (domain.AutomationConfig, error) {
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	site, err := s.GetSite(ctx, account, siteID)
+	if err != nil {
+		return c, err
+	}
+	loc, err := time.LoadLocation(site.TimeZone)
+	if err != nil {
+		return c, err
+	}
+	c.NextRunAt = nil
+	if c.Enabled {
+		c.NextRunAt = c.Schedule.NextRun(s.now(), loc)
+	}
+	attrs := map[string]string{"PK": keys.Site(account, siteID), "SK": automationConfigSK, "_type": "automation_config",
+		"account_id": account, "site_id": siteID}
+	if c.NextRunAt != nil {
+		attrs[tabledef.GSI1PK] = scheduledPK
+		attrs[tabledef.GSI1SK] = c.NextRunAt.Format(time.RFC3339) + "#" + account + "#" + siteID
+	}
+	it, err := item(c, attrs)
+	if err != nil {
+		return c, err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: it})
+	return c, err
+}
+
+// DueSchedule is a site whose scheduled run is due.
+type DueSchedule struct {
+	AccountID, SiteID string
+	At                time.Time
+}
+
+// DueSchedules lists the sites whose next scheduled run is at or before now.
+func (s *Store) DueSchedules(ctx context.Context, now time.Time, limit int32) ([]DueSchedule, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.table), IndexName: aws.String(tabledef.ByStatus),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk AND GSI1SK <= :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(scheduledPK), ":now": str(now.UTC().Format(time.RFC3339) + "#~")},
+		Limit:                     aws.Int32(limit),
+	})
+	if err != nil {
+		return nil, err
+	}
+	var due []DueSchedule
+	for _, it := range out.Items {
+		at, _ := time.Parse(time.RFC3339, attrS(it, "next_run_at"))
+		due = append(due, DueSchedule{AccountID: attrS(it, "account_id"), SiteID: attrS(it, "site_id"), At: at})
+	}
+	return due, nil
+}
+
+// AdvanceSchedule moves a site's next run past at, once: the condition on the
+// old time makes two scheduler ticks that saw the same due run start it once.
+func (s *Store) AdvanceSchedule(ctx context.Context, account, siteID string, at time.Time) (bool, error) {
+	c, err := s.GetAutomationConfig(ctx, account, siteID)
+	if err != nil {
+		return false, err
+	}
+	site, err := s.GetSite(ctx, account, siteID)
+	if err != nil {
+		return false, err
+	}
+	loc, _ := time.LoadLocation(site.TimeZone)
+	next := c.Schedule.NextRun(maxTime(at, s.now()), loc)
+	upd := "SET next_run_at = :n, GSI1SK = :g"
+	vals := map[string]types.AttributeValue{":old": str(at.UTC().Format(time.RFC3339Nano))}
+	if next == nil {
+		upd = "REMOVE next_run_at, GSI1PK, GSI1SK"
+	} else {
+		vals[":n"] = str(next.Format(time.RFC3339Nano))
+		vals[":g"] = str(next.Format(time.RFC3339) + "#" + account + "#" + siteID)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, siteID), automationConfigSK),
+		UpdateExpression: aws.String(upd), ConditionExpression: aws.String("next_run_at = :old"),
+		ExpressionAttributeValues: vals,
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// PublishingSettings of a site. The publishing issue adds limits and slots.
+type PublishingSettings struct {
+	AutoApprovalEnabled bool `json:"auto_approval_enabled"`
+	AutoPublishEnabled  bool `json:"auto_publish_enabled"`
+}
+
+// GetPublishingSettings reads a site's publishing settings.
+func (s *Store) GetPublishingSettings(ctx context.Context, account, site string) (PublishingSettings, error) {
+	if _, err := s.GetSite(ctx, account, site); err != nil {
+		return PublishingSettings{}, err
+	}
+	var p PublishingSettings
+	err := s.get(ctx, keys.Site(account, site), publishingSK, &p)
+	if errors.Is(err, domain.ErrNotFound) {
+		return PublishingSettings{}, nil
+	}
+	return p, err
+}
+
+// SetPublishingToggles saves the given toggles alone, at once.
+func (s *Store) SetPublishingToggles(ctx context.Context, account, site string, autoApproval, autoPublish *bool) (PublishingSettings, error) {
+	if autoApproval == nil && autoPublish == nil {
+		return PublishingSettings{}, domain.Invalid("", "send auto_approval_enabled and/or auto_publish_enabled")
+	}
+	if _, err := s.GetSite(ctx, account, site); err != nil {
+		return PublishingSettings{}, err
+	}
+	expr, vals := "SET #t = :t", map[string]types.AttributeValue{":t": str("publishing_settings")}
+	names := map[string]string{"#t": "_type"}
+	if autoApproval != nil {
+		expr += ", auto_approval_enabled = :a"
+		vals[":a"] = &types.AttributeValueMemberBOOL{Value: *autoApproval}
+	}
+	if autoPublish != nil {
+		expr += ", auto_publish_enabled = :p"
+		vals[":p"] = &types.AttributeValueMemberBOOL{Value: *autoPublish}
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), publishingSK),
+		UpdateExpression: aws.String(expr), ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
+	})
+	if err != nil {
+		return PublishingSettings{}, err
+	}
+	return s.GetPublishingSettings(ctx, account, site)
+}
+
+// runRecord is the run item: stages as a map so a stage's counters can be
+// ADDed in place.
+type runRecord struct {
+	domain.AutomationRun
+	StageMap map[string]domain.StageState `json:"stage_map"`
+	Tokens   []string                     `json:"tokens,omitempty"`
+	ModelIDs map[string]string            `json:"model_ids"`
+}
+
+func (r runRecord) run() domain.AutomationRun {
+	run := r.AutomationRun
+	run.Stages = make([]domain.StageState, 0, 7)
+	for i := 1; i <= 7; i++ {
+		run.Stages = append(run.Stages, r.StageMap[strconv.Itoa(i)])
+	}
+	if run.FailedItems == nil {
+		run.FailedItems = []domain.FailedItem{}
+	}
+	return run
+}
+
+// ErrRunActive is the conflict of starting a run while one is active.
+type ErrRunActive struct{ RunID string }
+
+func (e *ErrRunActive) Error() string {
+	return fmt.Sprintf("a run is already active on this site (%s): wait for it, or cancel it", e.RunID)
+}
+
+// Unwrap makes errors.Is(err, domain.ErrConflict) hold.
+func (e *ErrRunActive) Unwrap() error { return domain.ErrConflict }
+
+// CreateRun records a new run and takes the site's run lock in the same
+// transaction, so two starts can never both succeed.
+func (s *Store) CreateRun(ctx context.Context, account string, run domain.AutomationRun, models map[string]string) error {
+	part := keys.Site(account, run.SiteID)
+	rec := runRecord{AutomationRun: run, StageMap: map[string]domain.StageState{}, ModelIDs: models}
+	rec.Stages = nil
+	rec.FailedItems = []domain.FailedItem{} // a list (not NULL) that list_append can extend
+	for i := 1; i <= 7; i++ {
+		rec.StageMap[strconv.Itoa(i)] = domain.StageState{Stage: i, Name: domain.StageNames[i], Status: domain.StagePending}
+	}
+	runItem, err := s.put(rec, map[string]string{"PK": part, "SK": runPrefix + run.ID, "_type": "automation_run"}, "attribute_not_exists(PK)")
+	if err != nil {
+		return err
+	}
+	lock, err := s.put(map[string]string{"run_id": run.ID}, map[string]string{"PK": part, "SK": runLockSK, "_type": "lock"}, "attribute_not_exists(PK)")
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{lock, runItem, s.upsertCounters(part, runStatsSK, map[string]int64{"runs": 1})})
+	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		var l struct {
+			RunID string `json:"run_id"`
+		}
+		_ = s.get(ctx, part, runLockSK, &l)
+		return &ErrRunActive{RunID: l.RunID}
+	}
+	return err
+}
+
+func (s *Store) runRecord(ctx context.Context, account, site, id string) (runRecord, error) {
+	var rec runRecord
+	err := s.get(ctx, keys.Site(account, site), runPrefix+id, &rec)
+	if errors.Is(err, domain.ErrNotFound) {
+		return rec, fmt.Errorf("run %s: %w", id, domain.ErrNotFound)
+	}
+	return rec, err
+}
+
+// GetRun reads a run: the live progress record.
+func (s *Store) GetRun(ctx context.Context, account, site, id string) (domain.AutomationRun, error) {
+	rec, err := s.runRecord(ctx, account, site, id)
+	return rec.run(), err
+}
+
+// RunModels is the models a run resolved at its start.
+func (s *Store) RunModels(ctx context.Context, account, site, id string) (map[string]string, error) {
+	rec, err := s.runRecord(ctx, account, site, id)
+	return rec.ModelIDs, err
+}
+
+// ListRuns lists a site's runs, newest first.
+func (s *Store) ListRuns(ctx context.Context, account, site string, pr PageRequest) (Page[domain.AutomationRun], error) {
+	if _, err := s.GetSite(ctx, account, site); err != nil {
+		return Page[domain.AutomationRun]{}, err
+	}
+	q := query{account: account, filter: "runs|" + site, pkAttr: "PK", pk: keys.Site(account, site), skAttr: "SK", prefix: runPrefix, newest: true}
+	items, next, err := s.run(ctx, q, pr)
+	if err != nil {
+		return Page[domain.AutomationRun]{}, err
+	}
+	recs, err := decodePage[runRecord](items)
+	if err != nil {
+		return Page[domain.AutomationRun]{}, err
+	}
+	runs := make([]domain.AutomationRun, 0, len(recs))
+	for _, r := range recs {
+		runs = append(runs, r.run())
+	}
+	var c struct {
+		Runs int64 `json:"runs"`
+	}
+	if err := s.get(ctx, keys.Site(account, site), runStatsSK, &c); err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return Page[domain.AutomationRun]{}, err
+	}
+	return Page[domain.AutomationRun]{Items: runs, NextCursor: next, Total: c.Runs}, nil
+}
+
+// SetRunStatus moves a run from one of from to to, stamping at in the named
+// time attribute. It answers ErrConflict when the run is in none of from.
+func (s *Store) SetRunStatus(ctx context.Context, account, site, id string, from []domain.RunStatus, to domain.RunStatus, stamp string) (domain.AutomationRun, error) {
+	names := map[string]string{"#st": "status"}
+	vals := map[string]types.AttributeValue{":to": str(string(to))}
+	cond := "("
+	for i, f := range from {
+		if i > 0 {
+			cond += " OR "
+		}
+		p := fmt.Sprintf(":f%d", i)
+		vals[p] = str(string(f))
+		cond += "#st = " + p
+	}
+	cond += ")"
+	expr := "SET #st = :to"
+	if stamp != "" {
+		names["#ts"] = stamp
+		vals[":now"] = str(s.now().Format(timeFormat))
+		expr += ", #ts = :now"
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), runPrefix+id),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(PK) AND " + cond),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
+	})
+	if isConditionFailed(err) {
+		cur, gerr := s.GetRun(ctx, account, site, id)
+		if gerr != nil {
+			return cur, gerr
+		}
+		return cur, fmt.Errorf("the run is %s: %w", cur.Status, domain.ErrConflict)
+	}
+	if err != nil {
+		return domain.AutomationRun{}, err
+	}
+	return s.GetRun(ctx, account, site, id)
+}
+
+// SetStage records a stage's status and, when total >= 0, its total.
+func (s *Store) SetStage(ctx context.Context, account, site, id string, stage int, status domain.StageStatus, total int64) error {
+	expr := "SET stage_map.#s.#st = :st, current_stage = :n"
+	vals := map[string]types.AttributeValue{":st": str(string(status)), ":n": num(int64(stage))}
+	names := map[string]string{"#s": strconv.Itoa(stage), "#st": "status"}
+	if total >= 0 {
+		names["#tot"] = "total"
+		expr += ", stage_map.#s.#tot = :t"
+		vals[":t"] = num(total)
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), runPrefix+id),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
+	})
+	return err
+}
+
+// BatchCount is what one batch did, for the run's counters.
+type BatchCount struct {
+	RunID, SiteID string
+	Stage         int
+	Batch         string // a key unique to the batch: makes the count apply once
+	Processed     int64
+	Failed        []domain.FailedItem
+	Credits       int64
+}
+
+// BatchWrites are the run-counter writes of one batch; callers put them in
+// the transaction of the batch's charge (or release), so the run's counters
+// move with the ledger. The marker makes a duplicate delivery count nothing.
+func (s *Store) BatchWrites(account string, b BatchCount) []types.TransactWriteItem {
+	part := keys.Site(account, b.SiteID)
+	st := strconv.Itoa(b.Stage)
+	failed := &types.AttributeValueMemberL{}
+	for _, f := range b.Failed {
+		failed.Value = append(failed.Value, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			"stage": num(int64(f.Stage)), "id": str(f.ID), "error": str(clipString(f.Error, 500)),
+		}})
+	}
+	update := types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: key(part, runPrefix+b.RunID),
+		UpdateExpression: aws.String("ADD stage_map.#s.#p :p, stage_map.#s.#f :f, stage_map.#s.#c :c, total_credits_used :c " +
+			"SET failed_items = list_append(if_not_exists(failed_items, :empty), :items)"),
+		ConditionExpression:      aws.String("attribute_exists(PK)"),
+		ExpressionAttributeNames: map[string]string{"#s": st, "#p": "processed", "#f": "failed", "#c": "credits_used"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":p": num(b.Processed), ":f": num(int64(len(b.Failed))), ":c": num(b.Credits),
+			":empty": &types.AttributeValueMemberL{Value: []types.AttributeValue{}}, ":items": failed,
+		},
+	}}
+	marker := types.TransactWriteItem{Put: &types.Put{
+		TableName: aws.String(s.table),
+		Item: map[string]types.AttributeValue{"PK": str(part), "SK": str(runPrefix + b.RunID + "#BATCH#" + b.Batch),
+			tabledef.TTL: num(s.now().Add(stepRetention).Unix())},
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}
+	return []types.TransactWriteItem{update, marker}
+}
+
+// CountBatch applies a batch's counters on their own (batches that charge
+// nothing). A duplicate delivery finds the marker and changes nothing.
+func (s *Store) CountBatch(ctx context.Context, account string, b BatchCount) error {
+	err := s.transact(ctx, s.BatchWrites(account, b))
+	if codes := cancelReasons(err); len(codes) == 2 && codes[1] == "ConditionalCheckFailed" {
+		return nil
+	}
+	return err
+}
+
+// FinishRun ends a run (completed, cancelled or failed) and frees the site's
+// run lock in the same transaction.
+func (s *Store) FinishRun(ctx context.Context, account, site, id string, status domain.RunStatus, stageDone int, errMsg string) (domain.AutomationRun, error) {
+	part := keys.Site(account, site)
+	stamp := "completed_at"
+	if status == domain.RunCancelled {
+		stamp = "cancelled_at"
+	}
+	vals := map[string]types.AttributeValue{":st": str(string(status)), ":now": str(s.now().Format(timeFormat)), ":e": str(errMsg),
+		":run": str(string(domain.RunRunning)), ":paused": str(string(domain.RunPaused)), ":cancelling": str(string(domain.RunCancelling))}
+	err := s.transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(part, runPrefix+id),
+			UpdateExpression:          aws.String("SET #st = :st, #ts = :now, #err = :e REMOVE tokens"),
+			ConditionExpression:       aws.String("#st = :run OR #st = :paused OR #st = :cancelling"),
+			ExpressionAttributeNames:  map[string]string{"#st": "status", "#ts": stamp, "#err": "error"},
+			ExpressionAttributeValues: vals,
+		}},
+		{Delete: &types.Delete{
+			TableName: aws.String(s.table), Key: key(part, runLockSK),
+			ConditionExpression:       aws.String("run_id = :id"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(id)},
+		}},
+	})
+	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		err = nil // already finished: a duplicate delivery
+	}
+	if err != nil {
+		return domain.AutomationRun{}, err
+	}
+	return s.GetRun(ctx, account, site, id)
+}
+
+// AddRunToken parks a paused batch's task token on the run. It fails with
+// ErrConflict when the run is no longer paused (resumed or cancelled
+// meanwhile): the caller then lets the batch go on at once.
+func (s *Store) AddRunToken(ctx context.Context, account, site, id, token string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), runPrefix+id),
+		UpdateExpression:          aws.String("SET tokens = list_append(if_not_exists(tokens, :empty), :t)"),
+		ConditionExpression:       aws.String("#st = :paused"),
+		ExpressionAttributeNames:  map[string]string{"#st": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":empty": &types.AttributeValueMemberL{}, ":t": &types.AttributeValueMemberL{Value: []types.AttributeValue{str(token)}}, ":paused": str(string(domain.RunPaused))},
+	})
+	if isConditionFailed(err) {
+		return fmt.Errorf("run %s is not paused: %w", id, domain.ErrConflict)
+	}
+	return err
+}
+
+// TakeRunTokens removes and returns the parked task tokens.
+func (s *Store) TakeRunTokens(ctx context.Context, account, site, id string) ([]string, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), runPrefix+id),
+		UpdateExpression: aws.String("REMOVE tokens"), ConditionExpression: aws.String("attribute_exists(PK)"),
+		ReturnValues: types.ReturnValueAllOld,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var tokens []string
+	if l, ok := out.Attributes["tokens"].(*types.AttributeValueMemberL); ok {
+		for _, v := range l.Value {
+			if sv, ok := v.(*types.AttributeValueMemberS); ok {
+				tokens = append(tokens, sv.Value)
+			}
+		}
+	}
+	sort.Strings(tokens)
+	return tokens, nil
+}
+
+func clipString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// ContentWithoutImagePrompts lists draft content that has no image prompts
+// yet, oldest first (stage 5's work).
+func (s *Store) ContentWithoutImagePrompts(ctx context.Context, account, site string, limit int) ([]string, error) {
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.table), IndexName: aws.String(tabledef.ByStatus),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
+		FilterExpression:          aws.String("attribute_not_exists(image_prompts_at)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str("CONT#draft#")},
+		ProjectionExpression:      aws.String("id"),
+	}
+	var ids []string
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() && (limit <= 0 || len(ids) < limit) {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			if limit <= 0 || len(ids) < limit {
+				ids = append(ids, attrS(it, "id"))
+			}
+		}
+	}
+	return ids, nil
+}
+
+// MarkImagePrompted records that a content item has its image prompts.
+func (s *Store) MarkImagePrompted(w *Writes, account string, c domain.Content) {
+	w.Add(types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, c.SiteID), kindContent.prefix+c.ID),
+		UpdateExpression:          aws.String("SET image_prompts_at = :now"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": str(s.now().Format(timeFormat))},
+	}})
+}
+
+// TaskLogWrites is an AI task log recorded whole at settle time (automation
+// batches have no operation record to update).
+func (s *Store) TaskLogWrites(account string, tl domain.AITaskLog) ([]types.TransactWriteItem, error) {
+	it, err := s.put(tl, map[string]string{"PK": keys.Account(account), "SK": taskLogPrefix + tl.ID, "_type": "ai_task_log"}, "attribute_not_exists(PK)")
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{it, s.upsertCounters(keys.Account(account), countersSK, map[string]int64{"ai_tasks": 1})}, nil
+}
