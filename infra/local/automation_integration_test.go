@@ -2,15 +2,20 @@ package local
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/ai/offline"
 	"github.com/igny8/igny8-serverless/shared/domain"
 )
 
-func (s *testStack) startRun(t *testing.T, key, site string) domain.AutomationRun {
+func (s *testStack) startRun(t testing.TB, key, site string) domain.AutomationRun {
 	t.Helper()
 	r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...)
 	if r.Status != http.StatusCreated {
@@ -21,7 +26,7 @@ func (s *testStack) startRun(t *testing.T, key, site string) domain.AutomationRu
 	return run
 }
 
-func (s *testStack) waitRun(t *testing.T, key, site, id string, until func(domain.AutomationRun) bool) domain.AutomationRun {
+func (s *testStack) waitRun(t testing.TB, key, site, id string, until func(domain.AutomationRun) bool) domain.AutomationRun {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -195,5 +200,140 @@ func TestIntegrationAutomationNeedsCredits(t *testing.T) {
 	s.c.Do("GET", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...).JSON(t, &runs)
 	if runs.Total != 0 {
 		t.Fatalf("a refused start left %d runs", runs.Total)
+	}
+}
+
+// Transient failures on some calls and a permanent one on one item: the run
+// completes, that item is recorded failed with its error and nothing is
+// charged for it; the credits still add up. Meanwhile the run record shows
+// the credits growing batch by batch.
+func TestIntegrationAutomationFailuresAndLiveProgress(t *testing.T) {
+	var mu sync.Mutex
+	calls, poisoned := 0, ""
+	s := newTestStack(t, offline.WithFailures(func(req any) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if r, ok := req.(ai.TextRequest); ok && r.Operation == ai.OpContentGeneration {
+			var in ai.ContentInput
+			_ = json.Unmarshal(r.Data, &in)
+			if poisoned == "" {
+				poisoned = in.Title
+			}
+			if in.Title == poisoned {
+				return &ai.Error{Kind: ai.Refused, Provider: "offline", Message: "the model refused this topic"}
+			}
+		}
+		if calls%4 == 0 {
+			return &ai.Error{Kind: ai.Transient, Provider: "offline", Status: 503, Message: "overloaded"}
+		}
+		return nil
+	}))
+	ctx := context.Background()
+	acctID, key := s.account(t, 50000)
+	site := s.site(t, key)
+	addTopicKeywords(t, s, key, site)
+	var cfg domain.AutomationConfig
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
+	cfg.Stage4BatchSize, cfg.MaxContentPerRun = 1, 6
+	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...)
+	before, _ := s.Deps.Store.GetAccount(ctx, acctID)
+	run := s.startRun(t, key, site)
+
+	// Watch the live record: totals never go down and grow in steps.
+	var totals []int64
+	var stageCredits []int64
+	for {
+		var r domain.AutomationRun
+		s.c.Do("GET", "/v1/sites/"+site+"/automation/runs/"+run.ID, nil, auth(key)...).JSON(t, &r)
+		if n := len(totals); n == 0 || totals[n-1] != r.TotalCreditsUsed {
+			totals = append(totals, r.TotalCreditsUsed)
+			if r.CurrentStage >= 1 {
+				stageCredits = append(stageCredits, r.Stages[r.CurrentStage-1].CreditsUsed)
+			}
+		}
+		if !r.Active() {
+			run = r
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !slices.IsSorted(totals) || len(totals) < 5 {
+		t.Fatalf("the run total did not grow batch by batch: %v", totals)
+	}
+	if run.Status != domain.RunCompleted {
+		t.Fatalf("run ended %s: %s", run.Status, run.Error)
+	}
+	s4 := run.Stages[3]
+	if s4.Failed != 1 || s4.Processed != s4.Total-1 || len(run.FailedItems) != 1 ||
+		run.FailedItems[0].Stage != 4 || !strings.Contains(run.FailedItems[0].Error, "Provider.Refused") {
+		t.Fatalf("stage 4 %+v, failed items %+v", s4, run.FailedItems)
+	}
+	var stageSum int64
+	for _, st := range run.Stages {
+		stageSum += st.CreditsUsed
+	}
+	var usageSum, stage4Logs int64
+	for _, u := range listAll[domain.UsageLog](t, s, key, "/v1/account/usage/logs") {
+		usageSum += u.CreditsUsed
+		if u.OperationType == domain.OperationContentGeneration {
+			stage4Logs++
+		}
+	}
+	after, _ := s.Deps.Store.GetAccount(ctx, acctID)
+	if stageSum != run.TotalCreditsUsed || usageSum != run.TotalCreditsUsed || after.Settled-before.Settled != usageSum || after.Reserved != 0 {
+		t.Fatalf("stages %d, run %d, usage %d, ledger %d, reserved %d", stageSum, run.TotalCreditsUsed, usageSum, after.Settled-before.Settled, after.Reserved)
+	}
+	if stage4Logs != s4.Processed { // no charge for the refused article
+		t.Fatalf("%d content charges for %d articles written", stage4Logs, s4.Processed)
+	}
+	t.Logf("run total over time: %v; %d provider calls", totals, calls)
+}
+
+// Two scheduler ticks that see the same due run start it once.
+func TestIntegrationScheduledRunStartsOnce(t *testing.T) {
+	s := newTestStack(t)
+	ctx := context.Background()
+	_, key := s.account(t, 50000)
+	site := s.site(t, key)
+	addTopicKeywords(t, s, key, site)
+	var cfg domain.AutomationConfig
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
+	cfg.Enabled, cfg.Schedule = true, domain.Schedule{Frequency: "daily", Time: "06:00"}
+	var saved domain.AutomationConfig
+	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...).JSON(t, &saved)
+	if saved.NextRunAt == nil {
+		t.Fatal("no next run computed")
+	}
+	due := saved.NextRunAt.Add(time.Minute)
+	var wg sync.WaitGroup
+	results := make([][]string, 2)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := s.Automation.StartDue(ctx, due)
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = res.Started
+		}()
+	}
+	wg.Wait()
+	if len(results[0])+len(results[1]) != 1 {
+		t.Fatalf("started %v and %v", results[0], results[1])
+	}
+	started := append(results[0], results[1]...)[0]
+	run := s.waitRun(t, key, site, started, ended)
+	if run.Status != domain.RunCompleted || run.Trigger != "scheduled" {
+		t.Fatalf("scheduled run %+v", run)
+	}
+	var after domain.AutomationConfig
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &after)
+	if after.NextRunAt == nil || !after.NextRunAt.After(due) {
+		t.Fatalf("next run not advanced: %v", after.NextRunAt)
+	}
+	if again, _ := s.Automation.StartDue(ctx, due); len(again.Started) != 0 {
+		t.Fatalf("the same slot started again: %v", again.Started)
 	}
 }

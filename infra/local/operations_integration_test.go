@@ -32,7 +32,7 @@ type testStack struct {
 	admin string
 }
 
-func newTestStack(t *testing.T, textOpts ...offline.Option) *testStack {
+func newTestStack(t testing.TB, textOpts ...offline.Option) *testStack {
 	t.Helper()
 	_, table := ddblocal.NewTable(t)
 	cfg := config.Config{Table: table, DynamoDBEndpoint: ddblocal.Endpoint(t), CursorSecret: "test-secret-0123456789abcdef"}
@@ -63,7 +63,7 @@ func newTestStack(t *testing.T, textOpts ...offline.Option) *testStack {
 
 func auth(key string) []string { return []string{"Authorization", "Bearer " + key} }
 
-func (s *testStack) account(t *testing.T, credits int64) (string, string) {
+func (s *testStack) account(t testing.TB, credits int64) (string, string) {
 	t.Helper()
 	var out struct {
 		Account domain.Account `json:"account"`
@@ -80,7 +80,7 @@ func (s *testStack) account(t *testing.T, credits int64) (string, string) {
 	return out.Account.ID, out.APIKey
 }
 
-func (s *testStack) site(t *testing.T, key string) string {
+func (s *testStack) site(t testing.TB, key string) string {
 	t.Helper()
 	var site domain.Site
 	s.c.Do("POST", "/v1/sites", map[string]any{"name": "Blog", "url": "https://blog.example"}, auth(key)...).JSON(t, &site)
@@ -88,7 +88,7 @@ func (s *testStack) site(t *testing.T, key string) string {
 }
 
 // start posts an operation and waits for it to end.
-func (s *testStack) run(t *testing.T, key, path string, body any) domain.Operation {
+func (s *testStack) run(t testing.TB, key, path string, body any) domain.Operation {
 	t.Helper()
 	r := s.c.Do("POST", path, body, auth(key)...)
 	if r.Status != http.StatusAccepted {
@@ -101,7 +101,7 @@ func (s *testStack) run(t *testing.T, key, path string, body any) domain.Operati
 	return s.wait(t, key, started.OperationID)
 }
 
-func (s *testStack) wait(t *testing.T, key, id string) domain.Operation {
+func (s *testStack) wait(t testing.TB, key, id string) domain.Operation {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -136,7 +136,7 @@ var topics = map[string][]string{
 		"solar panels net metering", "monocrystalline vs polycrystalline solar panels", "solar panel size for house", "solar panels pros and cons"},
 }
 
-func addTopicKeywords(t *testing.T, s *testStack, key, site string) map[string]string {
+func addTopicKeywords(t testing.TB, s *testStack, key, site string) map[string]string {
 	t.Helper()
 	var rows []map[string]any
 	topicOf := map[string]string{}
@@ -160,7 +160,7 @@ func addTopicKeywords(t *testing.T, s *testStack, key, site string) map[string]s
 	return byID
 }
 
-func listAll[T any](t *testing.T, s *testStack, key, path string) []T {
+func listAll[T any](t testing.TB, s *testStack, key, path string) []T {
 	t.Helper()
 	var all []T
 	cursor := ""

@@ -158,7 +158,7 @@ func (s *Service) Start(ctx context.Context, account, site, trigger string) (dom
 	}
 	input, _ := json.Marshal(Input{Run: RunRef{RunID: run.ID, AccountID: account, SiteID: site}, Concurrency: cfg.Concurrency})
 	if _, err := s.Starter.Start(ctx, run.ID, input); err != nil {
-		_, ferr := s.Store.FinishRun(context.WithoutCancel(ctx), account, site, run.ID, domain.RunFailed, 0, "the run could not be started")
+		_, _, ferr := s.Store.FinishRun(context.WithoutCancel(ctx), account, site, run.ID, domain.RunFailed, "the run could not be started")
 		return domain.AutomationRun{}, errors.Join(fmt.Errorf("start run: %w", err), ferr)
 	}
 	return s.Store.GetRun(ctx, account, site, run.ID)

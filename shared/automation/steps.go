@@ -211,8 +211,8 @@ func (s *Steps) FinishRun(ctx context.Context, in FinishInput) (domain.Automatio
 	default:
 		return domain.AutomationRun{}, domain.Invalid("status", "must be completed, cancelled or failed")
 	}
-	run, err := s.Store.FinishRun(ctx, r.AccountID, r.SiteID, r.RunID, status, 0, msg)
-	if err != nil {
+	run, changed, err := s.Store.FinishRun(ctx, r.AccountID, r.SiteID, r.RunID, status, msg)
+	if err != nil || !changed {
 		return run, err
 	}
 	sev := domain.SeveritySuccess

@@ -403,8 +403,9 @@ func (s *Store) CountBatch(ctx context.Context, account string, b BatchCount) er
 }
 
 // FinishRun ends a run (completed, cancelled or failed) and frees the site's
-// run lock in the same transaction.
-func (s *Store) FinishRun(ctx context.Context, account, site, id string, status domain.RunStatus, stageDone int, errMsg string) (domain.AutomationRun, error) {
+// run lock in the same transaction. changed is false when the run had already
+// ended (a duplicate delivery), so callers act on the ending once.
+func (s *Store) FinishRun(ctx context.Context, account, site, id string, status domain.RunStatus, errMsg string) (run domain.AutomationRun, changed bool, err error) {
 	part := keys.Site(account, site)
 	stamp := "completed_at"
 	if status == domain.RunCancelled {
@@ -412,7 +413,7 @@ func (s *Store) FinishRun(ctx context.Context, account, site, id string, status 
 	}
 	vals := map[string]types.AttributeValue{":st": str(string(status)), ":now": str(s.now().Format(timeFormat)), ":e": str(errMsg),
 		":run": str(string(domain.RunRunning)), ":paused": str(string(domain.RunPaused)), ":cancelling": str(string(domain.RunCancelling))}
-	err := s.transact(ctx, []types.TransactWriteItem{
+	err = s.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(part, runPrefix+id),
 			UpdateExpression:          aws.String("SET #st = :st, #ts = :now, #err = :e REMOVE tokens"),
@@ -426,13 +427,15 @@ func (s *Store) FinishRun(ctx context.Context, account, site, id string, status 
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(id)},
 		}},
 	})
+	changed = err == nil
 	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
 		err = nil // already finished: a duplicate delivery
 	}
 	if err != nil {
-		return domain.AutomationRun{}, err
+		return domain.AutomationRun{}, false, err
 	}
-	return s.GetRun(ctx, account, site, id)
+	run, err = s.GetRun(ctx, account, site, id)
+	return run, changed, err
 }
 
 // AddRunToken parks a paused batch's task token on the run. It fails with
