@@ -35,8 +35,9 @@ vet:
 asl: ## validate infra/statemachines/*.asl.json with asl-validator (pinned in tools/asl)
 	@./scripts/asl-validate.sh
 
-bench: deps ## ledger throughput on DynamoDB Local, side by side
+bench: deps ## ledger throughput side by side; automation orchestration overhead against the ideal
 	go test -run '^$$' -bench . -benchtime 2000x -count 1 ./shared/ledger/
+	go test -run '^$$' -bench BenchmarkAutomationOrchestration -benchtime 1x -count 1 ./infra/local/
 
 build: ## Lambda bootstraps for linux/arm64 under bin/<function>/bootstrap
 	@for f in $(FUNCTIONS); do \
