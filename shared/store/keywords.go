@@ -304,9 +304,9 @@ func (s *Store) readKeywords(ctx context.Context, account, site string, ids []st
 // SetKeywordStatus changes the status of keywords and the counters in the
 // same transactions. A keyword changed concurrently is read again.
 func (s *Store) SetKeywordStatus(ctx context.Context, account, site string, ids []string, status domain.KeywordStatus) (BulkResult, error) {
-	return s.bulkKeywords(ctx, account, site, ids, func(kw domain.Keyword) (types.TransactWriteItem, map[string]int64, bool) {
+	return s.bulkKeywords(ctx, account, site, ids, func(kw domain.Keyword) ([]types.TransactWriteItem, map[string]int64) {
 		if kw.Status == status {
-			return types.TransactWriteItem{}, nil, false
+			return nil, nil
 		}
 		upd := types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.KeywordPre+kw.ID),
@@ -318,30 +318,29 @@ func (s *Store) SetKeywordStatus(ctx context.Context, account, site string, ids 
 				":sk": str(keys.Status("KW", string(status), kw.ID)), ":now": str(s.now().Format("2006-01-02T15:04:05.999999999Z07:00")),
 			},
 		}}
-		return upd, map[string]int64{keywordCounter(kw.Status): -1, keywordCounter(status): 1}, true
+		return []types.TransactWriteItem{upd}, map[string]int64{keywordCounter(kw.Status): -1, keywordCounter(status): 1}
 	})
 }
 
 // DeleteKeywords deletes keywords, their uniqueness guards and their counts.
 func (s *Store) DeleteKeywords(ctx context.Context, account, site string, ids []string) (BulkResult, error) {
-	var guards []types.TransactWriteItem
-	return s.bulkKeywords(ctx, account, site, ids, func(kw domain.Keyword) (types.TransactWriteItem, map[string]int64, bool) {
-		guards = append(guards, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(keys.Site(account, site), guardSK(kw.SectorID, kw.Keyword))}})
+	return s.bulkKeywords(ctx, account, site, ids, func(kw domain.Keyword) ([]types.TransactWriteItem, map[string]int64) {
+		guard := types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(keys.Site(account, site), guardSK(kw.SectorID, kw.Keyword))}}
 		del := types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.KeywordPre+kw.ID),
 			ConditionExpression:       aws.String("#st = :old"),
 			ExpressionAttributeNames:  map[string]string{"#st": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":old": str(string(kw.Status))},
 		}}
-		return del, map[string]int64{keywordCounter(kw.Status): -1, "keywords_total": -1}, true
-	}, &guards)
+		return []types.TransactWriteItem{del, guard}, map[string]int64{keywordCounter(kw.Status): -1, "keywords_total": -1}
+	})
 }
 
 // bulkKeywords applies change to each keyword in transactions of
 // keywordsPerBulkTx, with the site and sector counter deltas in the same
-// transaction. extra, if given, collects additional writes per chunk.
+// transaction. change returns no writes for a keyword it leaves as it is.
 func (s *Store) bulkKeywords(ctx context.Context, account, site string, ids []string,
-	change func(domain.Keyword) (types.TransactWriteItem, map[string]int64, bool), extra ...*[]types.TransactWriteItem) (BulkResult, error) {
+	change func(domain.Keyword) ([]types.TransactWriteItem, map[string]int64)) (BulkResult, error) {
 	res := BulkResult{NotFound: []string{}}
 	ids, err := validateIDs(ids)
 	if err != nil {
@@ -358,9 +357,7 @@ func (s *Store) bulkKeywords(ctx context.Context, account, site string, ids []st
 				return res, err
 			}
 			var items []types.TransactWriteItem
-			for _, e := range extra {
-				*e = (*e)[:0]
-			}
+			changedN := 0
 			siteDelta := map[string]int64{}
 			sectorDelta := map[string]map[string]int64{}
 			notFound, unchanged := []string{}, 0
@@ -370,12 +367,13 @@ func (s *Store) bulkKeywords(ctx context.Context, account, site string, ids []st
 					notFound = append(notFound, id)
 					continue
 				}
-				it, deltas, changed := change(kw)
-				if !changed {
+				writes, deltas := change(kw)
+				if len(writes) == 0 {
 					unchanged++
 					continue
 				}
-				items = append(items, it)
+				changedN++
+				items = append(items, writes...)
 				if sectorDelta[kw.SectorID] == nil {
 					sectorDelta[kw.SectorID] = map[string]int64{}
 				}
@@ -384,11 +382,7 @@ func (s *Store) bulkKeywords(ctx context.Context, account, site string, ids []st
 					sectorDelta[kw.SectorID][c] += d
 				}
 			}
-			changedN := len(items)
 			if changedN > 0 {
-				for _, e := range extra {
-					items = append(items, *e...)
-				}
 				items = append(items, s.addCounters(keys.Site(account, site), keys.StatsSK, siteDelta))
 				for sec, d := range sectorDelta {
 					items = append(items, s.addCounters(keys.Site(account, site), sectorStatsPrefix+sec, d))
