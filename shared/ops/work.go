@@ -13,6 +13,24 @@ import (
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
+// out collects what a step makes: its writes (in units that each apply with
+// their counters), the IDs it made, and the input items it could not process.
+type out struct {
+	units  []store.Writes
+	ids    []string
+	failed []Failed
+}
+
+func (o *out) fail(id, msg string) { o.failed = append(o.failed, Failed{ID: id, Error: msg}) }
+
+// finish writes the units (each chunk exactly once) and sums the result.
+func (w *work) finish(ctx context.Context, o *out) (Result, error) {
+	if err := w.apply(ctx, o.units); err != nil {
+		return Result{}, err
+	}
+	return w.result(o.ids, o.failed), nil
+}
+
 // Defaults of the operations.
 const (
 	IdeasPerCluster    = 3
@@ -30,19 +48,19 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var failed []Failed
+	var o out
 	byKey := map[string]domain.Keyword{}
 	in := ai.ClusteringInput{}
 	for _, k := range kws {
 		if k.Status != domain.KeywordNew {
-			failed = append(failed, Failed{ID: k.ID, Error: "already mapped to a cluster"})
+			o.fail(k.ID, "already mapped to a cluster")
 			continue
 		}
 		byKey[domain.KeywordKey(k.Keyword)] = k
 		in.Keywords = append(in.Keywords, ai.ClusteringKeyword{ID: k.ID, Keyword: k.Keyword, Volume: k.Volume})
 	}
 	if len(in.Keywords) == 0 {
-		return w.result(nil, failed), nil
+		return w.finish(ctx, &o)
 	}
 	c, err := w.text(ctx, 0, clusteringRequest(w.model.ModelID, in))
 	if err != nil {
@@ -52,8 +70,6 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 	if err := parseAnswer(c.Provider, c.Text, &out); err != nil {
 		return Result{}, err
 	}
-	var units []store.Writes
-	var ids []string
 	placed := map[string]bool{}
 	for i, cl := range out.Clusters {
 		var members []domain.Keyword
@@ -77,35 +93,30 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 		if err := w.r.Store.PutCluster(&u, job.AccountID, cluster); err != nil {
 			return Result{}, err
 		}
-		units = append(units, u)
+		o.units = append(o.units, u)
 		for _, k := range members {
 			var m store.Writes
 			w.r.Store.MapKeyword(&m, job.AccountID, k, cluster.ID)
-			units = append(units, m)
+			o.units = append(o.units, m)
 		}
-		ids = append(ids, cluster.ID)
+		o.ids = append(o.ids, cluster.ID)
 	}
 	for _, k := range in.Keywords {
 		if !placed[k.ID] {
-			failed = append(failed, Failed{ID: k.ID, Error: "the model left this keyword out of every cluster"})
+			o.fail(k.ID, "the model left this keyword out of every cluster")
 		}
 	}
-	if err := w.apply(ctx, units); err != nil {
-		return Result{}, err
-	}
-	return w.result(ids, failed), nil
+	return w.finish(ctx, &o)
 }
 
 func (w *work) ideas(ctx context.Context) (Result, error) {
 	job := w.job
-	var units []store.Writes
-	var ids []string
-	var failed []Failed
+	var o out
 	n := 0
 	for ci, cid := range job.ItemIDs {
 		cl, err := w.r.Store.GetCluster(ctx, job.AccountID, job.SiteID, cid)
 		if errors.Is(err, domain.ErrNotFound) {
-			failed = append(failed, Failed{ID: cid, Error: "no such cluster"})
+			o.fail(cid, "no such cluster")
 			continue
 		}
 		if err != nil {
@@ -141,37 +152,32 @@ func (w *work) ideas(ctx context.Context) (Result, error) {
 			if err := w.r.Store.PutIdea(&u, job.AccountID, it); err != nil {
 				return Result{}, err
 			}
-			units = append(units, u)
-			ids = append(ids, it.ID)
+			o.units = append(o.units, u)
+			o.ids = append(o.ids, it.ID)
 		}
 		if cl.Status == domain.ClusterNew {
 			var u store.Writes
 			w.r.Store.SetClusterStatus(&u, job.AccountID, cl, domain.ClusterMapped)
-			units = append(units, u)
+			o.units = append(o.units, u)
 		}
 	}
-	if err := w.apply(ctx, units); err != nil {
-		return Result{}, err
-	}
-	return w.result(ids, failed), nil
+	return w.finish(ctx, &o)
 }
 
 func (w *work) createTasks(ctx context.Context) (Result, error) {
 	job := w.job
-	var units []store.Writes
-	var ids []string
-	var failed []Failed
+	var o out
 	for i, iid := range job.ItemIDs {
 		idea, err := w.r.Store.GetIdea(ctx, job.AccountID, job.SiteID, iid)
 		if errors.Is(err, domain.ErrNotFound) {
-			failed = append(failed, Failed{ID: iid, Error: "no such idea"})
+			o.fail(iid, "no such idea")
 			continue
 		}
 		if err != nil {
 			return Result{}, err
 		}
 		if idea.Status != domain.IdeaNew {
-			failed = append(failed, Failed{ID: iid, Error: "a task was already made from this idea"})
+			o.fail(iid, "a task was already made from this idea")
 			continue
 		}
 		t := domain.Task{ID: w.id(i), SiteID: job.SiteID, IdeaID: idea.ID, ClusterID: idea.ClusterID, Title: idea.Title,
@@ -182,31 +188,26 @@ func (w *work) createTasks(ctx context.Context) (Result, error) {
 			return Result{}, err
 		}
 		w.r.Store.SetIdeaStatus(&u, job.AccountID, idea, domain.IdeaQueued)
-		units = append(units, u)
-		ids = append(ids, t.ID)
+		o.units = append(o.units, u)
+		o.ids = append(o.ids, t.ID)
 	}
-	if err := w.apply(ctx, units); err != nil {
-		return Result{}, err
-	}
-	return w.result(ids, failed), nil
+	return w.finish(ctx, &o)
 }
 
 func (w *work) content(ctx context.Context) (Result, error) {
 	job := w.job
-	var units []store.Writes
-	var ids []string
-	var failed []Failed
+	var o out
 	for i, tid := range job.ItemIDs {
 		t, err := w.r.Store.GetTask(ctx, job.AccountID, job.SiteID, tid)
 		if errors.Is(err, domain.ErrNotFound) {
-			failed = append(failed, Failed{ID: tid, Error: "no such task"})
+			o.fail(tid, "no such task")
 			continue
 		}
 		if err != nil {
 			return Result{}, err
 		}
 		if t.Status != domain.TaskQueued {
-			failed = append(failed, Failed{ID: tid, Error: "this task already has content"})
+			o.fail(tid, "this task already has content")
 			continue
 		}
 		words := int(t.WordCount)
@@ -236,13 +237,10 @@ func (w *work) content(ctx context.Context) (Result, error) {
 		if idea, err := w.r.Store.GetIdea(ctx, job.AccountID, job.SiteID, t.IdeaID); err == nil && idea.Status == domain.IdeaQueued {
 			w.r.Store.SetIdeaStatus(&u, job.AccountID, idea, domain.IdeaCompleted)
 		}
-		units = append(units, u)
-		ids = append(ids, content.ID)
+		o.units = append(o.units, u)
+		o.ids = append(o.ids, content.ID)
 	}
-	if err := w.apply(ctx, units); err != nil {
-		return Result{}, err
-	}
-	return w.result(ids, failed), nil
+	return w.finish(ctx, &o)
 }
 
 var headingRE = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
@@ -250,14 +248,12 @@ var tagRE = regexp.MustCompile(`<[^>]+>`)
 
 func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 	job := w.job
-	var units []store.Writes
-	var ids []string
-	var failed []Failed
+	var o out
 	n := 0
 	for i, cid := range job.ItemIDs {
 		c, err := w.r.Store.GetContent(ctx, job.AccountID, job.SiteID, cid)
 		if errors.Is(err, domain.ErrNotFound) {
-			failed = append(failed, Failed{ID: cid, Error: "no such content"})
+			o.fail(cid, "no such content")
 			continue
 		}
 		if err != nil {
@@ -280,7 +276,7 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 		}
 		var mark store.Writes
 		w.r.Store.MarkImagePrompted(&mark, job.AccountID, c)
-		units = append(units, mark)
+		o.units = append(o.units, mark)
 		prompts := append([]string{out.Featured}, out.InArticle...)
 		for pos, p := range prompts {
 			img := domain.Image{ID: w.id(n), SiteID: job.SiteID, ContentID: c.ID, ImageType: "in_article", Prompt: clip(p, 2000),
@@ -293,14 +289,11 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 			if err := w.r.Store.PutImage(&u, job.AccountID, img); err != nil {
 				return Result{}, err
 			}
-			units = append(units, u)
-			ids = append(ids, img.ID)
+			o.units = append(o.units, u)
+			o.ids = append(o.ids, img.ID)
 		}
 	}
-	if err := w.apply(ctx, units); err != nil {
-		return Result{}, err
-	}
-	return w.result(ids, failed), nil
+	return w.finish(ctx, &o)
 }
 
 // review is stage 7: drafts go to review, or straight to approved when the
@@ -315,13 +308,11 @@ func (w *work) review(ctx context.Context) (Result, error) {
 	if settings.AutoApprovalEnabled {
 		to = domain.ContentApproved
 	}
-	var units []store.Writes
-	var ids []string
-	var failed []Failed
+	var o out
 	for _, cid := range job.ItemIDs {
 		c, err := w.r.Store.GetContent(ctx, job.AccountID, job.SiteID, cid)
 		if errors.Is(err, domain.ErrNotFound) {
-			failed = append(failed, Failed{ID: cid, Error: "no such content"})
+			o.fail(cid, "no such content")
 			continue
 		}
 		if err != nil {
@@ -332,13 +323,10 @@ func (w *work) review(ctx context.Context) (Result, error) {
 		}
 		var u store.Writes
 		w.r.Store.SetContentStatus(&u, job.AccountID, c, to)
-		units = append(units, u)
-		ids = append(ids, c.ID)
+		o.units = append(o.units, u)
+		o.ids = append(o.ids, c.ID)
 	}
-	if err := w.apply(ctx, units); err != nil {
-		return Result{}, err
-	}
-	return w.result(ids, failed), nil
+	return w.finish(ctx, &o)
 }
 
 // ImageOptions are the options of an image regeneration.
@@ -359,25 +347,23 @@ func (w *work) images(ctx context.Context) (Result, error) {
 	if !ok {
 		return Result{}, &ai.Error{Kind: ai.Permanent, Provider: w.model.Provider, Message: "no key is configured for this provider"}
 	}
-	var units []store.Writes
-	var ids []string
-	var failed []Failed
+	var o out
 	images := int64(0)
 	for i, iid := range job.ItemIDs {
 		img, err := w.r.Store.GetImage(ctx, job.AccountID, job.SiteID, iid)
 		if errors.Is(err, domain.ErrNotFound) {
-			failed = append(failed, Failed{ID: iid, Error: "no such image"})
+			o.fail(iid, "no such image")
 			continue
 		}
 		if err != nil {
 			return Result{}, err
 		}
 		if !opt.Regenerate && img.Status == domain.ImageGenerated {
-			failed = append(failed, Failed{ID: iid, Error: "already generated: use regenerate"})
+			o.fail(iid, "already generated: use regenerate")
 			continue
 		}
 		if opt.Regenerate && img.Status == domain.ImageSuperseded {
-			failed = append(failed, Failed{ID: iid, Error: "a previous version: regenerate the current one"})
+			o.fail(iid, "a previous version: regenerate the current one")
 			continue
 		}
 		prompt := img.Prompt
@@ -408,7 +394,7 @@ func (w *work) images(ctx context.Context) (Result, error) {
 			return Result{}, err
 		}
 		if call.Failed != "" {
-			failed = append(failed, Failed{ID: iid, Error: call.Failed})
+			o.fail(iid, call.Failed)
 			continue
 		}
 		images++
@@ -424,15 +410,12 @@ func (w *work) images(ctx context.Context) (Result, error) {
 		} else {
 			w.r.Store.SetImageGenerated(&u, job.AccountID, img, call.URL, call.Provider, call.Model, w.model.QualityTier)
 		}
-		units = append(units, u)
-		ids = append(ids, newID)
+		o.units = append(o.units, u)
+		o.ids = append(o.ids, newID)
 	}
-	if err := w.apply(ctx, units); err != nil {
-		return Result{}, err
-	}
-	res := w.result(ids, failed)
+	res, err := w.finish(ctx, &o)
 	res.Images = images
-	return res, nil
+	return res, err
 }
 
 func summary(html string) string {
