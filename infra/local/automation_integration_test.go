@@ -115,6 +115,10 @@ func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	if next.Status != domain.RunCompleted || next.TotalCreditsUsed != 0 {
 		t.Fatalf("second run %+v", next)
 	}
+	runs := listAll[domain.AutomationRun](t, s, key, "/v1/sites/"+site+"/automation/runs")
+	if len(runs) != 2 || runs[0].ID != next.ID || runs[1].ID != run.ID {
+		t.Fatalf("run history: %d runs %+v", len(runs), runs)
+	}
 }
 
 // Pause takes effect at a batch boundary; resume finishes the run with

@@ -169,6 +169,9 @@ func (c AutomationConfig) Validate() error {
 		if c.Enabled {
 			return Invalid("schedule.frequency", "an enabled automation needs a schedule: daily or weekly")
 		}
+		if s.Time != "" || s.Weekday != "" {
+			return Invalid("schedule.frequency", "set daily or weekly to use a time or weekday")
+		}
 	case "daily", "weekly":
 		if !hhmm.MatchString(s.Time) {
 			return Invalid("schedule.time", "must be HH:MM (24-hour) in the site's time zone")

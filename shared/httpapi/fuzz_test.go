@@ -27,6 +27,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/igny8/igny8-serverless/shared/apitest"
+	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/store"
@@ -607,6 +608,18 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"PutModelRequest", domain.AIModelConfig{}, false},
 		{"BillingConfiguration", domain.BillingConfiguration{}, true},
 		{"PutBillingRequest", domain.BillingConfiguration{}, false},
+		{"AutomationSchedule", domain.Schedule{}, true},
+		{"AutomationConfig", domain.AutomationConfig{}, true},
+		{"PutAutomationConfigRequest", domain.AutomationConfig{}, false},
+		{"AutomationStageEstimate", automation.StageEstimate{}, true},
+		{"AutomationEstimate", automation.Estimate{}, true},
+		{"AutomationStage", domain.StageState{}, true},
+		{"AutomationFailedItem", domain.FailedItem{}, true},
+		{"AutomationRun", domain.AutomationRun{}, true},
+		{"AutomationRunPage", store.Page[domain.AutomationRun]{}, true},
+		{"StartAutomationRunRequest", struct{}{}, false}, // startRun decodes a struct{}
+		{"PublishingSettings", store.PublishingSettings{}, true},
+		{"PublishingSettingsPatch", togglesRequest{}, false},
 	}
 	tied := map[string]bool{"Health": true} // a map[string]string in the handler
 	for _, tc := range types {

@@ -385,7 +385,8 @@ func (s *Store) BatchWrites(account string, b BatchCount) []types.TransactWriteI
 	}}
 	marker := types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{"PK": str(part), "SK": str(runPrefix + b.RunID + "#BATCH#" + b.Batch),
+		// Its own prefix: the run list reads every RUN# item.
+		Item: map[string]types.AttributeValue{"PK": str(part), "SK": str("RUNBATCH#" + b.RunID + "#" + b.Batch),
 			tabledef.TTL: num(s.now().Add(stepRetention).Unix())},
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}
