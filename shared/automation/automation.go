@@ -153,7 +153,7 @@ func (s *Service) Start(ctx context.Context, account, site, trigger string) (dom
 	image, _ := ops.ResolveModel(ctx, s.Store, s.Ops.Providers, domain.ModelImage, "")
 	run := domain.AutomationRun{ID: store.NewID(), SiteID: site, Trigger: trigger, Status: domain.RunRunning,
 		EstimatedCredits: est.Total, StartedAt: time.Now().UTC()}
-	if err := s.Store.CreateRun(ctx, account, run, map[string]string{"text": text.ModelID, "image": image.ModelID}); err != nil {
+	if err := s.Store.CreateRun(ctx, account, run, cfg, map[string]string{"text": text.ModelID, "image": image.ModelID}); err != nil {
 		return domain.AutomationRun{}, err
 	}
 	input, _ := json.Marshal(Input{Run: RunRef{RunID: run.ID, AccountID: account, SiteID: site}, Concurrency: cfg.Concurrency})

@@ -37,11 +37,7 @@ func (s *Steps) Prepare(ctx context.Context, in StageInput) (Prepared, error) {
 	if in.Stage < 1 || in.Stage > 7 {
 		return Prepared{}, domain.Invalid("stage", "must be 1..7")
 	}
-	run, err := s.Store.GetRun(ctx, r.AccountID, r.SiteID, r.RunID)
-	if err != nil {
-		return Prepared{}, err
-	}
-	cfg, err := s.Store.GetAutomationConfig(ctx, r.AccountID, r.SiteID)
+	run, cfg, _, err := s.Store.RunState(ctx, r.AccountID, r.SiteID, r.RunID)
 	if err != nil {
 		return Prepared{}, err
 	}
@@ -108,7 +104,7 @@ type GateResult struct {
 // take effect and the run's credit limit is applied.
 func (s *Steps) Gate(ctx context.Context, in BatchInput) (GateResult, error) {
 	r := in.Run
-	run, err := s.Store.GetRun(ctx, r.AccountID, r.SiteID, r.RunID)
+	run, cfg, models, err := s.Store.RunState(ctx, r.AccountID, r.SiteID, r.RunID)
 	if err != nil {
 		return GateResult{}, err
 	}
@@ -119,18 +115,10 @@ func (s *Steps) Gate(ctx context.Context, in BatchInput) (GateResult, error) {
 	default:
 		return GateResult{Action: ActionSkip}, nil
 	}
-	cfg, err := s.Store.GetAutomationConfig(ctx, r.AccountID, r.SiteID)
-	if err != nil {
-		return GateResult{}, err
-	}
 	typ := domain.StageOperation[in.Stage]
 	job := ops.Job{OperationID: r.RunID, AccountID: r.AccountID, SiteID: r.SiteID, Type: typ, ItemIDs: in.IDs,
 		Key: fmt.Sprintf("run#%s#s%d#b%d", r.RunID, in.Stage, in.Index), RunID: r.RunID, Stage: in.Stage}
 	if typ.Charged() {
-		models, err := s.Store.RunModels(ctx, r.AccountID, r.SiteID, r.RunID)
-		if err != nil {
-			return GateResult{}, err
-		}
 		job.ModelID = models["text"]
 		if typ == domain.OperationImageGeneration {
 			job.ModelID = models["image"]

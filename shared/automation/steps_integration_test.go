@@ -53,7 +53,7 @@ func TestIntegrationDuplicateStageStepsCountOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := domain.AutomationRun{ID: store.NewID(), SiteID: site.ID, Trigger: "manual", Status: domain.RunRunning, StartedAt: time.Now().UTC()}
-	if err := st.CreateRun(ctx, acct.ID, run, map[string]string{"text": "offline-text-1", "image": "offline-image-1"}); err != nil {
+	if err := st.CreateRun(ctx, acct.ID, run, domain.DefaultAutomationConfig(), map[string]string{"text": "offline-text-1", "image": "offline-image-1"}); err != nil {
 		t.Fatal(err)
 	}
 	ref := RunRef{RunID: run.ID, AccountID: acct.ID, SiteID: site.ID}

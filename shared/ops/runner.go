@@ -65,7 +65,7 @@ func (r *Runner) Run(ctx context.Context, st State) (Result, error) {
 		err := json.Unmarshal(rec.Result, &res)
 		return res, err
 	}
-	w := &work{r: r, job: job, key: key}
+	w := &work{r: r, job: job, key: key, saved: saved{At: rec.Started}}
 	if err := w.load(ctx, rec.Output); err != nil {
 		return Result{}, err
 	}
@@ -86,8 +86,8 @@ func (r *Runner) Run(ctx context.Context, st State) (Result, error) {
 
 // saved is what a step keeps between attempts.
 type saved struct {
-	At    time.Time   `json:"at"` // the time the step's IDs carry
-	Calls []savedCall `json:"calls"`
+	At    time.Time   // when the step first began: the time its IDs carry
+	Calls []savedCall // the provider answers so far, saved as a JSON array
 }
 
 // savedCall is one provider answer.
@@ -112,14 +112,8 @@ type work struct {
 
 func (w *work) load(ctx context.Context, output []byte) error {
 	if len(output) > 0 {
-		if err := json.Unmarshal(output, &w.saved); err != nil {
+		if err := json.Unmarshal(output, &w.saved.Calls); err != nil {
 			return fmt.Errorf("saved step output: %w", err)
-		}
-	}
-	if w.saved.At.IsZero() {
-		w.saved.At = time.Now().UTC()
-		if err := w.save(ctx); err != nil {
-			return err
 		}
 	}
 	if w.job.Type.Charged() {
@@ -133,7 +127,7 @@ func (w *work) load(ctx context.Context, output []byte) error {
 }
 
 func (w *work) save(ctx context.Context) error {
-	raw, _ := json.Marshal(w.saved)
+	raw, _ := json.Marshal(w.saved.Calls)
 	return w.r.Store.SaveStepOutput(ctx, w.job.AccountID, w.key, raw)
 }
 

@@ -192,6 +192,9 @@ type runRecord struct {
 	StageMap map[string]domain.StageState `json:"stage_map"`
 	Tokens   []string                     `json:"tokens,omitempty"`
 	ModelIDs map[string]string            `json:"model_ids"`
+	// Config is the site's automation settings as the run started: a run is
+	// not changed by edits made while it runs.
+	Config domain.AutomationConfig `json:"config"`
 }
 
 func (r runRecord) run() domain.AutomationRun {
@@ -218,9 +221,9 @@ func (e *ErrRunActive) Unwrap() error { return domain.ErrConflict }
 
 // CreateRun records a new run and takes the site's run lock in the same
 // transaction, so two starts can never both succeed.
-func (s *Store) CreateRun(ctx context.Context, account string, run domain.AutomationRun, models map[string]string) error {
+func (s *Store) CreateRun(ctx context.Context, account string, run domain.AutomationRun, cfg domain.AutomationConfig, models map[string]string) error {
 	part := keys.Site(account, run.SiteID)
-	rec := runRecord{AutomationRun: run, StageMap: map[string]domain.StageState{}, ModelIDs: models}
+	rec := runRecord{AutomationRun: run, StageMap: map[string]domain.StageState{}, ModelIDs: models, Config: cfg}
 	rec.Stages = nil
 	rec.FailedItems = []domain.FailedItem{} // a list (not NULL) that list_append can extend
 	for i := 1; i <= 7; i++ {
@@ -260,10 +263,10 @@ func (s *Store) GetRun(ctx context.Context, account, site, id string) (domain.Au
 	return rec.run(), err
 }
 
-// RunModels is the models a run resolved at its start.
-func (s *Store) RunModels(ctx context.Context, account, site, id string) (map[string]string, error) {
+// RunState is a run with the settings and models it started with, in one read.
+func (s *Store) RunState(ctx context.Context, account, site, id string) (domain.AutomationRun, domain.AutomationConfig, map[string]string, error) {
 	rec, err := s.runRecord(ctx, account, site, id)
-	return rec.ModelIDs, err
+	return rec.run(), rec.Config, rec.ModelIDs, err
 }
 
 // ListRuns lists a site's runs, newest first.

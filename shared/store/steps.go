@@ -23,6 +23,7 @@ import (
 // the final result.
 type StepRecord struct {
 	Key       string
+	Started   time.Time // when the step first began: the time its IDs carry
 	Completed bool
 	Output    []byte // the provider output saved mid-step, if any
 	Result    []byte // the step's result once completed
@@ -38,18 +39,19 @@ func (s *Store) BeginStep(ctx context.Context, account, stepKey string, lease ti
 	now := s.now()
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: key(keys.Account(account), stepPrefix+stepKey),
-		UpdateExpression:         aws.String("SET #st = :ip, lease_until = :lease, #ttl = :ttl ADD attempts :one"),
+		UpdateExpression:         aws.String("SET #st = :ip, lease_until = :lease, #ttl = :ttl, started_at = if_not_exists(started_at, :started) ADD attempts :one"),
 		ConditionExpression:      aws.String("attribute_not_exists(PK) OR (#st = :ip AND lease_until < :now)"),
 		ExpressionAttributeNames: map[string]string{"#st": "status", "#ttl": tabledef.TTL},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":ip": str("in_progress"), ":lease": num(now.Add(lease).UnixMilli()), ":now": num(now.UnixMilli()),
-			":ttl": num(now.Add(stepRetention).Unix()), ":one": num(1),
+			":ttl": num(now.Add(stepRetention).Unix()), ":one": num(1), ":started": str(now.Format(time.RFC3339Nano)),
 		},
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err == nil {
-		return StepRecord{Key: stepKey, Output: bytesAttr(out.Attributes, "output")}, nil
+		started, _ := time.Parse(time.RFC3339Nano, attrS(out.Attributes, "started_at"))
+		return StepRecord{Key: stepKey, Started: started, Output: bytesAttr(out.Attributes, "output")}, nil
 	}
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
