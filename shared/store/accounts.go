@@ -121,7 +121,7 @@ func (s *Store) GetAccount(ctx context.Context, account string) (domain.Account,
 	return rec.Account, nil
 }
 
-// txCount is the number of ledger entries of an account (the list total).
+// counts reads the account item for its list totals (tx_count, site_count).
 func (s *Store) counts(ctx context.Context, account string) (accountRecord, error) {
 	var rec accountRecord
 	err := s.get(ctx, keys.Account(account), keys.AccountSK, &rec)

@@ -121,10 +121,7 @@ func (s *Store) SuccessWrites(account string, op domain.Operation, usage domain.
 	if err != nil {
 		return nil, err
 	}
-	results, err := listAttr(o.Results)
-	if err != nil {
-		return nil, err
-	}
+	results := listAttr(o.Results)
 	items := []types.TransactWriteItem{usageItem,
 		{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(keys.Account(account), taskLogPrefix+op.ID),
@@ -168,17 +165,17 @@ func (s *Store) finishOperation(account, id string, st domain.OperationStatus, c
 	}}
 }
 
-func listAttr(ids []string) (types.AttributeValue, error) {
+func listAttr(ids []string) types.AttributeValue {
 	l := &types.AttributeValueMemberL{Value: []types.AttributeValue{}}
 	for _, id := range ids {
 		l.Value = append(l.Value, str(id))
 	}
-	return l, nil
+	return l
 }
 
 // SucceedOperation finishes an operation that charges nothing (create tasks).
 func (s *Store) SucceedOperation(ctx context.Context, account string, op domain.Operation, results []string, note domain.Notification) error {
-	res, _ := listAttr(results)
+	res := listAttr(results)
 	items := []types.TransactWriteItem{s.finishOperation(account, op.ID, domain.OperationSucceeded, 0, res, nil)}
 	n, err := s.notificationWrites(account, note)
 	if err != nil {
@@ -217,9 +214,6 @@ func (s *Store) FailOperation(ctx context.Context, account string, op domain.Ope
 	}
 	return err
 }
-
-// NewNotificationID returns a time-ordered ID.
-func NewNotificationID() string { return NewID() }
 
 func (s *Store) notificationWrites(account string, n domain.Notification) ([]types.TransactWriteItem, error) {
 	if n.ID == "" {
