@@ -1,0 +1,106 @@
+// Package platform is the port every publishing target implements
+// (WordPress, Shopify, a signed webhook). The publisher depends on this
+// package only; the adapters live in its subpackages and import no AWS.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Image is a file to upload with a post (the bytes, never a remote URL:
+// hosts refuse to sideload URLs and vendor URLs expire).
+type Image struct {
+	Filename    string
+	ContentType string
+	Data        []byte
+	Alt         string
+}
+
+// Post is one article to publish. ContentID is our content ID: adapters tag
+// the remote post with it so that Find can recognise a post they made.
+type Post struct {
+	ContentID       string
+	Title           string
+	HTML            string
+	Excerpt         string // the meta description
+	MetaTitle       string
+	Slug            string
+	Categories      []string
+	Tags            []string
+	FeaturedImage   *Image // nil: none
+	PublishAt       time.Time
+	SiteName        string
+	SourceSystemTag string // e.g. "igny8"; adapters may ignore it
+}
+
+// Remote is a post on the platform.
+type Remote struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
+}
+
+// Publisher publishes to one connected site.
+type Publisher interface {
+	// Find returns the post this integration already made for contentID,
+	// if any (so a retry or a double fire never makes a second post).
+	Find(ctx context.Context, contentID string) (Remote, bool, error)
+	// Create makes the post and returns its remote ID and URL.
+	Create(ctx context.Context, p Post) (Remote, error)
+}
+
+// Checker checks a connection's credentials and permissions.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// Kind classifies a platform error so the publisher knows whether to retry.
+type Kind string
+
+const (
+	Unreachable   Kind = "unreachable"   // DNS, refused connection, timeout: retry
+	Transient     Kind = "transient"     // 5xx: retry
+	RateLimited   Kind = "rate_limited"  // 429: retry after RetryAfter
+	Unauthorized  Kind = "unauthorized"  // 401: fail at once
+	Forbidden     Kind = "forbidden"     // 403 or a missing capability: fail at once
+	NotPlatform   Kind = "not_platform"  // the URL does not serve the platform's API
+	Permanent     Kind = "permanent"     // any other 4xx, a malformed answer: fail at once
+	Misconfigured Kind = "misconfigured" // our settings are incomplete
+)
+
+// Error is a classified platform error. Message is written for the site
+// owner: it says what is wrong and what to do.
+type Error struct {
+	Kind       Kind
+	Platform   string // "wordpress", "shopify", "custom"
+	Status     int    // the HTTP status, 0 when there was no answer
+	Message    string
+	RetryAfter time.Duration // RateLimited: how long the platform asked us to wait
+	Err        error         // the underlying error, if any
+}
+
+func (e *Error) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("%s: %d %s: %s", e.Platform, e.Status, e.Kind, e.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.Platform, e.Kind, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Retryable reports whether trying again later may succeed.
+func (e *Error) Retryable() bool {
+	return e.Kind == Unreachable || e.Kind == Transient || e.Kind == RateLimited
+}
+
+// Classify returns err as an *Error, wrapping an unclassified one as
+// Unreachable (a network failure or a timeout).
+func Classify(platform string, err error) *Error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &Error{Kind: Unreachable, Platform: platform, Message: err.Error(), Err: err}
+}
