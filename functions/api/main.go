@@ -21,5 +21,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(apigw.Handler(deps.API(auto.Ops.Starter, auto)))
+	invoker, err := deps.CloudPublishInvoker(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambda.Start(apigw.Handler(deps.API(auto.Ops.Starter, auto, deps.Publishing(invoker))))
 }

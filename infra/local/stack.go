@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/igny8/igny8-serverless/infra/local/sfn"
@@ -15,6 +17,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/catalog"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/stepfn"
 )
 
@@ -27,7 +30,11 @@ type Stack struct {
 	Machines   map[string]*sfn.Machine
 	Functions  map[string]stepfn.Func
 	Automation *automation.Service
+	// Publishing is the publishing service; its jobs run in process, one
+	// after another in the order handed over, as the publish Lambda would.
+	Publishing *publishing.Service
 	API        http.Handler
+	publisher  *Publisher
 }
 
 // Functions are the step handlers by function name, exactly as each
@@ -70,8 +77,56 @@ func NewStack(d config.Deps, opts ...sfn.Option) (*Stack, error) {
 		s.Machines[sm.Name] = m.WithName(sm.Name)
 	}
 	s.Automation = d.Automation(s.Starter("operation"), s.Starter("automation"), tokens{s})
-	s.API = d.API(s.Starter("operation"), s.Automation)
+	s.publisher = &Publisher{}
+	s.Publishing = d.Publishing(s.publisher)
+	s.publisher.run = d.Publishing(nil).Publish
+	s.publisher.log = d.Log
+	s.API = d.API(s.Starter("operation"), s.Automation, s.Publishing)
 	return s, nil
+}
+
+// WaitPublishing blocks until every publish job handed over so far is done.
+func (s *Stack) WaitPublishing() { s.publisher.wg.Wait() }
+
+// Publisher plays the asynchronous invocation of the publish Lambda: jobs
+// run in process, one at a time, in the order they were handed over.
+type Publisher struct {
+	once  sync.Once
+	queue chan publishing.Job
+	wg    sync.WaitGroup
+	run   func(context.Context, publishing.Job) (publishing.Result, error)
+	log   *slog.Logger
+}
+
+// Invoke queues job and returns at once.
+func (p *Publisher) Invoke(_ context.Context, job publishing.Job) error {
+	p.once.Do(func() {
+		p.queue = make(chan publishing.Job, 10000)
+		go p.work()
+	})
+	p.wg.Add(1)
+	select {
+	case p.queue <- job:
+		return nil
+	default:
+		p.wg.Done()
+		return errors.New("local publish queue is full")
+	}
+}
+
+func (p *Publisher) work() {
+	for job := range p.queue {
+		// Lambda retries a failed asynchronous invocation twice.
+		for attempt := 0; attempt < 3; attempt++ {
+			res, err := p.run(context.Background(), job)
+			if err == nil {
+				p.log.Info("publish job", "content_id", job.ContentID, "outcome", string(res.Outcome))
+				break
+			}
+			p.log.Error("publish job", "content_id", job.ContentID, "attempt", attempt+1, "error", err.Error())
+		}
+		p.wg.Done()
+	}
 }
 
 // tokens sends task tokens to the local runtime, as Step Functions'
@@ -131,6 +186,9 @@ func (s *Stack) Tick(ctx context.Context, period time.Duration) {
 			}
 			if _, err := s.Automation.StartDue(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
 				s.Deps.Log.Error("scheduled runs", "error", err.Error())
+			}
+			if _, err := s.Publishing.Tick(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+				s.Deps.Log.Error("publishing tick", "error", err.Error())
 			}
 		}
 	}

@@ -38,3 +38,32 @@ func (d Dir) Put(_ context.Context, key string, data []byte, _ string) (string, 
 	}
 	return strings.TrimSuffix(d.BaseURL, "/") + "/" + clean, nil
 }
+
+// Get reads the blob stored under url (one that Put returned).
+func (d Dir) Get(_ context.Context, url string) ([]byte, string, error) {
+	base := strings.TrimSuffix(d.BaseURL, "/") + "/"
+	key, ok := strings.CutPrefix(url, base)
+	clean := path.Clean("/" + key)[1:]
+	if !ok || clean == "" || clean != key {
+		return nil, "", fmt.Errorf("blob %q is not under %s", url, base)
+	}
+	data, err := os.ReadFile(filepath.Join(d.Root, filepath.FromSlash(clean)))
+	if err != nil {
+		return nil, "", err
+	}
+	return data, ContentType(clean), nil
+}
+
+// ContentType names the media type of a blob key by its extension.
+func ContentType(key string) string {
+	switch strings.ToLower(path.Ext(key)) {
+	case ".png":
+		return "image/png"
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".webp":
+		return "image/webp"
+	default:
+		return "application/octet-stream"
+	}
+}

@@ -10,31 +10,128 @@ type Function struct {
 	// ArnKey is its placeholder in infra/statemachines/*.asl.json
 	// (DefinitionSubstitutions), "" when no state machine calls it.
 	ArnKey string
-	// Kind says how it is invoked: "api", "step" (by a state machine) or
-	// "scheduled" (by an EventBridge rule).
+	// Kind says how it is invoked: "api" (the HTTP API), "authorizer" (the
+	// HTTP API's Lambda authorizer), "step" (by a state machine), "scheduled"
+	// (by an EventBridge rule on Schedule) or "async" (invoked with
+	// InvocationType Event by other functions; failures go to a queue).
 	Kind string
+	// Schedule is the EventBridge schedule expression of a "scheduled"
+	// function, e.g. "rate(1 minute)".
+	Schedule string
+	// NameEnv is the environment variable that gives the functions which
+	// invoke this one its name (see Needs.Invokes).
+	NameEnv string
+	// TimeoutSeconds and MemoryMB size the Lambda (0: DefaultTimeoutSeconds,
+	// DefaultMemoryMB). A step's timeout stays below the TimeoutSeconds of
+	// every state that calls it, so Step Functions never gives up on an
+	// attempt that is still running.
+	TimeoutSeconds int
+	MemoryMB       int
+	// Needs is what the function calls in AWS; the stack grants that and
+	// nothing more.
+	Needs Needs
 }
+
+// Needs are the AWS calls a function makes beyond its own logs and traces
+// and its secrets (every function reads the parameters under
+// SECRETS_PARAMETER_PATH when it starts). infra/cdk checks them against the
+// calls the code can reach.
+type Needs struct {
+	// Table lists the DynamoDB actions on the table and its indexes
+	// ("GetItem", "Query", ...). TransactWriteItems is no action of its own:
+	// its items need PutItem, UpdateItem, DeleteItem or ConditionCheckItem.
+	Table []string
+	// Starts lists the state machines (by Name) whose executions it starts;
+	// such a function gets every StateMachine.ArnEnv (config.CloudStarters
+	// reads them all).
+	Starts []string
+	// Tokens lists the state machines whose task tokens it sends back.
+	Tokens []string
+	// Invokes lists the functions (by Name) it invokes; each gets the
+	// invoked function's NameEnv.
+	Invokes []string
+	// Blobs is its access to the image bucket (BLOB_BUCKET): "", BlobsRead,
+	// BlobsWrite or BlobsReadWrite.
+	Blobs string
+}
+
+// Image bucket access levels (Needs.Blobs).
+const (
+	BlobsRead      = "read"
+	BlobsWrite     = "write"
+	BlobsReadWrite = "read-write"
+)
+
+// Lambda sizes when a Function leaves them 0.
+const (
+	DefaultTimeoutSeconds = 30
+	DefaultMemoryMB       = 256
+)
+
+// Timeout is the function's Lambda timeout in seconds.
+func (f Function) Timeout() int {
+	if f.TimeoutSeconds > 0 {
+		return f.TimeoutSeconds
+	}
+	return DefaultTimeoutSeconds
+}
+
+// Memory is the function's Lambda memory in MB.
+func (f Function) Memory() int {
+	if f.MemoryMB > 0 {
+		return f.MemoryMB
+	}
+	return DefaultMemoryMB
+}
+
+// The DynamoDB actions of the usual kinds of function (Needs.Table).
+var (
+	// ledgerStep reads and writes single items and transactions (Put, Update).
+	ledgerStep = []string{"GetItem", "PutItem", "UpdateItem"}
+	// opStep also reads batches of items and queries the indexes.
+	opStep = []string{"BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"}
+)
 
 // Functions of the stack.
 var Functions = []Function{
-	{Name: "api", Kind: "api"},
-	{Name: "credit-reserve", ArnKey: "CreditReserveFunctionArn", Kind: "step"},
-	{Name: "credit-settle", ArnKey: "CreditSettleFunctionArn", Kind: "step"},
-	{Name: "credit-release", ArnKey: "CreditReleaseFunctionArn", Kind: "step"},
-	{Name: "credit-sweeper", Kind: "scheduled"},
-	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step"},
-	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step"},
-	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step"},
-	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step"},
-	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step"},
-	{Name: "op-generate-images", ArnKey: "GenerateImagesFunctionArn", Kind: "step"},
-	{Name: "op-review-content", ArnKey: "ReviewContentFunctionArn", Kind: "step"},
-	{Name: "automation-prepare-stage", ArnKey: "AutomationPrepareFunctionArn", Kind: "step"},
-	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step"},
-	{Name: "automation-park", ArnKey: "AutomationParkFunctionArn", Kind: "step"},
-	{Name: "automation-finish-stage", ArnKey: "AutomationFinishStageFunctionArn", Kind: "step"},
-	{Name: "automation-finish-run", ArnKey: "AutomationFinishRunFunctionArn", Kind: "step"},
-	{Name: "automation-scheduler", Kind: "scheduled"},
+	{Name: "api", Kind: "api", MemoryMB: 512, Needs: Needs{
+		Table:  []string{"BatchGetItem", "BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"},
+		Starts: []string{"operation", "automation"}, Tokens: []string{"automation"}, Invokes: []string{"publish-content"}}},
+	{Name: "api-authorizer", Kind: "authorizer", TimeoutSeconds: 10, Needs: Needs{Table: []string{"GetItem"}}},
+	{Name: "credit-reserve", ArnKey: "CreditReserveFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
+	{Name: "credit-settle", ArnKey: "CreditSettleFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
+	{Name: "credit-release", ArnKey: "CreditReleaseFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
+	{Name: "credit-sweeper", Kind: "scheduled", Schedule: "rate(5 minutes)", TimeoutSeconds: 120,
+		Needs: Needs{Table: []string{"GetItem", "PutItem", "Query", "UpdateItem"}}},
+	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
+	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
+	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step", TimeoutSeconds: 240, Needs: Needs{Table: opStep}},
+	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
+	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
+	{Name: "op-generate-images", ArnKey: "GenerateImagesFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 1024,
+		Needs: Needs{Table: opStep, Blobs: BlobsWrite}},
+	// Review also schedules what it approves when the site auto-publishes
+	// (a rescheduled item gives up its old slot item: DeleteItem).
+	{Name: "op-review-content", ArnKey: "ReviewContentFunctionArn", Kind: "step", TimeoutSeconds: 300,
+		Needs: Needs{Table: append([]string{"DeleteItem"}, opStep...)}},
+	{Name: "automation-prepare-stage", ArnKey: "AutomationPrepareFunctionArn", Kind: "step",
+		Needs: Needs{Table: []string{"GetItem", "Query", "UpdateItem"}}},
+	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step", Needs: Needs{Table: []string{"BatchGetItem", "GetItem"}}},
+	{Name: "automation-park", ArnKey: "AutomationParkFunctionArn", Kind: "step",
+		Needs: Needs{Table: []string{"UpdateItem"}, Tokens: []string{"automation"}}},
+	{Name: "automation-finish-stage", ArnKey: "AutomationFinishStageFunctionArn", Kind: "step", Needs: Needs{Table: []string{"GetItem", "UpdateItem"}}},
+	{Name: "automation-finish-run", ArnKey: "AutomationFinishRunFunctionArn", Kind: "step",
+		Needs: Needs{Table: []string{"DeleteItem", "GetItem", "PutItem", "UpdateItem"}}},
+	{Name: "automation-scheduler", Kind: "scheduled", Schedule: "rate(1 minute)", TimeoutSeconds: 60, Needs: Needs{
+		Table:  []string{"BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"},
+		Starts: []string{"automation"}}},
+	{Name: "publish-scheduler", Kind: "scheduled", Schedule: "rate(1 minute)", TimeoutSeconds: 60, Needs: Needs{
+		Table: []string{"GetItem", "Query", "UpdateItem"}, Invokes: []string{"publish-content"}}},
+	// publish-content's timeout bounds its retries with backoff and stays
+	// well under publishing.DefaultLease (15 minutes), so no claim is taken
+	// over while its publisher still runs.
+	{Name: "publish-content", Kind: "async", NameEnv: "PUBLISH_FUNCTION_NAME", TimeoutSeconds: 300, Needs: Needs{
+		Table: []string{"DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, Blobs: BlobsRead}},
 }
 
 // StateMachine is one definition under infra/statemachines.

@@ -9,13 +9,17 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
+	"github.com/igny8/igny8-serverless/shared/lambdainvoke"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/ops"
+	"github.com/igny8/igny8-serverless/shared/publishing"
+	"github.com/igny8/igny8-serverless/shared/secretbox"
 	"github.com/igny8/igny8-serverless/shared/sfnstart"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
@@ -26,12 +30,26 @@ type Deps struct {
 	Store     *store.Store
 	Ledger    *ledger.Ledger
 	Providers ops.Providers
-	Blobs     ops.BlobStore
-	Log       *slog.Logger
+	Blobs     BlobStore
+	Box       *secretbox.Box
+	// Connect builds the publisher of a site's platform (tests swap it).
+	Connect publishing.Connector
+	Log     *slog.Logger
 }
 
-// Load reads the configuration from the environment and builds the deps.
+// BlobStore keeps generated files: the image step writes them, the
+// publisher reads them back to upload to the site.
+type BlobStore interface {
+	ops.BlobStore
+	publishing.BlobReader
+}
+
+// Load reads the configuration from the environment (and the secrets
+// parameters under SECRETS_PARAMETER_PATH, in the cloud) and builds the deps.
 func Load(ctx context.Context) (Deps, error) {
+	if err := loadSecretParameters(ctx); err != nil {
+		return Deps{}, err
+	}
 	c, err := FromEnv()
 	if err != nil {
 		return Deps{}, err
@@ -50,9 +68,15 @@ func (c Config) Build(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	box, err := secretbox.New(c.SecretsKey)
+	if err != nil {
+		return Deps{}, err
+	}
 	d := Deps{Config: c, Store: store.New(db, c.Table, c.CursorSecret), Ledger: ledger.New(db, c.Table),
-		Providers: providers, Log: c.Logger()}
-	d.Blobs = c.blobs()
+		Providers: providers, Box: box, Connect: publishing.Platforms(nil), Log: c.Logger()}
+	if d.Blobs, err = c.blobs(ctx); err != nil {
+		return Deps{}, err
+	}
 	return d, nil
 }
 
@@ -61,7 +85,14 @@ func (d Deps) Credits() *ops.Credits { return &ops.Credits{Store: d.Store, Ledge
 
 // Runner is the run step of the operations.
 func (d Deps) Runner() *ops.Runner {
-	return &ops.Runner{Store: d.Store, Providers: d.Providers, Blobs: d.Blobs, Log: d.Log}
+	return &ops.Runner{Store: d.Store, Providers: d.Providers, Blobs: d.Blobs, Publishing: d.Publishing(nil), Log: d.Log}
+}
+
+// Publishing is the publishing service; jobs go to the publish step
+// through invoker (nil where nothing is published from, e.g. the review
+// stage, which only schedules).
+func (d Deps) Publishing(invoker publishing.Invoker) *publishing.Service {
+	return &publishing.Service{Store: d.Store, Box: d.Box, Connect: d.Connect, Invoker: invoker, Blobs: d.Blobs, Log: d.Log}
 }
 
 // Service starts operations through starter.
@@ -81,8 +112,8 @@ func (d Deps) AutomationSteps(tokens automation.Tokens) *automation.Steps {
 }
 
 // API returns the HTTP API handler.
-func (d Deps) API(operations ops.Starter, auto *automation.Service) http.Handler {
-	return httpapi.New(d.Store, d.Ledger, d.Service(operations), auto, d.Config.Brand, d.Log)
+func (d Deps) API(operations ops.Starter, auto *automation.Service, pub *publishing.Service) http.Handler {
+	return httpapi.New(d.Store, d.Ledger, d.Service(operations), auto, pub, d.Config.Brand, d.Log)
 }
 
 // Now is the clock the scheduled functions use.
@@ -138,6 +169,20 @@ func (d Deps) CloudAutomation(ctx context.Context) (*automation.Service, error) 
 		return nil, err
 	}
 	return d.Automation(operations, runs, tokens), nil
+}
+
+// CloudPublishInvoker hands publish jobs to the function named by
+// PUBLISH_FUNCTION_NAME with asynchronous invocations.
+func (d Deps) CloudPublishInvoker(ctx context.Context) (publishing.Invoker, error) {
+	name := os.Getenv("PUBLISH_FUNCTION_NAME")
+	if name == "" {
+		return nil, errors.New("PUBLISH_FUNCTION_NAME must be set")
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return lambdainvoke.Async{Client: lambda.NewFromConfig(cfg), FunctionName: name}, nil
 }
 
 // SweepResult is what a sweep did.

@@ -17,7 +17,11 @@ type Config struct {
 	DynamoDBEndpoint string // DYNAMODB_ENDPOINT: DynamoDB Local; empty in AWS
 	CursorSecret     string // CURSOR_SECRET: seals list cursors; the same for every instance
 	Brand            string // BRAND_NAME: what users call the models ("IGNY8 AI" → "IGNY8 AI Basic")
-	LogLevel         slog.Level
+	// SecretsKey (SECRETS_KEY) seals the secrets users give us (WordPress
+	// application passwords, Shopify tokens, webhook signing secrets). When
+	// unset, a key derived from CURSOR_SECRET is used.
+	SecretsKey string
+	LogLevel   slog.Level
 }
 
 // FromEnv reads the configuration. A missing CURSOR_SECRET is an error: a
@@ -28,6 +32,7 @@ func FromEnv() (Config, error) {
 		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"),
 		CursorSecret:     os.Getenv("CURSOR_SECRET"),
 		Brand:            os.Getenv("BRAND_NAME"),
+		SecretsKey:       os.Getenv("SECRETS_KEY"),
 	}
 	if c.Table == "" {
 		c.Table = tabledef.DefaultName
@@ -37,6 +42,12 @@ func FromEnv() (Config, error) {
 	}
 	if len(c.CursorSecret) < 16 {
 		return c, errors.New("CURSOR_SECRET must be set to at least 16 characters (the same value for every instance)")
+	}
+	if c.SecretsKey == "" {
+		c.SecretsKey = "derived-from-cursor-secret\x00" + c.CursorSecret
+	}
+	if len(c.SecretsKey) < 16 {
+		return c, errors.New("SECRETS_KEY must be at least 16 characters (the same value for every instance)")
 	}
 	return c, nil
 }

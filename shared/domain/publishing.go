@@ -32,3 +32,30 @@ func DefaultPublishingSettings(siteZone string) PublishingSettings {
 		TimeZone:    siteZone,
 	}
 }
+
+// SiteIntegration is a site's connection to its platform. The secret (the
+// WordPress application password, the Shopify admin token, the webhook
+// signing secret) is stored sealed and shown only as a hint.
+type SiteIntegration struct {
+	Platform   Platform `json:"platform"`
+	URL        string   `json:"url,omitempty"`      // WordPress: the site; custom: the webhook
+	Username   string   `json:"username,omitempty"` // WordPress
+	ShopDomain string   `json:"shop_domain,omitempty"`
+	BlogID     string   `json:"blog_id,omitempty"`
+	// SecretHint is the secret's last four characters, so a user can tell
+	// which one is saved.
+	SecretHint string           `json:"secret_hint"`
+	LastCheck  *ConnectionCheck `json:"last_check,omitempty"`
+	UpdatedAt  time.Time        `json:"updated_at"`
+}
+
+// ConnectionCheck is the result of testing a site's connection.
+type ConnectionCheck struct {
+	OK bool `json:"ok"`
+	// Code is "ok" or what is wrong: unreachable, unauthorized, forbidden,
+	// not_platform, rate_limited, transient, permanent, misconfigured.
+	Code       string    `json:"code"`
+	HTTPStatus int       `json:"http_status,omitempty"`
+	Message    string    `json:"message"`
+	CheckedAt  time.Time `json:"checked_at"`
+}

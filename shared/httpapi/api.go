@@ -15,6 +15,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/ops"
+	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -35,6 +36,7 @@ type API struct {
 	ledger Granter
 	ops    *ops.Service
 	auto   *automation.Service
+	pub    *publishing.Service
 	brand  string // the name users see models under, e.g. "IGNY8 AI"
 	log    *slog.Logger
 	mux    *http.ServeMux
@@ -44,11 +46,11 @@ type API struct {
 const DefaultBrand = "IGNY8 AI"
 
 // New returns the API handler.
-func New(st *store.Store, led Granter, svc *ops.Service, auto *automation.Service, brand string, log *slog.Logger) http.Handler {
+func New(st *store.Store, led Granter, svc *ops.Service, auto *automation.Service, pub *publishing.Service, brand string, log *slog.Logger) http.Handler {
 	if brand == "" {
 		brand = DefaultBrand
 	}
-	a := &API{store: st, ledger: led, ops: svc, auto: auto, brand: brand, log: log, mux: http.NewServeMux()}
+	a := &API{store: st, ledger: led, ops: svc, auto: auto, pub: pub, brand: brand, log: log, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
@@ -123,6 +125,14 @@ func (a *API) routes() {
 	m.Handle("POST /v1/sites/{site}/content/{content}/reject", a.user(a.reviewContent(domain.ContentDraft, domain.ContentReview, domain.ContentApproved)))
 	m.Handle("GET /v1/sites/{site}/publishing-settings", a.user(a.getPublishingSettings))
 	m.Handle("PATCH /v1/sites/{site}/publishing-settings", a.user(a.patchPublishingSettings))
+	m.Handle("PUT /v1/sites/{site}/publishing-settings", a.user(a.putPublishingSettings))
+	m.Handle("PUT /v1/sites/{site}/integration", a.user(a.putIntegration))
+	m.Handle("GET /v1/sites/{site}/integration", a.user(a.getIntegration))
+	m.Handle("POST /v1/sites/{site}/integration/test", a.user(a.testIntegration))
+	m.Handle("POST /v1/sites/{site}/content/{content}/publish", a.user(a.publishContent))
+	m.Handle("POST /v1/sites/{site}/content/{content}/schedule", a.user(a.scheduleContent))
+	m.Handle("DELETE /v1/sites/{site}/content/{content}/schedule", a.user(a.unscheduleContent))
+	m.Handle("GET /v1/sites/{site}/calendar", a.user(a.calendar))
 }
 
 // ServeHTTP adds the request ID and the access log, and answers unknown

@@ -37,7 +37,7 @@ func newEnv(t *testing.T) *env {
 	if err := st.PutAPIKey(context.Background(), admin, domain.RoleAdmin, ""); err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.New(st, led, &ops.Service{Store: st}, nil, "", slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h := httpapi.New(st, led, &ops.Service{Store: st}, nil, nil, "", slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &env{c: apitest.New(t, httpapi.OpenAPI, h), st: st, admin: admin}
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
@@ -111,40 +112,33 @@ func cancelRun(a *API, r *http.Request, acct, site, run string) (domain.Automati
 // reviewContent approves or rejects content by hand.
 func (a *API) reviewContent(to domain.ContentStatus, from ...domain.ContentStatus) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		c, err := a.store.ReviewContent(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"), from, to)
+		acct, site, id := who(r).account, r.PathValue("site"), r.PathValue("content")
+		if to != domain.ContentApproved {
+			cur, err := a.store.GetContent(r.Context(), acct, site, id)
+			if err != nil {
+				return err
+			}
+			if cur.SiteStatus != domain.SiteNotPublished && cur.SiteStatus != domain.SiteFailed {
+				return fmt.Errorf("content is %s on the site: take it off the schedule first (DELETE .../schedule): %w", cur.SiteStatus, domain.ErrConflict)
+			}
+		}
+		c, err := a.store.ReviewContent(r.Context(), acct, site, id, from, to)
 		if err != nil {
 			return err
+		}
+		if to == domain.ContentApproved && a.pub != nil {
+			// Auto-publish gives what is approved by hand its slot too.
+			n, err := a.pub.AutoSchedule(r.Context(), acct, site, []string{id})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				if c, err = a.store.GetContent(r.Context(), acct, site, id); err != nil {
+					return err
+				}
+			}
 		}
 		writeJSON(w, http.StatusOK, c)
 		return nil
 	}
-}
-
-type togglesRequest struct {
-	AutoApprovalEnabled *bool `json:"auto_approval_enabled"`
-	AutoPublishEnabled  *bool `json:"auto_publish_enabled"`
-}
-
-func (a *API) getPublishingSettings(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.store.GetPublishingSettings(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
-}
-
-// patchPublishingSettings saves the toggles alone, at once; limits and the
-// schedule are not accepted here (they save together, validated, with PUT).
-func (a *API) patchPublishingSettings(w http.ResponseWriter, r *http.Request) error {
-	var req togglesRequest
-	if err := decodeJSON(r, MaxBody, &req); err != nil {
-		return err
-	}
-	p, err := a.store.SetPublishingToggles(r.Context(), who(r).account, r.PathValue("site"), req.AutoApprovalEnabled, req.AutoPublishEnabled)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
 }

@@ -195,7 +195,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 // and the 401 of every other route against it (no store is needed for any of
 // these: authentication fails before the store is asked).
 func TestServeOpenAPI(t *testing.T) {
-	h := New(nil, nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := New(nil, nil, nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/openapi.json", nil))
 	if rec.Code != http.StatusOK {
@@ -618,7 +618,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"AutomationRun", domain.AutomationRun{}, true},
 		{"AutomationRunPage", store.Page[domain.AutomationRun]{}, true},
 		{"StartAutomationRunRequest", struct{}{}, false}, // startRun decodes a struct{}
-		{"PublishingSettings", store.PublishingSettings{}, true},
+		{"PublishingSettings", domain.PublishingSettings{}, true},
 		{"PublishingSettingsPatch", togglesRequest{}, false},
 	}
 	tied := map[string]bool{"Health": true} // a map[string]string in the handler

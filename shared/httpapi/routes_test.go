@@ -11,7 +11,7 @@ import (
 
 // Unknown paths and wrong methods answer in the same JSON error shape.
 func TestUnknownRouteAndMethod(t *testing.T) {
-	h := New(nil, nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := New(nil, nil, nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	cases := []struct {
 		method, path string
 		status       int

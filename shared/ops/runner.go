@@ -21,6 +21,12 @@ type BlobStore interface {
 	Put(ctx context.Context, key string, data []byte, contentType string) (string, error)
 }
 
+// Scheduler puts approved content on the site's publishing schedule when
+// the site auto-publishes (publishing.Service).
+type Scheduler interface {
+	AutoSchedule(ctx context.Context, account, site string, contentIDs []string) (int, error)
+}
+
 // Runner is the run step of every operation: it calls the provider and
 // writes the results, exactly once per job key however often it is
 // delivered.
@@ -29,7 +35,10 @@ type Runner struct {
 	Providers Providers
 	Blobs     BlobStore
 	Lease     time.Duration // how long one attempt may hold the step; the Lambda timeout
-	Log       *slog.Logger
+	// Publishing schedules what the review stage approves (nil: nothing is
+	// scheduled).
+	Publishing Scheduler
+	Log        *slog.Logger
 }
 
 // Handler is the run step for one operation type (each is its own Lambda).

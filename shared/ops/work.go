@@ -326,7 +326,17 @@ func (w *work) review(ctx context.Context) (Result, error) {
 		o.units = append(o.units, u)
 		o.ids = append(o.ids, c.ID)
 	}
-	return w.finish(ctx, &o)
+	res, err := w.finish(ctx, &o)
+	if err != nil || to != domain.ContentApproved || w.r.Publishing == nil {
+		return res, err
+	}
+	// Auto-publish: the approved items get their slots. The whole batch is
+	// passed (not just what this delivery approved) so a retry after a
+	// failure here still schedules them; scheduling is idempotent.
+	if _, err := w.r.Publishing.AutoSchedule(ctx, job.AccountID, job.SiteID, job.ItemIDs); err != nil {
+		return Result{}, fmt.Errorf("schedule approved content: %w", err)
+	}
+	return res, nil
 }
 
 // ImageOptions are the options of an image regeneration.

@@ -138,53 +138,6 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// PublishingSettings of a site. The publishing issue adds limits and slots.
-type PublishingSettings struct {
-	AutoApprovalEnabled bool `json:"auto_approval_enabled"`
-	AutoPublishEnabled  bool `json:"auto_publish_enabled"`
-}
-
-// GetPublishingSettings reads a site's publishing settings.
-func (s *Store) GetPublishingSettings(ctx context.Context, account, site string) (PublishingSettings, error) {
-	if _, err := s.GetSite(ctx, account, site); err != nil {
-		return PublishingSettings{}, err
-	}
-	var p PublishingSettings
-	err := s.get(ctx, keys.Site(account, site), publishingSK, &p)
-	if errors.Is(err, domain.ErrNotFound) {
-		return PublishingSettings{}, nil
-	}
-	return p, err
-}
-
-// SetPublishingToggles saves the given toggles alone, at once.
-func (s *Store) SetPublishingToggles(ctx context.Context, account, site string, autoApproval, autoPublish *bool) (PublishingSettings, error) {
-	if autoApproval == nil && autoPublish == nil {
-		return PublishingSettings{}, domain.Invalid("", "send auto_approval_enabled and/or auto_publish_enabled")
-	}
-	if _, err := s.GetSite(ctx, account, site); err != nil {
-		return PublishingSettings{}, err
-	}
-	expr, vals := "SET #t = :t", map[string]types.AttributeValue{":t": str("publishing_settings")}
-	names := map[string]string{"#t": "_type"}
-	if autoApproval != nil {
-		expr += ", auto_approval_enabled = :a"
-		vals[":a"] = &types.AttributeValueMemberBOOL{Value: *autoApproval}
-	}
-	if autoPublish != nil {
-		expr += ", auto_publish_enabled = :p"
-		vals[":p"] = &types.AttributeValueMemberBOOL{Value: *autoPublish}
-	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), publishingSK),
-		UpdateExpression: aws.String(expr), ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
-	})
-	if err != nil {
-		return PublishingSettings{}, err
-	}
-	return s.GetPublishingSettings(ctx, account, site)
-}
-
 // runRecord is the run item: stages as a map so a stage's counters can be
 // ADDed in place.
 type runRecord struct {

@@ -1,0 +1,219 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/publishing"
+)
+
+// errPublishingOff: the API was built without a publishing service.
+var errPublishingOff = errors.New("publishing is not configured on this server")
+
+func (a *API) publishing() (*publishing.Service, error) {
+	if a.pub == nil {
+		return nil, errPublishingOff
+	}
+	return a.pub, nil
+}
+
+func (a *API) putIntegration(w http.ResponseWriter, r *http.Request) error {
+	var req publishing.Connection
+	if err := decodeJSON(r, MaxBody, &req); err != nil {
+		return err
+	}
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	c, err := pub.ConnectSite(r.Context(), who(r).account, r.PathValue("site"), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) error {
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	in, err := pub.Integration(r.Context(), who(r).account, r.PathValue("site"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, in)
+	return nil
+}
+
+// testIntegration answers 200 with the result either way: a connection that
+// does not work is an answer about the site, not an error of the request.
+func (a *API) testIntegration(w http.ResponseWriter, r *http.Request) error {
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	res, err := pub.TestConnection(r.Context(), who(r).account, r.PathValue("site"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (a *API) getPublishingSettings(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.store.GetPublishingSettings(r.Context(), who(r).account, r.PathValue("site"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+type togglesRequest struct {
+	AutoApprovalEnabled *bool `json:"auto_approval_enabled"`
+	AutoPublishEnabled  *bool `json:"auto_publish_enabled"`
+}
+
+// scheduleFields are saved with PUT, never with PATCH.
+var scheduleFields = map[string]bool{"daily_limit": true, "weekly_limit": true, "monthly_limit": true,
+	"publish_days": true, "time_slots": true, "time_zone": true}
+
+// patchPublishingSettings saves the toggles alone, at once; limits and the
+// schedule are not accepted here (they save together, validated, with PUT).
+func (a *API) patchPublishingSettings(w http.ResponseWriter, r *http.Request) error {
+	var req togglesRequest
+	if err := decodeJSON(r, MaxBody, &req); err != nil {
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) && scheduleFields[ve.Field] {
+			return domain.Invalid(ve.Field, "limits and the schedule are saved together with PUT /v1/sites/{site}/publishing-settings; PATCH takes only auto_approval_enabled and auto_publish_enabled")
+		}
+		return err
+	}
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	p, err := pub.SetToggles(r.Context(), who(r).account, r.PathValue("site"), req.AutoApprovalEnabled, req.AutoPublishEnabled)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// scheduleRequest is the PUT body: limits and schedule, all required.
+type scheduleRequest struct {
+	DailyLimit   *int     `json:"daily_limit"`
+	WeeklyLimit  *int     `json:"weekly_limit"`
+	MonthlyLimit *int     `json:"monthly_limit"`
+	PublishDays  []string `json:"publish_days"`
+	TimeSlots    []string `json:"time_slots"`
+	TimeZone     *string  `json:"time_zone"`
+}
+
+func (a *API) putPublishingSettings(w http.ResponseWriter, r *http.Request) error {
+	var req scheduleRequest
+	if err := decodeJSON(r, MaxBody, &req); err != nil {
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) && (ve.Field == "auto_approval_enabled" || ve.Field == "auto_publish_enabled") {
+			return domain.Invalid(ve.Field, "the toggles save on their own with PATCH /v1/sites/{site}/publishing-settings; PUT takes the limits and the schedule")
+		}
+		return err
+	}
+	for name, missing := range map[string]bool{"daily_limit": req.DailyLimit == nil, "weekly_limit": req.WeeklyLimit == nil,
+		"monthly_limit": req.MonthlyLimit == nil, "publish_days": req.PublishDays == nil, "time_slots": req.TimeSlots == nil} {
+		if missing {
+			return domain.Invalid(name, "is required: PUT saves the limits and the schedule as a whole")
+		}
+	}
+	p := domain.PublishingSettings{DailyLimit: *req.DailyLimit, WeeklyLimit: *req.WeeklyLimit, MonthlyLimit: *req.MonthlyLimit,
+		PublishDays: req.PublishDays, TimeSlots: req.TimeSlots}
+	if req.TimeZone != nil {
+		p.TimeZone = *req.TimeZone
+	}
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	saved, err := pub.PutSchedule(r.Context(), who(r).account, r.PathValue("site"), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, saved)
+	return nil
+}
+
+func (a *API) publishContent(w http.ResponseWriter, r *http.Request) error {
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	c, err := pub.PublishNow(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, c)
+	return nil
+}
+
+type scheduleContentRequest struct {
+	At *time.Time `json:"at"`
+}
+
+func (a *API) scheduleContent(w http.ResponseWriter, r *http.Request) error {
+	var req scheduleContentRequest
+	if err := decodeJSON(r, MaxBody, &req); err != nil {
+		return err
+	}
+	if req.At == nil {
+		return domain.Invalid("at", "is required: an RFC 3339 time such as 2026-12-24T09:00:00Z")
+	}
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	c, err := pub.ScheduleAt(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"), *req.At)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (a *API) unscheduleContent(w http.ResponseWriter, r *http.Request) error {
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	c, err := pub.Unschedule(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (a *API) calendar(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	from, to := q.Get("from"), q.Get("to")
+	if from == "" {
+		return domain.Invalid("from", "is required: a date YYYY-MM-DD")
+	}
+	if to == "" {
+		return domain.Invalid("to", "is required: a date YYYY-MM-DD")
+	}
+	pub, err := a.publishing()
+	if err != nil {
+		return err
+	}
+	cal, err := pub.Calendar(r.Context(), who(r).account, r.PathValue("site"), from, to)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, cal)
+	return nil
+}
