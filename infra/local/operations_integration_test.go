@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -20,9 +21,15 @@ import (
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
 	"github.com/igny8/igny8-serverless/shared/store"
+	"github.com/igny8/igny8-serverless/shared/wplocal"
 )
 
-func TestMain(m *testing.M) { ddblocal.Run(m) }
+func TestMain(m *testing.M) {
+	code := m.Run()
+	ddblocal.StopShared()
+	wplocal.StopShared()
+	os.Exit(code)
+}
 
 // testStack is the local stack on a fresh table, with its API behind the
 // OpenAPI-checking client and an admin key.

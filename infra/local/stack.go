@@ -77,10 +77,9 @@ func NewStack(d config.Deps, opts ...sfn.Option) (*Stack, error) {
 		s.Machines[sm.Name] = m.WithName(sm.Name)
 	}
 	s.Automation = d.Automation(s.Starter("operation"), s.Starter("automation"), tokens{s})
-	s.publisher = &Publisher{}
+	s.publisher = &Publisher{log: d.Log}
 	s.Publishing = d.Publishing(s.publisher)
-	s.publisher.run = d.Publishing(nil).Publish
-	s.publisher.log = d.Log
+	s.publisher.run = s.Publishing.Publish
 	s.API = d.API(s.Starter("operation"), s.Automation, s.Publishing)
 	return s, nil
 }

@@ -68,7 +68,7 @@ func (c Config) Build(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
-	box, err := secretbox.New(c.SecretsKey)
+	box, err := secretbox.New(c.secretsKey())
 	if err != nil {
 		return Deps{}, err
 	}

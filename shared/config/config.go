@@ -43,13 +43,18 @@ func FromEnv() (Config, error) {
 	if len(c.CursorSecret) < 16 {
 		return c, errors.New("CURSOR_SECRET must be set to at least 16 characters (the same value for every instance)")
 	}
-	if c.SecretsKey == "" {
-		c.SecretsKey = "derived-from-cursor-secret\x00" + c.CursorSecret
-	}
-	if len(c.SecretsKey) < 16 {
+	if c.SecretsKey != "" && len(c.SecretsKey) < 16 {
 		return c, errors.New("SECRETS_KEY must be at least 16 characters (the same value for every instance)")
 	}
 	return c, nil
+}
+
+// secretsKey is SECRETS_KEY, or one derived from CURSOR_SECRET when unset.
+func (c Config) secretsKey() string {
+	if c.SecretsKey != "" {
+		return c.SecretsKey
+	}
+	return "derived-from-cursor-secret\x00" + c.CursorSecret
 }
 
 // Logger returns the structured JSON logger every function uses.

@@ -119,7 +119,10 @@ func (a *API) reviewContent(to domain.ContentStatus, from ...domain.ContentStatu
 				return err
 			}
 			if cur.SiteStatus != domain.SiteNotPublished && cur.SiteStatus != domain.SiteFailed {
-				return fmt.Errorf("content is %s on the site: take it off the schedule first (DELETE .../schedule): %w", cur.SiteStatus, domain.ErrConflict)
+				if cur.SiteStatus == domain.SiteScheduled {
+					return fmt.Errorf("content is scheduled: take it off the schedule first (DELETE .../schedule): %w", domain.ErrConflict)
+				}
+				return fmt.Errorf("content is %s on the site and can no longer be rejected: %w", cur.SiteStatus, domain.ErrConflict)
 			}
 		}
 		c, err := a.store.ReviewContent(r.Context(), acct, site, id, from, to)

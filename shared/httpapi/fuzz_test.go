@@ -30,6 +30,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -620,6 +621,15 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"StartAutomationRunRequest", struct{}{}, false}, // startRun decodes a struct{}
 		{"PublishingSettings", domain.PublishingSettings{}, true},
 		{"PublishingSettingsPatch", togglesRequest{}, false},
+		{"PublishingSchedule", scheduleRequest{}, false},
+		{"SiteConnection", publishing.Connection{}, false},
+		{"SiteIntegration", domain.SiteIntegration{}, true},
+		{"SiteConnected", publishing.Connected{}, true},
+		{"ConnectionCheck", domain.ConnectionCheck{}, true},
+		{"ScheduleContentRequest", scheduleContentRequest{}, false},
+		{"CalendarItem", publishing.CalendarItem{}, true},
+		{"CalendarDay", publishing.CalendarDay{}, true},
+		{"Calendar", publishing.Calendar{}, true},
 	}
 	tied := map[string]bool{"Health": true} // a map[string]string in the handler
 	for _, tc := range types {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
@@ -124,10 +125,13 @@ func (a *API) putPublishingSettings(w http.ResponseWriter, r *http.Request) erro
 		}
 		return err
 	}
-	for name, missing := range map[string]bool{"daily_limit": req.DailyLimit == nil, "weekly_limit": req.WeeklyLimit == nil,
-		"monthly_limit": req.MonthlyLimit == nil, "publish_days": req.PublishDays == nil, "time_slots": req.TimeSlots == nil} {
-		if missing {
-			return domain.Invalid(name, "is required: PUT saves the limits and the schedule as a whole")
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{{"daily_limit", req.DailyLimit == nil}, {"weekly_limit", req.WeeklyLimit == nil}, {"monthly_limit", req.MonthlyLimit == nil},
+		{"publish_days", req.PublishDays == nil}, {"time_slots", req.TimeSlots == nil}} {
+		if f.missing {
+			return domain.Invalid(f.name, "is required: PUT saves the limits and the schedule as a whole")
 		}
 	}
 	p := domain.PublishingSettings{DailyLimit: *req.DailyLimit, WeeklyLimit: *req.WeeklyLimit, MonthlyLimit: *req.MonthlyLimit,
@@ -167,6 +171,10 @@ type scheduleContentRequest struct {
 func (a *API) scheduleContent(w http.ResponseWriter, r *http.Request) error {
 	var req scheduleContentRequest
 	if err := decodeJSON(r, MaxBody, &req); err != nil {
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) && ve.Field == "" && strings.Contains(ve.Message, "parsing time") {
+			return domain.Invalid("at", "must be an RFC 3339 time such as 2026-12-24T09:00:00Z")
+		}
 		return err
 	}
 	if req.At == nil {

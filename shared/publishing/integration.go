@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
@@ -51,8 +52,13 @@ func (s *Service) ConnectSite(ctx context.Context, account, siteID string, c Con
 	in := domain.SiteIntegration{Platform: c.Platform}
 	var secret, shown string
 	unexpected := func(fields map[string]string) error {
-		for name, v := range fields {
-			if strings.TrimSpace(v) != "" {
+		names := make([]string, 0, len(fields))
+		for name := range fields {
+			names = append(names, name)
+		}
+		sort.Strings(names) // the same field is named every time
+		for _, name := range names {
+			if strings.TrimSpace(fields[name]) != "" {
 				return domain.Invalid(name, "does not apply to a %s site", c.Platform)
 			}
 		}

@@ -455,7 +455,7 @@ func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, no
 	}
 	until := slotTime(now.Add(lease))
 	vals := map[string]types.AttributeValue{
-		":pub": str(string(domain.SitePublishing)), ":c": str(claimID), ":until": str(until), ":now": str(slotTime(now)),
+		":pub": str(string(domain.SitePublishing)), ":c": str(claimID), ":until": str(until),
 		":q": str(publishQueuePK), ":g": str(until + "#" + account + "#" + site + "#" + id), ":approved": str(string(domain.ContentApproved)),
 		":acct": str(account),
 	}
@@ -474,6 +474,9 @@ func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, no
 		return c, false, nil
 	}
 	vals[":from"] = str(string(from))
+	if mode == ClaimDue {
+		vals[":now"] = str(slotTime(now))
+	}
 	var w Writes
 	w.add(types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.table), Key: key(keys.Site(account, site), kindContent.prefix+id),

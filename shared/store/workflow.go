@@ -370,3 +370,9 @@ func (s *Store) ReviewContent(ctx context.Context, account, site, id string, fro
 	}
 	return s.GetContent(ctx, account, site, id)
 }
+
+// Commit writes w (items and counters) in one transaction: for seeding and
+// tools; steps write through their exactly-once chunks instead.
+func (s *Store) Commit(ctx context.Context, account, site string, w Writes) error {
+	return s.transact(ctx, s.Transaction(account, site, w))
+}

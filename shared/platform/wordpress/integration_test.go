@@ -3,6 +3,7 @@ package wordpress
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -259,9 +260,65 @@ func TestIntegrationWordPressAuthorKeepsMarker(t *testing.T) {
 	}
 	// A new category is beyond the author.
 	_, err = c.Create(ctx, platform.Post{ContentID: contentID(t), Title: "T", HTML: "x", Categories: []string{"New " + id}})
-	if pe := asPlatformError(t, err); pe.Kind != platform.Forbidden || pe.Status != 403 {
+	if pe := asPlatformError(t, err); pe.Kind != platform.Forbidden || pe.Status != 403 || !strings.Contains(pe.Message, "rest_cannot_create") {
 		t.Fatalf("new category as author: %v", pe)
 	}
+}
+
+// TestIntegrationWordPressRetryReusesImage: a Create whose post request
+// is lost after the upload succeeded leaves one image, which the retry uses
+// instead of uploading another.
+func TestIntegrationWordPressRetryReusesImage(t *testing.T) {
+	s := wplocal.Shared(t)
+	ctx := context.Background()
+	lose := &loseFirstPost{}
+	c := New(Config{URL: s.URL, Username: s.Username, AppPassword: s.AppPassword}, &http.Client{Transport: lose, Timeout: 30 * time.Second})
+	id := contentID(t)
+	p := platform.Post{ContentID: id, Title: "Retry", HTML: "<p>x</p>",
+		FeaturedImage: &platform.Image{Filename: "r.png", ContentType: "image/png", Data: testPNG(t)}}
+	_, err := c.Create(ctx, p)
+	if pe := asPlatformError(t, err); pe.Kind != platform.Unreachable || !pe.Retryable() {
+		t.Fatalf("Create with the post lost: %v", pe)
+	}
+	if len(postsWithMarker(t, s, id)) != 0 {
+		t.Fatal("the lost request made a post")
+	}
+	got, err := c.Create(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := s.Media(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []int
+	for _, m := range media {
+		var raw struct {
+			Description struct {
+				Raw string `json:"raw"`
+			} `json:"description"`
+		}
+		if _, err := s.Do(ctx, http.MethodGet, fmt.Sprintf("/wp/v2/media/%d?context=edit&_fields=description", m.ID), nil, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(raw.Description.Raw, Marker(id)) {
+			mine = append(mine, m.ID)
+		}
+	}
+	posts := postsWithMarker(t, s, id)
+	if len(mine) != 1 || len(posts) != 1 || posts[0].FeaturedMedia != mine[0] || fmt.Sprint(posts[0].ID) != got.ID {
+		t.Fatalf("media with the marker %v, posts %+v", mine, posts)
+	}
+}
+
+// loseFirstPost fails the first POST of a post as a dropped connection would.
+type loseFirstPost struct{ lost atomic.Bool }
+
+func (l *loseFirstPost) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/wp/v2/posts") && l.lost.CompareAndSwap(false, true) {
+		return nil, errors.New("connection reset by peer")
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 func TestIntegrationWordPressSiteDown(t *testing.T) {

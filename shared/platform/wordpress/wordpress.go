@@ -179,9 +179,9 @@ func (c *Client) Check(ctx context.Context) error {
 			Message: "WordPress answered /wp/v2/users/me without the user: a plugin may be changing the REST API"}
 	}
 	var missing []string
-	for _, cap := range requiredCaps {
-		if !me.Capabilities[cap] {
-			missing = append(missing, cap)
+	for _, cp := range requiredCaps {
+		if !me.Capabilities[cp] {
+			missing = append(missing, cp)
 		}
 	}
 	if len(missing) > 0 {
@@ -189,9 +189,13 @@ func (c *Client) Check(ctx context.Context) error {
 		if role == "" {
 			role = "no role"
 		}
+		noun := "capability"
+		if len(missing) > 1 {
+			noun = "capabilities"
+		}
 		return &platform.Error{Kind: platform.Forbidden, Platform: Name, Status: http.StatusOK,
-			Message: fmt.Sprintf("the WordPress user %q (%s) lacks the capability %s: give it the Editor or Administrator role",
-				c.cfg.Username, role, strings.Join(missing, ", "))}
+			Message: fmt.Sprintf("the WordPress user %q (%s) lacks the %s %s: give it the Editor or Administrator role",
+				c.cfg.Username, role, noun, strings.Join(missing, ", "))}
 	}
 	return nil
 }
@@ -236,6 +240,19 @@ func (c *Client) Find(ctx context.Context, contentID string) (platform.Remote, b
 		} `json:"content"`
 	}
 	if err := c.do(ctx, http.MethodGet, "/wp/v2/posts", q, nil, &posts); err != nil {
+		// WordPress treats a request whose credentials it did not accept as
+		// anonymous, and an anonymous user may not list drafts: it answers
+		// 400 rest_invalid_param instead of 401. Ask who we are to tell.
+		var pe *platform.Error
+		var d *wpDetail
+		if errors.As(err, &pe) && pe.Status == http.StatusBadRequest && errors.As(err, &d) && d.code == "rest_invalid_param" {
+			var me struct {
+				ID json.Number `json:"id"`
+			}
+			if merr := c.do(ctx, http.MethodGet, "/wp/v2/users/me", url.Values{"context": {"edit"}}, nil, &me); merr != nil {
+				return platform.Remote{}, false, merr
+			}
+		}
 		return platform.Remote{}, false, err
 	}
 	marker := Marker(contentID)
@@ -251,7 +268,7 @@ func (c *Client) Find(ctx context.Context, contentID string) (platform.Remote, b
 	return platform.Remote{}, false, nil
 }
 
-// Create publishes p: the featured image, then the categories and tags,
+// Create publishes p: the categories and tags, then the featured image,
 // then the post.
 func (c *Client) Create(ctx context.Context, p platform.Post) (platform.Remote, error) {
 	if err := c.validate(); err != nil {
@@ -284,13 +301,6 @@ func (c *Client) Create(ctx context.Context, p platform.Post) (platform.Remote, 
 	if !p.PublishAt.IsZero() {
 		body["date_gmt"] = p.PublishAt.UTC().Format("2006-01-02T15:04:05")
 	}
-	if p.FeaturedImage != nil {
-		id, err := c.featuredImage(ctx, p)
-		if err != nil {
-			return platform.Remote{}, err
-		}
-		body["featured_media"] = id
-	}
 	if len(p.Categories) > 0 {
 		ids, err := c.termIDs(ctx, "categories", p.Categories)
 		if err != nil {
@@ -304,6 +314,15 @@ func (c *Client) Create(ctx context.Context, p platform.Post) (platform.Remote, 
 			return platform.Remote{}, err
 		}
 		body["tags"] = ids
+	}
+	// The image last: a refused term (say, a user who may not make
+	// categories) then costs no upload.
+	if p.FeaturedImage != nil {
+		id, err := c.featuredImage(ctx, p)
+		if err != nil {
+			return platform.Remote{}, err
+		}
+		body["featured_media"] = id
 	}
 
 	var out struct {
