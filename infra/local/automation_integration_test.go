@@ -53,7 +53,7 @@ func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	acctID, key := s.account(t, 20000)
 	site := s.site(t, key)
 	addTopicKeywords(t, s, key, site)
-	if r := s.c.Do("PATCH", "/v1/sites/"+site+"/publishing-settings", map[string]any{"auto_approval_enabled": true}, auth(key)...); r.Status != 200 {
+	if r := s.c.Do("PATCH", "/v1/sites/"+site+"/publishing-settings", map[string]any{"auto_approval_enabled": true, "auto_publish_enabled": true}, auth(key)...); r.Status != 200 {
 		t.Fatalf("settings: %d %s", r.Status, r.Body)
 	}
 	var est struct {
@@ -104,10 +104,22 @@ func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	if len(content) == 0 {
 		t.Fatal("no content")
 	}
+	// Stage 7 approved everything and, with auto-publish on, gave each
+	// article its own future slot (seed issue 17).
+	slots := map[time.Time]bool{}
 	for _, c := range content {
 		if c.Status != domain.ContentApproved || perContent[c.ID] == 0 {
 			t.Fatalf("content %s: status %s, %d images", c.ID, c.Status, perContent[c.ID])
 		}
+		if c.SiteStatus != domain.SiteScheduled || c.ScheduledPublishAt == nil || !c.ScheduledPublishAt.After(before.CreatedAt) || slots[*c.ScheduledPublishAt] {
+			t.Fatalf("content %s after stage 7: %s at %v", c.ID, c.SiteStatus, c.ScheduledPublishAt)
+		}
+		slots[*c.ScheduledPublishAt] = true
+	}
+	var stats domain.SiteStats
+	s.c.Do("GET", "/v1/sites/"+site+"/stats", nil, auth(key)...).JSON(t, &stats)
+	if stats.Scheduled != int64(len(content)) {
+		t.Fatalf("stats: %d scheduled, %d articles", stats.Scheduled, len(content))
 	}
 	t.Logf("%d articles, %d images, %d credits", len(content), len(images), run.TotalCreditsUsed)
 	// The lock is free: a new run can start (and, with nothing waiting, skips every stage).

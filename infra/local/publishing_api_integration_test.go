@@ -1,0 +1,275 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/platform/shopify"
+	"github.com/igny8/igny8-serverless/shared/platform/shopify/shopifytest"
+	"github.com/igny8/igny8-serverless/shared/platform/webhook"
+	"github.com/igny8/igny8-serverless/shared/publishing"
+)
+
+// Done when: PATCH with a limit field → 400; PUT with one bad field → 400
+// and nothing saved.
+func TestIntegrationPublishingSettingsValidation(t *testing.T) {
+	s := newTestStack(t)
+	_, key := s.account(t, 0)
+	site := s.site(t, key)
+	path := "/v1/sites/" + site + "/publishing-settings"
+	var def domain.PublishingSettings
+	s.c.Do("GET", path, nil, auth(key)...).JSON(t, &def)
+	if def.DailyLimit != 3 || def.WeeklyLimit != 15 || def.MonthlyLimit != 60 || len(def.TimeSlots) != 3 || def.TimeZone != "UTC" || def.AutoPublishEnabled {
+		t.Fatalf("defaults: %+v", def)
+	}
+	r := s.c.DoRaw("PATCH", path, map[string]any{"auto_publish_enabled": true, "daily_limit": 9}, auth(key)...)
+	if r.Status != 400 || field(t, r.Body) != "daily_limit" {
+		t.Fatalf("PATCH with a limit: %d %s", r.Status, r.Body)
+	}
+	good := map[string]any{"daily_limit": 4, "weekly_limit": 20, "monthly_limit": 80, "publish_days": []string{"tue", "mon"},
+		"time_slots": []string{"16:30", "08:15"}, "time_zone": "Asia/Kolkata"}
+	var saved domain.PublishingSettings
+	if r := s.c.Do("PUT", path, good, auth(key)...); r.Status != 200 {
+		t.Fatalf("PUT: %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &saved)
+	}
+	if saved.DailyLimit != 4 || saved.TimeZone != "Asia/Kolkata" || saved.PublishDays[0] != "mon" || saved.TimeSlots[0] != "08:15" || saved.AutoPublishEnabled {
+		t.Fatalf("saved: %+v (the rejected PATCH must not have turned auto-publish on)", saved)
+	}
+	for name, tc := range map[string]struct {
+		change map[string]any
+		field  string
+	}{
+		"bad zone":           {map[string]any{"time_zone": "Mars/Olympus"}, "time_zone"},
+		"slot format":        {map[string]any{"time_slots": []string{"9:00"}}, "time_slots"},
+		"duplicate slots":    {map[string]any{"time_slots": []string{"09:00", "09:00"}}, "time_slots"},
+		"negative limit":     {map[string]any{"weekly_limit": -1}, "weekly_limit"},
+		"daily over weekly":  {map[string]any{"daily_limit": 30}, "daily_limit"},
+		"unknown day":        {map[string]any{"publish_days": []string{"mon", "funday"}}, "publish_days"},
+		"missing field":      {map[string]any{"monthly_limit": nil}, "monthly_limit"},
+		"a toggle":           {map[string]any{"auto_approval_enabled": true}, "auto_approval_enabled"},
+		"limit not a number": {map[string]any{"daily_limit": "five"}, "daily_limit"},
+	} {
+		body := map[string]any{}
+		for k, v := range good {
+			body[k] = v
+		}
+		for k, v := range tc.change {
+			if v == nil {
+				delete(body, k)
+			} else {
+				body[k] = v
+			}
+		}
+		body["daily_limit"], body["time_slots"] = orDefault(tc.change, "daily_limit", 1), orDefault(tc.change, "time_slots", []string{"07:00"})
+		r := s.c.DoRaw("PUT", path, body, auth(key)...)
+		if r.Status != 400 || field(t, r.Body) != tc.field {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
+		}
+		var now domain.PublishingSettings
+		s.c.Do("GET", path, nil, auth(key)...).JSON(t, &now)
+		if now.DailyLimit != 4 || now.TimeSlots[0] != "08:15" || now.TimeZone != "Asia/Kolkata" {
+			t.Errorf("%s: something was saved: %+v", name, now)
+		}
+	}
+	// Another account's site is not found.
+	_, other := s.account(t, 0)
+	if r := s.c.Do("PUT", path, good, auth(other)...); r.Status != 404 {
+		t.Fatalf("another account: %d", r.Status)
+	}
+}
+
+func orDefault(m map[string]any, k string, d any) any {
+	if v, ok := m[k]; ok && v != nil {
+		return v
+	}
+	return d
+}
+
+func field(t *testing.T, body []byte) string {
+	t.Helper()
+	var e struct {
+		Error struct {
+			Field string `json:"field"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(body, &e)
+	return e.Error.Field
+}
+
+// Manual scheduling: a time in the future, moved, taken off again; the
+// calendar follows; a draft cannot be scheduled; another account gets 404.
+func TestIntegrationManualSchedule(t *testing.T) {
+	s := newTestStack(t)
+	_, key := s.account(t, 0)
+	site := s.site(t, key)
+	ids := s.seedApproved(t, key, site, 1)
+	path := "/v1/sites/" + site + "/content/" + ids[0] + "/schedule"
+	if r := s.c.Do("POST", path, map[string]any{"at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}, auth(key)...); r.Status != 400 || field(t, r.Body) != "at" {
+		t.Fatalf("past time: %d %s", r.Status, r.Body)
+	}
+	if r := s.c.DoRaw("POST", path, map[string]any{"at": "next tuesday"}, auth(key)...); r.Status != 400 || field(t, r.Body) != "at" {
+		t.Fatalf("bad time: %d %s", r.Status, r.Body)
+	}
+	at := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)
+	var c domain.Content
+	s.c.Do("POST", path, map[string]any{"at": at.Format(time.RFC3339)}, auth(key)...).JSON(t, &c)
+	if c.SiteStatus != domain.SiteScheduled || !c.ScheduledPublishAt.Equal(at) {
+		t.Fatalf("scheduled: %s %v", c.SiteStatus, c.ScheduledPublishAt)
+	}
+	moved := at.Add(24 * time.Hour)
+	s.c.Do("POST", path, map[string]any{"at": moved.Format(time.RFC3339)}, auth(key)...).JSON(t, &c)
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	var cal publishing.Calendar
+	s.c.Do("GET", "/v1/sites/"+site+"/calendar?from="+day(at)+"&to="+day(moved), nil, auth(key)...).JSON(t, &cal)
+	if cal.Scheduled != 1 || len(cal.Days) != 2 || len(cal.Days[1].Scheduled) != 1 || len(cal.Days[0].Scheduled) != 0 {
+		t.Fatalf("calendar after the move: %+v", cal)
+	}
+	if r := s.c.Do("POST", "/v1/sites/"+site+"/content/"+ids[0]+"/reject", nil, auth(key)...); r.Status != 409 {
+		t.Fatalf("reject while scheduled: %d", r.Status)
+	}
+	_, other := s.account(t, 0)
+	if r := s.c.Do("DELETE", path, nil, auth(other)...); r.Status != 404 {
+		t.Fatalf("another account: %d", r.Status)
+	}
+	c = domain.Content{}
+	s.c.Do("DELETE", path, nil, auth(key)...).JSON(t, &c)
+	if c.SiteStatus != domain.SiteNotPublished || c.ScheduledPublishAt != nil {
+		t.Fatalf("unscheduled: %s %v", c.SiteStatus, c.ScheduledPublishAt)
+	}
+	if r := s.c.Do("DELETE", path, nil, auth(key)...); r.Status != 409 {
+		t.Fatalf("unschedule twice: %d", r.Status)
+	}
+	s.c.Do("GET", "/v1/sites/"+site+"/calendar?from="+day(at)+"&to="+day(moved), nil, auth(key)...).JSON(t, &cal)
+	if cal.Scheduled != 0 {
+		t.Fatalf("calendar after unscheduling: %+v", cal)
+	}
+	for _, q := range []string{"from=2026-13-01&to=2026-12-01", "from=2026-12-10&to=2026-12-01", "from=2026-01-01&to=2026-12-31", "to=2026-12-01"} {
+		if r := s.c.DoRaw("GET", "/v1/sites/"+site+"/calendar?"+q, nil, auth(key)...); r.Status != 400 {
+			t.Errorf("calendar %s: %d", q, r.Status)
+		}
+	}
+	// Publishing needs a connected site.
+	if r := s.c.Do("POST", "/v1/sites/"+site+"/content/"+ids[0]+"/publish", nil, auth(key)...); r.Status != 409 {
+		t.Fatalf("publish without a connection: %d %s", r.Status, r.Body)
+	}
+}
+
+// A Shopify site publishes a blog article with its image; a 429 with
+// Retry-After is waited out and the article is made once.
+func TestIntegrationPublishToShopify(t *testing.T) {
+	shop := shopifytest.New()
+	defer shop.Close()
+	s := newTestStack(t)
+	s.Publishing.Connect = func(in domain.SiteIntegration, secret string) (publishing.Target, error) {
+		return shopify.New(shopify.Config{ShopDomain: in.ShopDomain, AdminToken: secret, BlogID: in.BlogID, BaseURL: shop.URL}, shop.Client()), nil
+	}
+	var waits []time.Duration
+	s.Publishing.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	_, key := s.account(t, 0)
+	var site domain.Site
+	s.c.Do("POST", "/v1/sites", map[string]any{"name": "Shop", "url": "https://" + shop.ShopDomain, "platform": "shopify"}, auth(key)...).JSON(t, &site)
+	if r := s.c.DoRaw("PUT", "/v1/sites/"+site.ID+"/integration", map[string]any{"url": "https://x.example"}, auth(key)...); r.Status != 400 || field(t, r.Body) != "url" {
+		t.Fatalf("a WordPress field on a Shopify site: %d %s", r.Status, r.Body)
+	}
+	r := s.c.Do("PUT", "/v1/sites/"+site.ID+"/integration", map[string]any{"shop_domain": shop.ShopDomain, "admin_token": shop.Token, "blog_id": shop.BlogID}, auth(key)...)
+	if r.Status != 200 {
+		t.Fatalf("connect: %d %s", r.Status, r.Body)
+	}
+	var check domain.ConnectionCheck
+	s.c.Do("POST", "/v1/sites/"+site.ID+"/integration/test", nil, auth(key)...).JSON(t, &check)
+	if !check.OK {
+		t.Fatalf("check: %+v", check)
+	}
+	ids := s.seedApproved(t, key, site.ID, 1)
+	shop.RateLimitNext(1, "2.0")
+	if r := s.c.Do("POST", "/v1/sites/"+site.ID+"/content/"+ids[0]+"/publish", nil, auth(key)...); r.Status != 202 {
+		t.Fatalf("publish: %d %s", r.Status, r.Body)
+	}
+	s.WaitPublishing()
+	c := s.content(t, key, site.ID, ids[0])
+	arts := shop.Articles()
+	if c.SiteStatus != domain.SitePublished || len(arts) != 1 || arts[0].Image == nil || c.ExternalURL == "" {
+		t.Fatalf("shopify: %s %q, %d articles", c.SiteStatus, c.PublishError, len(arts))
+	}
+	if len(waits) != 1 || waits[0] < 2*time.Second {
+		t.Fatalf("waits %v: the Retry-After of 2 s was not honoured", waits)
+	}
+}
+
+// A custom site gets a signed webhook; the receiver checks the signature
+// and answers {id, url}; a repeat after a lost answer gets the same post.
+func TestIntegrationPublishToWebhook(t *testing.T) {
+	var mu sync.Mutex
+	var secret string
+	received := map[string]int{}
+	verified := 0
+	lose := 1
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if err := webhook.Verify(secret, r.Header, body, time.Now(), webhook.DefaultTolerance); err != nil {
+			http.Error(w, err.Error(), 401)
+			return
+		}
+		verified++
+		if r.Header.Get(webhook.HeaderEvent) != webhook.EventPublish {
+			w.WriteHeader(204)
+			return
+		}
+		id := r.Header.Get(webhook.HeaderIdempotencyKey)
+		received[id]++
+		if lose > 0 { // the receiver made the post, the answer is lost
+			lose--
+			http.Error(w, "gateway timeout", 504)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]string{"id": "post-" + id, "url": "https://custom.example/p/" + id})
+	}))
+	defer recv.Close()
+	s := newTestStack(t)
+	s.Publishing.Sleep = func(context.Context, time.Duration) error { return nil }
+	_, key := s.account(t, 0)
+	var site domain.Site
+	s.c.Do("POST", "/v1/sites", map[string]any{"name": "Custom", "url": "https://custom.example", "platform": "custom"}, auth(key)...).JSON(t, &site)
+	var conn publishing.Connected
+	s.c.Do("PUT", "/v1/sites/"+site.ID+"/integration", map[string]any{"webhook_url": recv.URL + "/igny8"}, auth(key)...).JSON(t, &conn)
+	if len(conn.SigningSecret) < 20 {
+		t.Fatalf("no signing secret shown: %+v", conn)
+	}
+	mu.Lock()
+	secret = conn.SigningSecret
+	mu.Unlock()
+	var in domain.SiteIntegration
+	s.c.Do("GET", "/v1/sites/"+site.ID+"/integration", nil, auth(key)...).JSON(t, &in)
+	raw, _ := json.Marshal(in)
+	if in.SecretHint == "" || strings.Contains(string(raw), conn.SigningSecret) {
+		t.Fatalf("the secret is shown again: %s", raw)
+	}
+	var check domain.ConnectionCheck
+	s.c.Do("POST", "/v1/sites/"+site.ID+"/integration/test", nil, auth(key)...).JSON(t, &check)
+	if !check.OK {
+		t.Fatalf("check: %+v", check)
+	}
+	ids := s.seedApproved(t, key, site.ID, 1)
+	if r := s.c.Do("POST", "/v1/sites/"+site.ID+"/content/"+ids[0]+"/publish", nil, auth(key)...); r.Status != 202 {
+		t.Fatalf("publish: %d %s", r.Status, r.Body)
+	}
+	s.WaitPublishing()
+	c := s.content(t, key, site.ID, ids[0])
+	mu.Lock()
+	defer mu.Unlock()
+	if c.SiteStatus != domain.SitePublished || c.ExternalID != "post-"+ids[0] || received[ids[0]] != 2 || verified < 3 {
+		t.Fatalf("webhook: %s %q %q, deliveries %d, verified %d", c.SiteStatus, c.ExternalID, c.PublishError, received[ids[0]], verified)
+	}
+}
