@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -291,16 +292,12 @@ func (s *Store) Schedule(ctx context.Context, account, site string, version int6
 			":q": str(publishQueuePK), ":g": str(due + "#" + account + "#" + site + "#" + c.ID), ":approved": str(string(domain.ContentApproved)),
 			":acct": str(account),
 		}
-		cond := "#st = :approved AND ("
-		for i, f := range from {
-			p := fmt.Sprintf(":f%d", i)
-			vals[p] = str(string(f))
-			if i > 0 {
-				cond += " OR "
-			}
-			cond += "site_status = " + p
+		if !slices.Contains(from, c.SiteStatus) {
+			return fmt.Errorf("content is %s and cannot be scheduled: %w", c.SiteStatus, domain.ErrConflict)
 		}
-		cond += ")"
+		// Exactly the status read, so the counters move by what really changed.
+		vals[":cur"] = str(string(c.SiteStatus))
+		cond := "#st = :approved AND site_status = :cur"
 		w.add(types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(part, kindContent.prefix+c.ID),
 			UpdateExpression: aws.String("SET site_status = :sched, scheduled_publish_at = :at, slot_at = :due, publish_due = :due, " +
