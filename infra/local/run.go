@@ -8,13 +8,17 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/blob"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/ddblocal"
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
+	"github.com/igny8/igny8-serverless/shared/wplocal"
 )
 
 // Options configure the local stack.
@@ -57,7 +61,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	apiURL := "http://" + ln.Addr().String()
 
-	cfg := config.Config{Table: o.Table, DynamoDBEndpoint: endpoint, CursorSecret: st.CursorSecret, Brand: os.Getenv("BRAND_NAME")}
+	cfg := config.Config{Table: o.Table, DynamoDBEndpoint: endpoint, CursorSecret: st.CursorSecret, SecretsKey: st.SecretsKey, Brand: os.Getenv("BRAND_NAME")}
 	if cfg.Table == "" {
 		cfg.Table = tabledef.DefaultName
 	}
@@ -85,10 +89,15 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	go stack.Tick(ctx, time.Minute)
+	wp := startWordPress(ctx, o, stack, st)
+	defer wp.Stop()
 
 	envPath := filepath.Join(o.Dir, "demo.env")
 	env := fmt.Sprintf("API_URL=%s\nAPI_KEY=%s\nADMIN_API_KEY=%s\nDEMO_SITE_ID=%s\nDYNAMODB_ENDPOINT=%s\n",
 		apiURL, st.DemoAPIKey, st.AdminAPIKey, st.DemoSite, endpoint)
+	if wp != nil {
+		env += "WORDPRESS_URL=" + wp.URL + "\n"
+	}
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
 		return err
 	}
@@ -99,6 +108,10 @@ func Run(ctx context.Context, o Options) error {
 	errc := make(chan error, 1)
 	go func() { errc <- server.Serve(ln) }()
 	printUsage(apiURL, envPath, st)
+	if wp != nil {
+		fmt.Printf("  WordPress:    %s (log in at %s/wp-login.php as %s / %s)\n", wp.URL, wp.URL, wp.Username, wp.Password)
+		fmt.Printf("                the demo site publishes there: approve content, or turn on auto_publish_enabled\n\n")
+	}
 
 	select {
 	case <-ctx.Done():
@@ -111,6 +124,31 @@ func Run(ctx context.Context, o Options) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return server.Shutdown(sctx)
+}
+
+// startWordPress runs a local WordPress (Debian's packages; data kept in
+// .local/wordpress) and connects the demo site to it, so that publishing
+// can be tried end to end. WORDPRESS=off skips it; a failure only warns.
+func startWordPress(ctx context.Context, o Options, stack *Stack, st State) *wplocal.Server {
+	if os.Getenv("WORDPRESS") == "off" {
+		return nil
+	}
+	port := 8081
+	if p, err := strconv.Atoi(os.Getenv("WORDPRESS_PORT")); err == nil {
+		port = p
+	}
+	fmt.Println("starting WordPress (data in " + filepath.Join(o.Dir, "wordpress") + ")...")
+	wp, err := wplocal.Start(ctx, wplocal.Options{Dir: filepath.Join(o.Dir, "wordpress"), Port: port})
+	if err != nil {
+		fmt.Printf("WordPress did not start (publishing to it is off; set WORDPRESS=off to skip): %v\n", err)
+		return nil
+	}
+	_, err = stack.Publishing.ConnectSite(ctx, st.DemoAccount, st.DemoSite, publishing.Connection{
+		Platform: domain.PlatformWordPress, URL: wp.URL, Username: wp.Username, ApplicationPassword: wp.AppPassword})
+	if err != nil {
+		fmt.Printf("could not connect the demo site to WordPress: %v\n", err)
+	}
+	return wp
 }
 
 func printUsage(apiURL, envPath string, st State) {

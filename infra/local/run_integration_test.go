@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -74,9 +75,31 @@ func readEnv(path string) (map[string]string, error) {
 // the seed does not grant the demo credits twice.
 func TestIntegrationLocalStackSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for the local WordPress, the same across the restart
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("WORDPRESS_PORT", fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+	ln.Close()
 	env, stop := startStack(t, dir)
 	c := apitest.NewRemote(t, httpapi.OpenAPI, env["API_URL"])
 	auth := []string{"Authorization", "Bearer " + env["API_KEY"]}
+	checkWordPress := func(c *apitest.Client, env map[string]string) {
+		t.Helper()
+		var in struct {
+			URL string `json:"url"`
+		}
+		c.Do("GET", "/v1/sites/"+env["DEMO_SITE_ID"]+"/integration", nil, auth...).JSON(t, &in)
+		var check struct {
+			OK      bool   `json:"ok"`
+			Message string `json:"message"`
+		}
+		c.Do("POST", "/v1/sites/"+env["DEMO_SITE_ID"]+"/integration/test", nil, auth...).JSON(t, &check)
+		if env["WORDPRESS_URL"] == "" || in.URL != env["WORDPRESS_URL"] || !check.OK {
+			t.Fatalf("the demo site is not connected to the local WordPress: %q %q %+v", env["WORDPRESS_URL"], in.URL, check)
+		}
+	}
+	checkWordPress(c, env)
 	var acct struct {
 		Available int64 `json:"available"`
 	}
@@ -97,6 +120,7 @@ func TestIntegrationLocalStackSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 		t.Fatalf("restart changed the demo account: %v → %v", env, env2)
 	}
 	c2 := apitest.NewRemote(t, httpapi.OpenAPI, env2["API_URL"])
+	checkWordPress(c2, env2)
 	var page struct {
 		Items []struct {
 			Keyword string `json:"keyword"`

@@ -21,6 +21,7 @@ import (
 // which is git-ignored): the secrets and the demo account it seeded.
 type State struct {
 	CursorSecret string `json:"cursor_secret"`
+	SecretsKey   string `json:"secrets_key"`
 	AdminAPIKey  string `json:"admin_api_key"`
 	DemoAPIKey   string `json:"demo_api_key"`
 	DemoAccount  string `json:"demo_account_id"`
@@ -61,6 +62,9 @@ func ensureSecrets(st *State) {
 	if st.CursorSecret == "" {
 		st.CursorSecret = randomHex(32)
 	}
+	if st.SecretsKey == "" {
+		st.SecretsKey = randomHex(32)
+	}
 	if st.AdminAPIKey == "" {
 		st.AdminAPIKey, _ = store.NewAPIKey()
 	}
@@ -79,7 +83,7 @@ func seed(ctx context.Context, deps config.Deps, st *State) error {
 	}
 	if st.DemoAccount != "" {
 		if _, err := s.GetAccount(ctx, st.DemoAccount); errors.Is(err, domain.ErrNotFound) {
-			*st = State{CursorSecret: st.CursorSecret, AdminAPIKey: st.AdminAPIKey}
+			*st = State{CursorSecret: st.CursorSecret, SecretsKey: st.SecretsKey, AdminAPIKey: st.AdminAPIKey}
 		} else if err != nil {
 			return err
 		}
