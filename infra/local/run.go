@@ -107,11 +107,7 @@ func Run(ctx context.Context, o Options) error {
 	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- server.Serve(ln) }()
-	printUsage(apiURL, envPath, st)
-	if wp != nil {
-		fmt.Printf("  WordPress:    %s (log in at %s/wp-login.php as %s / %s)\n", wp.URL, wp.URL, wp.Username, wp.Password)
-		fmt.Printf("                the demo site publishes there: approve content, or turn on auto_publish_enabled\n\n")
-	}
+	printUsage(apiURL, envPath, st, wp)
 
 	select {
 	case <-ctx.Done():
@@ -151,14 +147,19 @@ func startWordPress(ctx context.Context, o Options, stack *Stack, st State) *wpl
 	return wp
 }
 
-func printUsage(apiURL, envPath string, st State) {
+func printUsage(apiURL, envPath string, st State, wp *wplocal.Server) {
+	wpLine := "  WordPress:    off (WORDPRESS=off, or it did not start)\n"
+	if wp != nil {
+		wpLine = fmt.Sprintf("  WordPress:    %[1]s (log in at %[1]s/wp-login.php as %[2]s / %[3]s);\n"+
+			"                the demo site is connected to it: approved content is published there\n", wp.URL, wp.Username, wp.Password)
+	}
 	fmt.Printf(`
 IGNY8 Serverless is running locally.
 
   API:          %[1]s   (OpenAPI document: %[1]s/v1/openapi.json)
   demo account: %[2]s with a demo site %[3]s
-  keys:         written to %[4]s (API_URL, API_KEY, ADMIN_API_KEY)
-
+  keys:         written to %[4]s (API_URL, API_KEY, ADMIN_API_KEY, WORDPRESS_URL)
+%[5]s
 Try it:
   source %[4]s
   curl -s $API_URL/v1/health
@@ -167,6 +168,6 @@ Try it:
        -d '{"keywords":[{"keyword":"trail running shoes","volume":1200}]}' \
        $API_URL/v1/sites/$DEMO_SITE_ID/keywords
 
-Press Ctrl-C to stop (data is kept in .local/dynamodb).
-`, apiURL, st.DemoAccount, st.DemoSite, envPath)
+Press Ctrl-C to stop (data is kept in .local/).
+`, apiURL, st.DemoAccount, st.DemoSite, envPath, wpLine)
 }
