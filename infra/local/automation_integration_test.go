@@ -152,7 +152,20 @@ func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
 	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs/"+run.ID+"/pause", nil, auth(key)...); r.Status != 200 {
 		t.Fatalf("pause: %d %s", r.Status, r.Body)
 	}
-	time.Sleep(300 * time.Millisecond) // the batch in flight finishes; the next one parks
+	// The batch in flight finishes and the next one parks at the gate; with
+	// a concurrency of 1 nothing else can be running then.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		n, err := s.Deps.Store.ParkedTokens(ctx, acctID, site, run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no batch parked within 30 s of the pause")
+		}
+	}
 	var paused, later domain.AutomationRun
 	s.c.Do("GET", "/v1/sites/"+site+"/automation/runs/"+run.ID, nil, auth(key)...).JSON(t, &paused)
 	time.Sleep(300 * time.Millisecond)

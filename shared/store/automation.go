@@ -412,6 +412,13 @@ func (s *Store) AddRunToken(ctx context.Context, account, site, id, token string
 	return err
 }
 
+// ParkedTokens counts the task tokens parked on a run (batches waiting at
+// the gate while it is paused).
+func (s *Store) ParkedTokens(ctx context.Context, account, site, id string) (int, error) {
+	rec, err := s.runRecord(ctx, account, site, id)
+	return len(rec.Tokens), err
+}
+
 // TakeRunTokens removes and returns the parked task tokens.
 func (s *Store) TakeRunTokens(ctx context.Context, account, site, id string) ([]string, error) {
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
