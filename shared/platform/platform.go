@@ -7,6 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -103,4 +106,27 @@ func Classify(platform string, err error) *Error {
 		return pe
 	}
 	return &Error{Kind: Unreachable, Platform: platform, Message: err.Error(), Err: err}
+}
+
+// RetryAfter reads a Retry-After value: seconds (whole or fractional, as
+// Shopify sends "2.0") or an HTTP date, relative to now. 0 when absent or
+// unreadable; at most a day.
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		if s > 86400 {
+			s = 86400
+		}
+		d = time.Duration(s * float64(time.Second))
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now).Round(time.Second)
+	}
+	return min(max(d, 0), 24*time.Hour)
 }

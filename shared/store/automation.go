@@ -458,20 +458,7 @@ func (s *Store) ContentWithoutImagePrompts(ctx context.Context, account, site st
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str("CONT#draft#")},
 		ProjectionExpression:      aws.String("id"),
 	}
-	var ids []string
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() && (limit <= 0 || len(ids) < limit) {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range page.Items {
-			if limit <= 0 || len(ids) < limit {
-				ids = append(ids, attrS(it, "id"))
-			}
-		}
-	}
-	return ids, nil
+	return s.queryIDs(ctx, in, limit)
 }
 
 // MarkImagePrompted records that a content item has its image prompts.

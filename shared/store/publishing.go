@@ -388,20 +388,7 @@ func (s *Store) ApprovedNotPublished(ctx context.Context, account, site string, 
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str("CONT#approved#"), ":ns": str(string(domain.SiteNotPublished))},
 		ProjectionExpression:      aws.String("id"),
 	}
-	var ids []string
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() && (limit <= 0 || len(ids) < limit) {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range page.Items {
-			if limit <= 0 || len(ids) < limit {
-				ids = append(ids, attrS(it, "id"))
-			}
-		}
-	}
-	return ids, nil
+	return s.queryIDs(ctx, in, limit)
 }
 
 // Due is a content item whose publish time (or lease) has come.

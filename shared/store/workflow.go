@@ -326,6 +326,11 @@ func (s *Store) IDsByStatus(ctx context.Context, account, site, tag, status stri
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str(tag + "#" + status + "#")},
 		ProjectionExpression:      aws.String("id"),
 	}
+	return s.queryIDs(ctx, in, limit)
+}
+
+// queryIDs runs a query projecting "id" and returns up to limit IDs (0: all).
+func (s *Store) queryIDs(ctx context.Context, in *dynamodb.QueryInput, limit int) ([]string, error) {
 	var ids []string
 	p := dynamodb.NewQueryPaginator(s.db, in)
 	for p.HasMorePages() && (limit <= 0 || len(ids) < limit) {

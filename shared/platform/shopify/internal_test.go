@@ -1,39 +1,13 @@
 package shopify
 
 import (
-	"net/http"
 	"testing"
-	"time"
 
 	"github.com/igny8/igny8-serverless/shared/platform"
 )
 
 func imageOf(name, ct string, data []byte) *platform.Image {
 	return &platform.Image{Filename: name, ContentType: ct, Data: data}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"2.0", 2 * time.Second},
-		{"2", 2 * time.Second},
-		{" 1.5 ", 1500 * time.Millisecond},
-		{"0", 0},
-		{"-3", 0},
-		{"", 0},
-		{"soon", 0},
-		{now.Add(30 * time.Second).Format(http.TimeFormat), 30 * time.Second},
-		{now.Add(-30 * time.Second).Format(http.TimeFormat), 0},
-		{"1e9", 24 * time.Hour},
-	}
-	for _, tc := range tests {
-		if got := retryAfter(tc.in, now); got != tc.want {
-			t.Errorf("retryAfter(%q) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
 }
 
 func TestShopifyErrors(t *testing.T) {

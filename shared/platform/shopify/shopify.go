@@ -52,7 +52,6 @@ import (
 	"net/url"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -600,7 +599,7 @@ func classify(resp *http.Response, body []byte, notFound func(int) *platform.Err
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind = platform.RateLimited
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		e.Message = "Shopify's API call limit is reached"
 		if l := strings.TrimSpace(resp.Header.Get("X-Shopify-Shop-Api-Call-Limit")); l != "" {
 			e.Message += " (" + l + ")"
@@ -608,7 +607,7 @@ func classify(resp *http.Response, body []byte, notFound func(int) *platform.Err
 		e.Message += ": retrying later"
 	case status >= 500:
 		e.Kind = platform.Transient
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		e.Message = withDetail(fmt.Sprintf("Shopify is unavailable (%d %s)", status, http.StatusText(status)), detail)
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
@@ -707,28 +706,4 @@ func flatten(raw json.RawMessage) string {
 		return strings.Join(parts, "; ")
 	}
 	return ""
-}
-
-// retryAfter reads Retry-After: seconds (Shopify sends a float, "2.0") or an
-// HTTP date. 0 when absent or unreadable.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		if s > 86400 {
-			s = 86400
-		}
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
 }

@@ -363,11 +363,11 @@ func (c *Client) classify(resp *http.Response, body []byte, check bool) *platfor
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind = platform.RateLimited
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
+		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), c.now())
 		e.Message = withDetail("the site asked us to slow down: retrying later", detail)
 	case status >= 500 || status == http.StatusRequestTimeout:
 		e.Kind = platform.Transient
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), c.now())
+		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), c.now())
 		e.Message = withDetail(fmt.Sprintf("the site's receiver failed (%d %s)", status, http.StatusText(status)), detail)
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
@@ -452,28 +452,6 @@ func clip(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s + "…"
-}
-
-// retryAfter reads a Retry-After value: seconds (whole or fractional) or an
-// HTTP date, relative to now. 0 when absent or unreadable; at most a day.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		if s > 86400 {
-			s = 86400
-		}
-		d = time.Duration(s * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now).Round(time.Second)
-	}
-	return min(max(d, 0), 24*time.Hour)
 }
 
 // Sign returns the X-IGNY8-Signature value for body sent at timestamp (Unix

@@ -47,7 +47,6 @@ import (
 	"path"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -723,11 +722,11 @@ func classify(status int, hdr http.Header, body []byte) *platform.Error {
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind = platform.RateLimited
-		e.RetryAfter = retryAfter(hdr.Get("Retry-After"), time.Now())
+		e.RetryAfter = platform.RetryAfter(hdr.Get("Retry-After"), time.Now())
 		e.Message = withDetail("the site is rate limiting requests: retrying later", detail)
 	case status >= 500:
 		e.Kind = platform.Transient
-		e.RetryAfter = retryAfter(hdr.Get("Retry-After"), time.Now())
+		e.RetryAfter = platform.RetryAfter(hdr.Get("Retry-After"), time.Now())
 		e.Message = withDetail(fmt.Sprintf("the site is unavailable (%d %s)", status, http.StatusText(status)), detail)
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
@@ -777,30 +776,6 @@ func withDetail(summary, detail string) string {
 		return summary
 	}
 	return summary + " (" + detail + ")"
-}
-
-// retryAfter reads Retry-After: seconds or an HTTP date. 0 when absent or
-// unreadable.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		if s > 86400 {
-			s = 86400
-		}
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
 }
 
 // decodeJSON decodes WordPress's answer, skipping PHP notices that a
