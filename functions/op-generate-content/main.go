@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/igny8/igny8-serverless/shared/aiproviders"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/stepfn"
@@ -17,5 +18,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	deps.Providers = aiproviders.FromEnv()
 	lambda.Start(stepfn.Lambda(deps.Runner().Handler(domain.OperationContentGeneration)))
 }

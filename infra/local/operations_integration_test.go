@@ -14,6 +14,7 @@ import (
 	"github.com/igny8/igny8-serverless/infra/local/sfn"
 	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/ai/offline"
+	"github.com/igny8/igny8-serverless/shared/aiproviders"
 	"github.com/igny8/igny8-serverless/shared/apitest"
 	"github.com/igny8/igny8-serverless/shared/blob"
 	"github.com/igny8/igny8-serverless/shared/config"
@@ -47,6 +48,7 @@ func newTestStack(t testing.TB, textOpts ...offline.Option) *testStack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deps.Providers = aiproviders.FromEnv()
 	deps.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	deps.Blobs = blob.Dir{Root: t.TempDir(), BaseURL: "http://127.0.0.1/files"}
 	if len(textOpts) > 0 {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/aiproviders"
 	"github.com/igny8/igny8-serverless/shared/blob"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddb"
@@ -69,6 +70,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	deps.Providers = aiproviders.FromEnv()
 	filesDir := filepath.Join(o.Dir, "files")
 	deps.Blobs = blob.Dir{Root: filesDir, BaseURL: apiURL + "/files"}
 	client, err := ddb.NewClient(ctx, endpoint)

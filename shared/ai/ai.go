@@ -31,6 +31,23 @@ const (
 	ProviderRunware          = "runware"
 )
 
+// Setup says when a provider is configured: the environment variable that
+// turns it on, and what it generates. The functions that only choose models
+// read this table; shared/aiproviders builds the adapters from the same one.
+type Setup struct {
+	Name        string
+	Env         string // non-empty: configured
+	Text, Image bool
+}
+
+// Setups are the providers other than offline, which is always there.
+var Setups = []Setup{
+	{Name: ProviderOpenAI, Env: "OPENAI_API_KEY", Text: true, Image: true},
+	{Name: ProviderOpenAICompatible, Env: "OPENAI_COMPATIBLE_BASE_URL", Text: true},
+	{Name: ProviderAnthropic, Env: "ANTHROPIC_API_KEY", Text: true},
+	{Name: ProviderRunware, Env: "RUNWARE_API_KEY", Image: true},
+}
+
 // TextRequest is one text-generation call. Prompt/System are what a real
 // model gets. Operation and Data carry the structured input the prompt was
 // built from, so the offline provider can produce the same JSON a model would.

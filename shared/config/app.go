@@ -26,9 +26,11 @@ import (
 
 // Deps are the adapters built from a Config: what every function wires.
 type Deps struct {
-	Config    Config
-	Store     *store.Store
-	Ledger    *ledger.Ledger
+	Config Config
+	Store  *store.Store
+	Ledger *ledger.Ledger
+	// Providers are the AI adapters, set only where a provider is called
+	// (aiproviders.FromEnv in the op-* functions and the local stack).
 	Providers ops.Providers
 	Blobs     BlobStore
 	Box       *secretbox.Box
@@ -64,16 +66,12 @@ func (c Config) Build(ctx context.Context) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
-	providers, err := c.providers()
-	if err != nil {
-		return Deps{}, err
-	}
 	box, err := secretbox.New(c.secretsKey())
 	if err != nil {
 		return Deps{}, err
 	}
 	d := Deps{Config: c, Store: store.New(db, c.Table, c.CursorSecret), Ledger: ledger.New(db, c.Table),
-		Providers: providers, Box: box, Connect: publishing.Platforms(nil), Log: c.Logger()}
+		Box: box, Connect: publishing.Platforms(nil), Log: c.Logger()}
 	if d.Blobs, err = c.blobs(ctx); err != nil {
 		return Deps{}, err
 	}
@@ -97,7 +95,16 @@ func (d Deps) Publishing(invoker publishing.Invoker) *publishing.Service {
 
 // Service starts operations through starter.
 func (d Deps) Service(starter ops.Starter) *ops.Service {
-	return &ops.Service{Store: d.Store, Providers: d.Providers, Starter: starter}
+	return &ops.Service{Store: d.Store, Providers: d.providerNames(), Starter: starter}
+}
+
+// providerNames are the adapters when there are any, else the providers
+// the environment configures.
+func (d Deps) providerNames() ops.ProviderNames {
+	if len(d.Providers.Text)+len(d.Providers.Image) > 0 {
+		return d.Providers
+	}
+	return ops.Configured(os.Getenv)
 }
 
 // Automation is the automation service: runs start through starter, parked

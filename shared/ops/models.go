@@ -15,13 +15,38 @@ type Providers struct {
 	Image map[string]ai.ImageProvider
 }
 
-func (p Providers) has(m domain.AIModelConfig) bool {
-	if m.Type == domain.ModelImage {
-		_, ok := p.Image[m.Provider]
+// ProviderNames says which providers can serve a model type: all that
+// choosing a model needs (the functions that never call a provider do not
+// link the provider SDKs).
+type ProviderNames interface {
+	HasProvider(t domain.ModelType, name string) bool
+}
+
+// HasProvider reports an adapter for the provider.
+func (p Providers) HasProvider(t domain.ModelType, name string) bool {
+	if t == domain.ModelImage {
+		_, ok := p.Image[name]
 		return ok
 	}
-	_, ok := p.Text[m.Provider]
+	_, ok := p.Text[name]
 	return ok
+}
+
+// Configured are the providers whose credentials getenv has (see
+// ai.Setups), and offline.
+type Configured func(string) string
+
+// HasProvider reports a provider that is configured.
+func (getenv Configured) HasProvider(t domain.ModelType, name string) bool {
+	if name == ai.ProviderOffline {
+		return true
+	}
+	for _, s := range ai.Setups {
+		if s.Name == name && getenv(s.Env) != "" {
+			return (t == domain.ModelImage && s.Image) || (t != domain.ModelImage && s.Text)
+		}
+	}
+	return false
 }
 
 // modelLister is the part of the store that lists the model registry.
@@ -34,7 +59,7 @@ type modelLister interface {
 // configured; when none is, the offline model of that type. The choice is
 // made when the operation starts, so its estimate and its charge use the
 // same model.
-func ResolveModel(ctx context.Context, models modelLister, p Providers, t domain.ModelType, tier domain.QualityTier) (domain.AIModelConfig, error) {
+func ResolveModel(ctx context.Context, models modelLister, p ProviderNames, t domain.ModelType, tier domain.QualityTier) (domain.AIModelConfig, error) {
 	all, err := models.ListModels(ctx)
 	if err != nil {
 		return domain.AIModelConfig{}, err
@@ -48,7 +73,7 @@ func ResolveModel(ctx context.Context, models modelLister, p Providers, t domain
 		if m.Provider == ai.ProviderOffline && offline == nil {
 			offline = m
 		}
-		if m.Provider == ai.ProviderOffline || (tier != "" && m.QualityTier != tier) || !p.has(*m) {
+		if m.Provider == ai.ProviderOffline || (tier != "" && m.QualityTier != tier) || !p.HasProvider(m.Type, m.Provider) {
 			continue
 		}
 		if best == nil || (m.IsDefault && !best.IsDefault) {

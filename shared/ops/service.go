@@ -20,7 +20,7 @@ type Starter interface {
 // Service starts operations for the API.
 type Service struct {
 	Store     *store.Store
-	Providers Providers
+	Providers ProviderNames // which providers are configured: the model an operation uses
 	Starter   Starter
 }
 

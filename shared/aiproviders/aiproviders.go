@@ -1,0 +1,50 @@
+// Package aiproviders builds the AI provider adapters from the environment.
+// Only the functions that call a provider import it: the vendor SDKs are
+// most of a Lambda's size and start-up time, and the rest do without them.
+package aiproviders
+
+import (
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/igny8/igny8-serverless/shared/ai"
+	"github.com/igny8/igny8-serverless/shared/ai/anthropic"
+	"github.com/igny8/igny8-serverless/shared/ai/offline"
+	"github.com/igny8/igny8-serverless/shared/ai/openai"
+	"github.com/igny8/igny8-serverless/shared/ai/runware"
+	"github.com/igny8/igny8-serverless/shared/ops"
+)
+
+// providerTimeout bounds one provider call; Step Functions retries after it.
+const providerTimeout = 5 * time.Minute
+
+// FromEnv builds an adapter for every provider ai.Setups finds configured
+// (a key, or for an OpenAI-compatible server a base URL). The offline
+// provider is always there: models fall back to it when theirs has no key.
+func FromEnv() ops.Providers {
+	hc := &http.Client{Timeout: providerTimeout}
+	off := offline.New()
+	p := ops.Providers{
+		Text:  map[string]ai.TextProvider{ai.ProviderOffline: off},
+		Image: map[string]ai.ImageProvider{ai.ProviderOffline: off},
+	}
+	for _, s := range ai.Setups {
+		v := os.Getenv(s.Env)
+		if v == "" {
+			continue
+		}
+		switch s.Name {
+		case ai.ProviderOpenAI:
+			o := openai.New(v, os.Getenv("OPENAI_BASE_URL"), hc, openai.Options{})
+			p.Text[s.Name], p.Image[s.Name] = o, o
+		case ai.ProviderOpenAICompatible:
+			p.Text[s.Name] = openai.NewCompatible(os.Getenv("OPENAI_COMPATIBLE_API_KEY"), v, hc, openai.Options{})
+		case ai.ProviderAnthropic:
+			p.Text[s.Name] = anthropic.New(v, os.Getenv("ANTHROPIC_BASE_URL"), hc, anthropic.Options{})
+		case ai.ProviderRunware:
+			p.Image[s.Name] = runware.New(v, os.Getenv("RUNWARE_BASE_URL"), hc, runware.Options{})
+		}
+	}
+	return p
+}
