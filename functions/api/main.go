@@ -9,6 +9,8 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/apigw"
 	"github.com/igny8/igny8-serverless/shared/config"
+	"github.com/igny8/igny8-serverless/shared/lambdainvoke"
+	"github.com/igny8/igny8-serverless/shared/sfnstart"
 )
 
 func main() {
@@ -17,13 +19,13 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	auto, err := deps.CloudAutomation(ctx)
+	operations, runs, tokens, err := sfnstart.Cloud(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	invoker, err := deps.CloudPublishInvoker(ctx)
+	invoker, err := lambdainvoke.FromEnv(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(apigw.Handler(deps.API(auto.Ops.Starter, auto, deps.Publishing(invoker))))
+	lambda.Start(apigw.Handler(deps.API(operations, deps.Automation(operations, runs, tokens), deps.Publishing(invoker))))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/igny8/igny8-serverless/shared/config"
+	"github.com/igny8/igny8-serverless/shared/sfnstart"
 	"github.com/igny8/igny8-serverless/shared/stepfn"
 )
 
@@ -17,7 +18,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tokens, err := deps.CloudTokens(ctx)
+	tokens, err := sfnstart.CloudTokens(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/igny8/igny8-serverless/shared/config"
+	"github.com/igny8/igny8-serverless/shared/sfnstart"
 )
 
 func main() {
@@ -16,9 +17,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	svc, err := deps.CloudAutomation(ctx)
+	operations, runs, tokens, err := sfnstart.Cloud(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
+	svc := deps.Automation(operations, runs, tokens)
 	lambda.Start(func(ctx context.Context) (any, error) { return svc.StartDue(ctx, deps.Now()) })
 }

@@ -8,14 +8,19 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/igny8/igny8-serverless/shared/aiproviders"
+	"github.com/igny8/igny8-serverless/shared/blob/s3blob"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/stepfn"
 )
 
 func main() {
-	deps, err := config.Load(context.Background())
+	ctx := context.Background()
+	deps, err := config.Load(ctx)
 	if err != nil {
+		log.Fatal(err)
+	}
+	if deps.Blobs, err = s3blob.FromEnv(ctx, deps.Blobs); err != nil {
 		log.Fatal(err)
 	}
 	deps.Providers = aiproviders.FromEnv()

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/igny8/igny8-serverless/shared/config"
+	"github.com/igny8/igny8-serverless/shared/lambdainvoke"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 )
 
@@ -17,7 +18,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	invoker, err := deps.CloudPublishInvoker(ctx)
+	invoker, err := lambdainvoke.FromEnv(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -2,25 +2,18 @@ package config
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"os"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
-	"github.com/igny8/igny8-serverless/shared/lambdainvoke"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/secretbox"
-	"github.com/igny8/igny8-serverless/shared/sfnstart"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -72,9 +65,7 @@ func (c Config) Build(ctx context.Context) (Deps, error) {
 	}
 	d := Deps{Config: c, Store: store.New(db, c.Table, c.CursorSecret), Ledger: ledger.New(db, c.Table),
 		Box: box, Connect: publishing.Platforms(nil), Log: c.Logger()}
-	if d.Blobs, err = c.blobs(ctx); err != nil {
-		return Deps{}, err
-	}
+	d.Blobs = c.blobs()
 	return d, nil
 }
 
@@ -125,72 +116,6 @@ func (d Deps) API(operations ops.Starter, auto *automation.Service, pub *publish
 
 // Now is the clock the scheduled functions use.
 func (d Deps) Now() time.Time { return time.Now().UTC() }
-
-func (d Deps) sfnClient(ctx context.Context) (*sfn.Client, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return sfn.NewFromConfig(cfg), nil
-}
-
-func starterFromEnv(client *sfn.Client, env string) (ops.Starter, error) {
-	arn := os.Getenv(env)
-	if arn == "" {
-		return nil, errors.New(env + " must be set")
-	}
-	return sfnstart.Starter{Client: client, StateMachineArn: arn}, nil
-}
-
-// CloudStarters start the operation and automation state machines named by
-// OPERATION_STATE_MACHINE_ARN and AUTOMATION_STATE_MACHINE_ARN.
-func (d Deps) CloudStarters(ctx context.Context) (operations, runs ops.Starter, err error) {
-	client, err := d.sfnClient(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if operations, err = starterFromEnv(client, "OPERATION_STATE_MACHINE_ARN"); err != nil {
-		return nil, nil, err
-	}
-	runs, err = starterFromEnv(client, "AUTOMATION_STATE_MACHINE_ARN")
-	return operations, runs, err
-}
-
-// CloudTokens sends task tokens with the Step Functions API.
-func (d Deps) CloudTokens(ctx context.Context) (automation.Tokens, error) {
-	client, err := d.sfnClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return sfnstart.Tokens{Client: client}, nil
-}
-
-// CloudAutomation is the automation service on Step Functions.
-func (d Deps) CloudAutomation(ctx context.Context) (*automation.Service, error) {
-	operations, runs, err := d.CloudStarters(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := d.CloudTokens(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return d.Automation(operations, runs, tokens), nil
-}
-
-// CloudPublishInvoker hands publish jobs to the function named by
-// PUBLISH_FUNCTION_NAME with asynchronous invocations.
-func (d Deps) CloudPublishInvoker(ctx context.Context) (publishing.Invoker, error) {
-	name := os.Getenv("PUBLISH_FUNCTION_NAME")
-	if name == "" {
-		return nil, errors.New("PUBLISH_FUNCTION_NAME must be set")
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return lambdainvoke.Async{Client: lambda.NewFromConfig(cfg), FunctionName: name}, nil
-}
 
 // SweepResult is what a sweep did.
 type SweepResult struct {

@@ -2,45 +2,63 @@ package config
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-type fakeParams struct {
-	pages [][]types.Parameter
-	calls int
-}
-
-func (f *fakeParams) GetParametersByPath(_ context.Context, in *ssm.GetParametersByPathInput, _ ...func(*ssm.Options)) (*ssm.GetParametersByPathOutput, error) {
-	if !aws.ToBool(in.WithDecryption) {
-		panic("secrets must be read decrypted")
-	}
-	i := f.calls
-	f.calls++
-	out := &ssm.GetParametersByPathOutput{Parameters: f.pages[i]}
-	if i+1 < len(f.pages) {
-		out.NextToken = aws.String("next")
-	}
-	return out, nil
+// A fake SSM that speaks its JSON protocol: it checks the target, the
+// signature and the decryption flag, and pages its answers.
+func fakeSSM(t *testing.T, pages [][]parameter) (*httptest.Server, *int) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Path           string
+			WithDecryption bool
+			NextToken      string
+		}
+		body, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(body, &in)
+		auth := r.Header.Get("Authorization")
+		if r.Header.Get("X-Amz-Target") != "AmazonSSM.GetParametersByPath" || !in.WithDecryption || in.Path != "/igny8/dev/" ||
+			!strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDTEST/") || !strings.Contains(auth, "/ssm/aws4_request") {
+			w.WriteHeader(400)
+			_, _ = w.Write([]byte(`{"__type":"ValidationException","message":"bad request"}`))
+			return
+		}
+		i := calls
+		calls++
+		out := map[string]any{"Parameters": pages[i]}
+		if i+1 < len(pages) {
+			out["NextToken"] = "page-" + string(rune('a'+i))
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
 }
 
 func TestSecretParametersFillTheEnvironment(t *testing.T) {
+	srv, calls := fakeSSM(t, [][]parameter{
+		{{Name: "/igny8/dev/CURSOR_SECRET", Value: " cursor-secret-value \n"}},
+		{{Name: "/igny8/dev/OPENAI_API_KEY", Value: "from-ssm"}, {Name: "/igny8/dev/UNRELATED", Value: "x"}},
+	})
 	t.Setenv("OPENAI_API_KEY", "from-env")
-	api := &fakeParams{pages: [][]types.Parameter{
-		{{Name: aws.String("/igny8/dev/CURSOR_SECRET"), Value: aws.String(" cursor-secret-value \n")}},
-		{{Name: aws.String("/igny8/dev/OPENAI_API_KEY"), Value: aws.String("from-ssm")},
-			{Name: aws.String("/igny8/dev/UNRELATED"), Value: aws.String("x")}},
-	}}
+	t.Setenv("AWS_ENDPOINT_URL_SSM", srv.URL)
+	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), HTTPClient: srv.Client()}
 	got := map[string]string{}
-	err := applySecretParameters(context.Background(), api, "/igny8/dev/", func(k, v string) error { got[k] = v; return nil })
+	err := applySecretParameters(context.Background(), ssmHTTP{cfg: cfg}, "/igny8/dev/", func(k, v string) error { got[k] = v; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if api.calls != 2 {
-		t.Fatalf("pages read: %d", api.calls)
+	if *calls != 2 {
+		t.Fatalf("pages read: %d", *calls)
 	}
 	if got["CURSOR_SECRET"] != "cursor-secret-value" {
 		t.Errorf("CURSOR_SECRET = %q", got["CURSOR_SECRET"])
@@ -50,5 +68,10 @@ func TestSecretParametersFillTheEnvironment(t *testing.T) {
 	}
 	if _, ok := got["UNRELATED"]; ok {
 		t.Error("an unknown parameter was set")
+	}
+	// An error from SSM names itself.
+	err = applySecretParameters(context.Background(), ssmHTTP{cfg: cfg}, "/other/", func(string, string) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "ValidationException") {
+		t.Fatalf("error: %v", err)
 	}
 }

@@ -7,9 +7,12 @@ package lambdainvoke
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -42,4 +45,18 @@ func (a Async) Invoke(ctx context.Context, job publishing.Job) error {
 		return fmt.Errorf("invoke %s: status %d", a.FunctionName, out.StatusCode)
 	}
 	return nil
+}
+
+// FromEnv invokes the function named by PUBLISH_FUNCTION_NAME with a client
+// from the default AWS configuration.
+func FromEnv(ctx context.Context) (Async, error) {
+	name := os.Getenv("PUBLISH_FUNCTION_NAME")
+	if name == "" {
+		return Async{}, errors.New("PUBLISH_FUNCTION_NAME must be set")
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return Async{}, err
+	}
+	return Async{Client: lambda.NewFromConfig(cfg), FunctionName: name}, nil
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
@@ -64,4 +66,40 @@ func (t Tokens) SendTaskSuccess(ctx context.Context, token string, output []byte
 		return nil
 	}
 	return err
+}
+
+// Cloud builds the Step Functions client from the default AWS configuration
+// and the starters of the operation and automation state machines named by
+// OPERATION_STATE_MACHINE_ARN and AUTOMATION_STATE_MACHINE_ARN.
+func Cloud(ctx context.Context) (operations, runs Starter, tokens Tokens, err error) {
+	client, err := newClient(ctx)
+	if err != nil {
+		return Starter{}, Starter{}, Tokens{}, err
+	}
+	for _, s := range []struct {
+		env string
+		to  *Starter
+	}{{"OPERATION_STATE_MACHINE_ARN", &operations}, {"AUTOMATION_STATE_MACHINE_ARN", &runs}} {
+		arn := os.Getenv(s.env)
+		if arn == "" {
+			return Starter{}, Starter{}, Tokens{}, errors.New(s.env + " must be set")
+		}
+		*s.to = Starter{Client: client, StateMachineArn: arn}
+	}
+	return operations, runs, Tokens{Client: client}, nil
+}
+
+// CloudTokens sends task tokens with a client from the default AWS
+// configuration (the automation steps).
+func CloudTokens(ctx context.Context) (Tokens, error) {
+	client, err := newClient(ctx)
+	return Tokens{Client: client}, err
+}
+
+func newClient(ctx context.Context) (*sfn.Client, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sfn.NewFromConfig(cfg), nil
 }

@@ -1,14 +1,20 @@
-package blob
+// Package s3blob keeps generated files in a private S3 bucket. Only the
+// functions that read or write images import it.
+package s3blob
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/igny8/igny8-serverless/shared/blob"
 )
 
 // S3API is the part of the S3 client the store uses.
@@ -49,7 +55,26 @@ func (b S3) Get(ctx context.Context, url string) ([]byte, string, error) {
 	data, err := io.ReadAll(out.Body)
 	ct := aws.ToString(out.ContentType)
 	if ct == "" {
-		ct = ContentType(key)
+		ct = blob.ContentType(key)
 	}
 	return data, ct, err
+}
+
+// Store is what a blob store does: write a file, read it back.
+type Store interface {
+	Put(ctx context.Context, key string, data []byte, contentType string) (string, error)
+	Get(ctx context.Context, url string) ([]byte, string, error)
+}
+
+// FromEnv is the bucket BLOB_BUCKET when set (the cloud), else local.
+func FromEnv(ctx context.Context, local Store) (Store, error) {
+	bucket := os.Getenv("BLOB_BUCKET")
+	if bucket == "" {
+		return local, nil
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return S3{Client: s3.NewFromConfig(cfg), Bucket: bucket}, nil
 }
