@@ -1,0 +1,86 @@
+package authorizer
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/igny8/igny8-serverless/shared/ddblocal"
+	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/store"
+)
+
+func TestMain(m *testing.M) { ddblocal.Run(m) }
+
+// sample is events/api-authorizer.json (the SAM local sample) with its
+// placeholder key replaced by key.
+func sample(t *testing.T, key string) events.APIGatewayV2CustomAuthorizerV2Request {
+	t.Helper()
+	b, err := os.ReadFile("../../events/api-authorizer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "demo-key-placeholder") {
+		t.Fatal("events/api-authorizer.json no longer carries demo-key-placeholder")
+	}
+	var req events.APIGatewayV2CustomAuthorizerV2Request
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(string(b), "demo-key-placeholder", key)), &req); err != nil {
+		t.Fatal(err)
+	}
+	if req.Version != "2.0" || req.Type != "REQUEST" || len(req.IdentitySource) != 1 {
+		t.Fatalf("not a payload 2.0 authorizer request: %+v", req)
+	}
+	return req
+}
+
+// A real key created by the store is authorized with its account and role;
+// a wrong key, a key of the right shape that was never issued and the
+// sample's placeholder are not.
+func TestIntegrationAuthorizerAcceptsIssuedKeysOnly(t *testing.T) {
+	db, table := ddblocal.NewTable(t)
+	s := store.New(db, table, "secret-for-tests-0123456789")
+	ctx := context.Background()
+	acct, key, err := s.CreateAccount(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const admin = "ig8_admin-key-for-the-authorizer-test"
+	if err := s.PutAPIKey(ctx, admin, domain.RoleAdmin, ""); err != nil {
+		t.Fatal(err)
+	}
+	a := Authorizer{Keys: s}
+
+	res, err := a.Handle(ctx, sample(t, key))
+	if err != nil || !res.IsAuthorized {
+		t.Fatalf("issued key: %+v %v", res, err)
+	}
+	if res.Context[ContextAccountID] != acct.ID || res.Context[ContextRole] != "user" {
+		t.Fatalf("context %v, want account %s role user", res.Context, acct.ID)
+	}
+	// What API Gateway sends back to the client's API call: the context as JSON.
+	b, _ := json.Marshal(res)
+	if want := `{"isAuthorized":true,"context":{"account_id":"` + acct.ID + `","role":"user"}}`; string(b) != want {
+		t.Fatalf("response %s, want %s", b, want)
+	}
+
+	res, err = a.Handle(ctx, sample(t, admin))
+	if err != nil || !res.IsAuthorized || res.Context[ContextRole] != "admin" {
+		t.Fatalf("admin key: %+v %v", res, err)
+	}
+
+	never, _ := store.NewAPIKey()
+	for name, k := range map[string]string{"wrong": key + "x", "never issued": never, "placeholder": "demo-key-placeholder"} {
+		res, err := a.Handle(ctx, sample(t, k))
+		if err != nil || res.IsAuthorized || res.Context != nil {
+			t.Fatalf("%s key: %+v %v", name, res, err)
+		}
+		b, _ := json.Marshal(res)
+		if string(b) != `{"isAuthorized":false}` {
+			t.Fatalf("%s key: response %s", name, b)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package authorizer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+)
+
+const goodKey = "ig8_good0123456789abcdefghijklmnopqrstuvwxyz"
+
+// keys is a lookup table; failWith makes every lookup fail.
+type keys struct {
+	known    map[string]domain.APIKey
+	failWith error
+	asked    []string
+}
+
+func (k *keys) LookupAPIKey(_ context.Context, plain string) (domain.APIKey, error) {
+	k.asked = append(k.asked, plain)
+	if k.failWith != nil {
+		return domain.APIKey{}, k.failWith
+	}
+	if key, ok := k.known[plain]; ok {
+		return key, nil
+	}
+	return domain.APIKey{}, domain.ErrUnauthorized
+}
+
+func request(headers map[string]string, identity ...string) events.APIGatewayV2CustomAuthorizerV2Request {
+	req := events.APIGatewayV2CustomAuthorizerV2Request{Version: "2.0", Type: "REQUEST", RouteKey: "ANY /{proxy+}",
+		Headers: headers, IdentitySource: identity}
+	req.RequestContext.RequestID = "req-1"
+	return req
+}
+
+func TestHandle(t *testing.T) {
+	known := map[string]domain.APIKey{
+		goodKey:           {AccountID: "01HZACCOUNT", Role: domain.RoleUser},
+		"ig8_adminkey000": {AccountID: "", Role: domain.RoleAdmin},
+	}
+	tests := []struct {
+		name        string
+		req         events.APIGatewayV2CustomAuthorizerV2Request
+		lookupErr   error
+		wantAllowed bool
+		wantContext map[string]any
+		wantLookup  string // the key looked up; "" for none
+		wantErr     bool
+	}{
+		{name: "known key", req: request(map[string]string{"authorization": "Bearer " + goodKey}),
+			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
+		{name: "admin key without an account", req: request(map[string]string{"authorization": "Bearer ig8_adminkey000"}),
+			wantAllowed: true, wantContext: map[string]any{"account_id": "", "role": "admin"}, wantLookup: "ig8_adminkey000"},
+		{name: "header name in any case", req: request(map[string]string{"Authorization": "Bearer " + goodKey}),
+			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
+		{name: "spaces around the key", req: request(map[string]string{"authorization": "Bearer   " + goodKey + "  "}),
+			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
+		{name: "identity source when the header map lacks it", req: request(nil, "Bearer "+goodKey),
+			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
+		{name: "unknown key", req: request(map[string]string{"authorization": "Bearer ig8_wrong"}), wantLookup: "ig8_wrong"},
+		{name: "no header", req: request(map[string]string{"accept": "application/json"})},
+		{name: "empty bearer", req: request(map[string]string{"authorization": "Bearer    "})},
+		{name: "basic auth", req: request(map[string]string{"authorization": "Basic dXNlcjpwdw=="})},
+		{name: "bare key without the scheme", req: request(map[string]string{"authorization": goodKey})},
+		{name: "lower-case scheme, as the API refuses it", req: request(map[string]string{"authorization": "bearer " + goodKey})},
+		{name: "store failure is an error, not a cached deny", req: request(map[string]string{"authorization": "Bearer " + goodKey}),
+			lookupErr: errors.New("ProvisionedThroughputExceededException"), wantLookup: goodKey, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			k := &keys{known: known, failWith: tc.lookupErr}
+			a := Authorizer{Keys: k, Log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+			res, err := a.Handle(context.Background(), tc.req)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if res.IsAuthorized != tc.wantAllowed {
+				t.Fatalf("isAuthorized = %v, want %v", res.IsAuthorized, tc.wantAllowed)
+			}
+			if tc.wantAllowed {
+				if len(res.Context) != len(tc.wantContext) {
+					t.Fatalf("context %v, want %v", res.Context, tc.wantContext)
+				}
+				for k, v := range tc.wantContext {
+					if res.Context[k] != v {
+						t.Fatalf("context %v, want %v", res.Context, tc.wantContext)
+					}
+				}
+			} else if res.Context != nil {
+				t.Fatalf("a deny carries context %v", res.Context)
+			}
+			switch {
+			case tc.wantLookup == "" && len(k.asked) != 0:
+				t.Fatalf("looked up %q for a request without a bearer key", k.asked)
+			case tc.wantLookup != "" && (len(k.asked) != 1 || k.asked[0] != tc.wantLookup):
+				t.Fatalf("looked up %q, want %q", k.asked, tc.wantLookup)
+			}
+			for _, secret := range []string{goodKey, "ig8_wrong", "ig8_adminkey000", "dXNlcjpwdw=="} {
+				if strings.Contains(logs.String(), secret) {
+					t.Fatalf("the log holds a key: %s", logs.String())
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), goodKey) {
+				t.Fatalf("the error holds the key: %v", err)
+			}
+		})
+	}
+}
+
+// A nil logger is allowed (tests, tools).
+func TestHandleWithoutLogger(t *testing.T) {
+	a := Authorizer{Keys: &keys{}}
+	res, err := a.Handle(context.Background(), request(map[string]string{"authorization": "Bearer x"}))
+	if err != nil || res.IsAuthorized {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
