@@ -16,19 +16,8 @@ run: deps ## the whole local stack on 127.0.0.1:$${PORT:-8080}
 	@go build -o bin/igny8-local ./infra/local/cmd/igny8-local
 	@exec bin/igny8-local
 
-test: deps vet asl ## every test: unit, fuzz seeds, and integration tests on DynamoDB Local
-	@mkdir -p .cache
-	@go test -count=1 -v -timeout 15m ./... > .cache/test.log 2>&1; rc=$$?; \
-	  grep -E '^(--- (PASS|FAIL|SKIP)|ok |FAIL|panic:)' .cache/test.log || true; \
-	  pass=$$(grep -cE '^\s*--- PASS' .cache/test.log || true); \
-	  fail=$$(grep -cE '^\s*--- FAIL' .cache/test.log || true); \
-	  skip=$$(grep -cE '^\s*--- SKIP' .cache/test.log || true); \
-	  integ=$$(grep -cE '^--- PASS: TestIntegration' .cache/test.log || true); \
-	  echo "integration tests (DynamoDB Local, WordPress) passed: $$integ"; \
-	  if [ $$rc -ne 0 ]; then echo "(full log: .cache/test.log)"; grep -B2 -A20 -E '^\s*--- FAIL|panic:' .cache/test.log | head -200; fi; \
-	  echo "$$pass passed, $$fail failed, $$skip skipped"; \
-	  if [ "$$skip" -ne 0 ]; then echo "skipped tests are not allowed"; exit 1; fi; \
-	  exit $$rc
+test: deps vet asl ## every test: unit, fuzz seeds, integration tests (DynamoDB Local, WordPress, Lambda RIE), the CDK stack
+	@./scripts/test.sh
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

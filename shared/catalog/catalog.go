@@ -86,11 +86,13 @@ func (f Function) Memory() int {
 
 // The DynamoDB actions of the usual kinds of function (Needs.Table).
 var (
-	// ledgerStep reads and writes single items and transactions (Put, Update).
+	// ledgerStep reads and writes single items and transactions (Put,
+	// Update); every op-* step does too, and then what its operation reads.
 	ledgerStep = []string{"GetItem", "PutItem", "UpdateItem"}
-	// opStep also reads batches of items and queries the indexes.
-	opStep = []string{"BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"}
 )
+
+// with is ledgerStep and more.
+func with(actions ...string) []string { return append(append([]string{}, ledgerStep...), actions...) }
 
 // Functions of the stack.
 var Functions = []Function{
@@ -103,17 +105,17 @@ var Functions = []Function{
 	{Name: "credit-release", ArnKey: "CreditReleaseFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
 	{Name: "credit-sweeper", Kind: "scheduled", Schedule: "rate(5 minutes)", TimeoutSeconds: 120,
 		Needs: Needs{Table: []string{"GetItem", "PutItem", "Query", "UpdateItem"}}},
-	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
-	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
-	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step", TimeoutSeconds: 240, Needs: Needs{Table: opStep}},
-	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
-	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
+	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: with("BatchGetItem")}},
+	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: with("Query")}},
+	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step", TimeoutSeconds: 240, Needs: Needs{Table: ledgerStep}},
+	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: ledgerStep}},
+	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: ledgerStep}},
 	{Name: "op-generate-images", ArnKey: "GenerateImagesFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 1024,
-		Needs: Needs{Table: opStep, Blobs: BlobsWrite}},
+		Needs: Needs{Table: ledgerStep, Blobs: BlobsWrite}},
 	// Review also schedules what it approves when the site auto-publishes
 	// (a rescheduled item gives up its old slot item: DeleteItem).
 	{Name: "op-review-content", ArnKey: "ReviewContentFunctionArn", Kind: "step", TimeoutSeconds: 300,
-		Needs: Needs{Table: append([]string{"DeleteItem"}, opStep...)}},
+		Needs: Needs{Table: with("DeleteItem", "Query")}},
 	{Name: "automation-prepare-stage", ArnKey: "AutomationPrepareFunctionArn", Kind: "step",
 		Needs: Needs{Table: []string{"GetItem", "Query", "UpdateItem"}}},
 	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step", Needs: Needs{Table: []string{"BatchGetItem", "GetItem"}}},
@@ -123,7 +125,7 @@ var Functions = []Function{
 	{Name: "automation-finish-run", ArnKey: "AutomationFinishRunFunctionArn", Kind: "step",
 		Needs: Needs{Table: []string{"DeleteItem", "GetItem", "PutItem", "UpdateItem"}}},
 	{Name: "automation-scheduler", Kind: "scheduled", Schedule: "rate(1 minute)", TimeoutSeconds: 60, Needs: Needs{
-		Table:  []string{"BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"},
+		Table:  []string{"DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"},
 		Starts: []string{"automation"}}},
 	{Name: "publish-scheduler", Kind: "scheduled", Schedule: "rate(1 minute)", TimeoutSeconds: 60, Needs: Needs{
 		Table: []string{"GetItem", "Query", "UpdateItem"}, Invokes: []string{"publish-content"}}},
