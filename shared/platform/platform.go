@@ -130,3 +130,17 @@ func RetryAfter(v string, now time.Time) time.Duration {
 	}
 	return min(max(d, 0), 24*time.Hour)
 }
+
+// HTTPClient is a copy of hc (nil: a client with timeout) that does not
+// follow redirects: following one would send the credentials wherever it
+// points and turn a POST into a GET. Adapters report a redirect instead.
+func HTTPClient(hc *http.Client, timeout time.Duration) *http.Client {
+	var c http.Client
+	if hc != nil {
+		c = *hc
+	} else {
+		c.Timeout = timeout
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}

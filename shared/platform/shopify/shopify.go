@@ -109,13 +109,7 @@ var (
 // New returns a client for the shop. hc may be nil (a client with a 30 s
 // timeout); it is copied, never changed, to turn off redirects.
 func New(cfg Config, hc *http.Client) *Client {
-	var c http.Client
-	if hc != nil {
-		c = *hc
-	} else {
-		c.Timeout = defTimeout
-	}
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := platform.HTTPClient(hc, defTimeout)
 
 	cfg.ShopDomain = strings.TrimSpace(cfg.ShopDomain)
 	cfg.AdminToken = strings.TrimSpace(cfg.AdminToken)
@@ -129,7 +123,7 @@ func New(cfg Config, hc *http.Client) *Client {
 	if base == "" && domain != "" {
 		base = "https://" + domain
 	}
-	return &Client{cfg: cfg, domain: domain, base: base, hc: &c}
+	return &Client{cfg: cfg, domain: domain, base: base, hc: c}
 }
 
 func normaliseDomain(d string) string {

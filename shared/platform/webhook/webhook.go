@@ -138,18 +138,12 @@ var (
 // timeout); it is copied, never changed, to turn off redirects. now may be
 // nil (time.Now).
 func New(cfg Config, hc *http.Client, now func() time.Time) *Client {
-	var c http.Client
-	if hc != nil {
-		c = *hc
-	} else {
-		c.Timeout = defTimeout
-	}
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := platform.HTTPClient(hc, defTimeout)
 	if now == nil {
 		now = time.Now
 	}
 	cfg.URL = strings.TrimSpace(cfg.URL)
-	return &Client{cfg: cfg, hc: &c, now: now}
+	return &Client{cfg: cfg, hc: c, now: now}
 }
 
 // Find cannot search a webhook: the receiver de-duplicates (see the package

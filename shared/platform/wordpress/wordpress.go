@@ -105,17 +105,11 @@ var (
 // New returns a client for the site. hc may be nil (a client with a 30 s
 // timeout); it is copied, never changed, to turn off redirects.
 func New(cfg Config, hc *http.Client) *Client {
-	var c http.Client
-	if hc != nil {
-		c = *hc
-	} else {
-		c.Timeout = defTimeout
-	}
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := platform.HTTPClient(hc, defTimeout)
 	cfg.URL = strings.TrimSpace(cfg.URL)
 	cfg.Username = strings.TrimSpace(cfg.Username)
 	cfg.AppPassword = strings.TrimSpace(cfg.AppPassword)
-	return &Client{cfg: cfg, base: normaliseURL(cfg.URL), hc: &c}
+	return &Client{cfg: cfg, base: normaliseURL(cfg.URL), hc: c}
 }
 
 // normaliseURL drops a trailing slash and a pasted /wp-json or /wp-admin.
