@@ -42,7 +42,7 @@ type Needs struct {
 	// its items need PutItem, UpdateItem, DeleteItem or ConditionCheckItem.
 	Table []string
 	// Starts lists the state machines (by Name) whose executions it starts;
-	// such a function gets every StateMachine.ArnEnv (config.CloudStarters
+	// such a function gets every StateMachine.ArnEnv (sfnstart.Cloud
 	// reads them all).
 	Starts []string
 	// Tokens lists the state machines whose task tokens it sends back.
