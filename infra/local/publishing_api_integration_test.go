@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,10 +13,12 @@ import (
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/platform/shopify"
 	"github.com/igny8/igny8-serverless/shared/platform/shopify/shopifytest"
 	"github.com/igny8/igny8-serverless/shared/platform/webhook"
 	"github.com/igny8/igny8-serverless/shared/publishing"
+	"github.com/igny8/igny8-serverless/shared/store"
 )
 
 // Done when: PATCH with a limit field → 400; PUT with one bad field → 400
@@ -330,3 +333,87 @@ func TestIntegrationConcurrentSchedulingTakesDistinctSlots(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// memTarget is a platform in memory that counts what it makes.
+type memTarget struct {
+	mu    sync.Mutex
+	posts map[string]platform.Remote
+}
+
+func (m *memTarget) Check(context.Context) error { return nil }
+
+func (m *memTarget) Find(_ context.Context, id string) (platform.Remote, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.posts[id]
+	return r, ok, nil
+}
+
+func (m *memTarget) Create(_ context.Context, p platform.Post) (platform.Remote, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := platform.Remote{ID: fmt.Sprint(len(m.posts) + 1), URL: "https://mem.example/" + p.Slug}
+	m.posts[p.ContentID] = r
+	return r, nil
+}
+
+// A publisher that keeps dying after the post is made (our write fails every
+// time) does not make the item loop forever: past publishing.MaxClaims
+// claims it is recorded failed; a publish by hand then records the one post.
+func TestIntegrationPublisherThatKeepsDyingGivesUp(t *testing.T) {
+	s := newTestStack(t)
+	mem := &memTarget{posts: map[string]platform.Remote{}}
+	s.Publishing.Connect = func(domain.SiteIntegration, string) (publishing.Target, error) { return mem, nil }
+	acct, key := s.account(t, 0)
+	var site domain.Site
+	s.c.Do("POST", "/v1/sites", map[string]any{"name": "Custom", "url": "https://mem.example", "platform": "custom"}, auth(key)...).JSON(t, &site)
+	if r := s.c.Do("PUT", "/v1/sites/"+site.ID+"/integration", map[string]any{"webhook_url": "https://mem.example/hook"}, auth(key)...); r.Status != 200 {
+		t.Fatalf("connect: %d", r.Status)
+	}
+	ids := s.seedApproved(t, key, site.ID, 1)
+	ctx := context.Background()
+	at := time.Now().UTC().Add(time.Hour)
+	if _, err := s.Publishing.ScheduleAt(ctx, acct, site.ID, ids[0], at); err != nil {
+		t.Fatal(err)
+	}
+	dying := *s.Publishing
+	dying.Store = store.New(failingFinish{DB: s.dbClient(t)}, s.Deps.Config.Table, s.Deps.Config.CursorSecret)
+	dying.Invoker = nil
+	now := at
+	for i := 1; ; i++ {
+		now = now.Add(publishing.DefaultLease + time.Minute)
+		due, err := s.Deps.Store.DuePublications(ctx, now, 10)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("tick %d: %d due, %v", i, len(due), err)
+		}
+		claim := store.NewID()
+		if _, ok, err := s.Deps.Store.Claim(ctx, acct, site.ID, ids[0], claim, now, publishing.DefaultLease, store.ClaimDue); err != nil || !ok {
+			t.Fatalf("claim %d: %v %v", i, ok, err)
+		}
+		res, err := dying.Publish(ctx, publishing.Job{AccountID: acct, SiteID: site.ID, ContentID: ids[0], ClaimID: claim})
+		if i <= publishing.MaxClaims {
+			if err == nil {
+				t.Fatalf("claim %d: the failing write did not fail", i)
+			}
+			continue
+		}
+		if err != nil || res.Outcome != publishing.Failed {
+			t.Fatalf("claim %d: %+v %v, want failed", i, res, err)
+		}
+		break
+	}
+	c := s.content(t, key, site.ID, ids[0])
+	if c.SiteStatus != domain.SiteFailed || !strings.Contains(c.PublishError, "did not complete after 5 tries") || len(mem.posts) != 1 {
+		t.Fatalf("after giving up: %s %q, %d posts", c.SiteStatus, c.PublishError, len(mem.posts))
+	}
+	if due, _ := s.Deps.Store.DuePublications(ctx, now.Add(time.Hour), 10); len(due) != 0 {
+		t.Fatalf("a failed item is still due: %+v", due)
+	}
+	if r := s.c.Do("POST", "/v1/sites/"+site.ID+"/content/"+ids[0]+"/publish", nil, auth(key)...); r.Status != 202 {
+		t.Fatalf("publish: %d", r.Status)
+	}
+	s.WaitPublishing()
+	if c := s.content(t, key, site.ID, ids[0]); c.SiteStatus != domain.SitePublished || c.ExternalID != "1" || len(mem.posts) != 1 {
+		t.Fatalf("by hand: %s %q, %d posts", c.SiteStatus, c.ExternalID, len(mem.posts))
+	}
+}

@@ -57,6 +57,10 @@ type Retry struct {
 // DefaultRetry suits a publish Lambda with a 5-minute timeout.
 var DefaultRetry = Retry{Attempts: 4, Base: 5 * time.Second, Max: 60 * time.Second}
 
+// MaxClaims bounds how often an item is claimed without an outcome before
+// the publish step records it failed.
+const MaxClaims = 5
+
 // DefaultLease is how long a claim holds an item before another tick may
 // take it over; it must outlast the publish Lambda's timeout.
 const DefaultLease = 15 * time.Minute
@@ -407,7 +411,7 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	claim, err := s.Store.ClaimOf(ctx, job.AccountID, job.SiteID, job.ContentID)
+	claim, claims, err := s.Store.ClaimOf(ctx, job.AccountID, job.SiteID, job.ContentID)
 	if err != nil {
 		return res, err
 	}
@@ -416,9 +420,25 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 		log.InfoContext(ctx, "publish skipped", "reason", res.Reason)
 		return res, nil
 	}
-	remote, attempts, perr := s.publishOnce(ctx, job, c)
+	var remote platform.Remote
+	var attempts int
+	var perr error
+	if claims > MaxClaims {
+		// Every earlier publisher died or failed on our side: stop taking
+		// the item over every lease and say so.
+		perr = &failure{fmt.Sprintf("publishing did not complete after %d tries; publish again, and if it keeps failing contact support", claims-1)}
+	} else {
+		remote, attempts, perr = s.publishOnce(ctx, job, c)
+	}
 	res.Attempts = attempts
 	at := s.now()
+	var failed *failure
+	if perr != nil && !errors.As(perr, &failed) {
+		// Our own side failed (the table, the blob store): the item stays
+		// claimed and the delivery is retried (Lambda's async retries, or
+		// the next tick once the lease runs out).
+		return res, perr
+	}
 	if perr != nil {
 		res.Outcome, res.Error = Failed, perr.Error()
 		note := domain.Notification{Type: "publish_failed", Severity: domain.SeverityError, SiteID: job.SiteID,
@@ -442,18 +462,25 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 	return res, nil
 }
 
+// failure is a publish that failed for a reason the site owner must fix
+// (or that the site kept answering): the item ends failed. Any other error
+// is ours and is retried.
+type failure struct{ msg string }
+
+func (f *failure) Error() string { return f.msg }
+
 // publishOnce finds or creates the remote post, retrying what may pass.
 func (s *Service) publishOnce(ctx context.Context, job Job, c domain.Content) (platform.Remote, int, error) {
 	in, sealed, err := s.Store.GetIntegration(ctx, job.AccountID, job.SiteID)
 	if errors.Is(err, domain.ErrNotFound) {
-		return platform.Remote{}, 0, errors.New("the site is not connected: connect it (PUT /v1/sites/" + job.SiteID + "/integration)")
+		return platform.Remote{}, 0, &failure{"the site is not connected: connect it (PUT /v1/sites/" + job.SiteID + "/integration)"}
 	}
 	if err != nil {
 		return platform.Remote{}, 0, err
 	}
 	target, err := s.target(in, sealed, job.AccountID, job.SiteID)
 	if err != nil {
-		return platform.Remote{}, 0, err
+		return platform.Remote{}, 0, &failure{err.Error()}
 	}
 	post, err := s.post(ctx, job, c)
 	if err != nil {
@@ -503,7 +530,7 @@ func describe(pe *platform.Error, attempts int) error {
 			msg = fmt.Sprintf("your site refused the post (%d): %s", pe.Status, pe.Message)
 		}
 	}
-	return errors.New(strings.TrimSpace(msg))
+	return &failure{strings.TrimSpace(msg)}
 }
 
 func nonzero(v, d int) int {
@@ -544,7 +571,7 @@ func (s *Service) post(ctx context.Context, job Job, c domain.Content) (platform
 		}
 		data, ct, err := s.Blobs.Get(ctx, img.URL)
 		if err != nil {
-			return p, fmt.Errorf("read the featured image %s: %w", img.ID, err)
+			return p, &failure{fmt.Sprintf("the featured image %s could not be read (%v): regenerate it, then publish again", img.ID, err)}
 		}
 		p.FeaturedImage = &platform.Image{Filename: p.Slug + extension(ct), ContentType: ct, Data: data, Alt: clip(c.Title, 120)}
 		break

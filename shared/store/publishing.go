@@ -234,6 +234,7 @@ func (s *Store) slotDelete(account string, c domain.Content, at string) types.Tr
 type contentSlotRecord struct {
 	SlotAt  string `json:"slot_at"`
 	ClaimID string `json:"claim_id"`
+	Claims  int    `json:"publish_claims"` // claims since the last outcome
 }
 
 func (s *Store) contentSlot(ctx context.Context, account, site, id string) (contentSlotRecord, error) {
@@ -443,7 +444,9 @@ func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, no
 		":q": str(publishQueuePK), ":g": str(until + "#" + account + "#" + site + "#" + id), ":approved": str(string(domain.ContentApproved)),
 		":acct": str(account),
 	}
-	set := "SET site_status = :pub, claim_id = :c, lease_until = :until, publish_due = :until, GSI2PK = :q, GSI2SK = :g, account_id = :acct"
+	set := "SET site_status = :pub, claim_id = :c, lease_until = :until, publish_due = :until, GSI2PK = :q, GSI2SK = :g, account_id = :acct, " +
+		"publish_claims = if_not_exists(publish_claims, :zero) + :one"
+	vals[":zero"], vals[":one"] = num(0), num(1)
 	var cond string
 	from := c.SiteStatus
 	switch {
@@ -478,10 +481,12 @@ func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, no
 	return c, err == nil, err
 }
 
-// ClaimOf returns the claim an item is held under ("" when none).
-func (s *Store) ClaimOf(ctx context.Context, account, site, id string) (string, error) {
+// ClaimOf returns the claim an item is held under ("" when none) and how
+// many claims it has had since its last outcome (a publisher that keeps
+// dying makes this grow; the publish step gives up past a bound).
+func (s *Store) ClaimOf(ctx context.Context, account, site, id string) (string, int, error) {
 	r, err := s.contentSlot(ctx, account, site, id)
-	return r.ClaimID, err
+	return r.ClaimID, r.Claims, err
 }
 
 // PublishOutcome is how one publish ended.
@@ -513,7 +518,7 @@ func (s *Store) FinishPublish(ctx context.Context, account string, c domain.Cont
 		":n": num(int64(o.Attempts)),
 	}
 	set := "SET site_status = :to, publish_attempts = :n"
-	remove := " REMOVE claim_id, lease_until, publish_due, GSI2PK, GSI2SK, slot_at"
+	remove := " REMOVE claim_id, lease_until, publish_due, GSI2PK, GSI2SK, slot_at, publish_claims"
 	if o.Error == "" {
 		set += ", external_id = :xid, external_url = :xurl, published_at = :at"
 		vals[":xid"], vals[":xurl"], vals[":at"] = str(o.ExternalID), str(o.ExternalURL), str(o.At.UTC().Format(timeFormat))
