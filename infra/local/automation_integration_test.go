@@ -53,6 +53,16 @@ func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	acctID, key := s.account(t, 20000)
 	site := s.site(t, key)
 	addTopicKeywords(t, s, key, site)
+	// Clustering in batches of 50 makes 5 to 7 clusters, depending on which
+	// keywords share a batch (IDs made in the same millisecond sort in any
+	// order), so the ideas may outnumber the default 20 articles per run:
+	// let this run write them all, so that the second one finds nothing.
+	var cfg domain.AutomationConfig
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
+	cfg.MaxContentPerRun, cfg.MaxImagesPerRun = 100, 500
+	if r := s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...); r.Status != 200 {
+		t.Fatalf("config: %d %s", r.Status, r.Body)
+	}
 	if r := s.c.Do("PATCH", "/v1/sites/"+site+"/publishing-settings", map[string]any{"auto_approval_enabled": true, "auto_publish_enabled": true}, auth(key)...); r.Status != 200 {
 		t.Fatalf("settings: %d %s", r.Status, r.Body)
 	}
