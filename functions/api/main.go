@@ -19,11 +19,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	operations, runs, tokens, err := sfnstart.Cloud(ctx)
+	operations, runs, tokens, err := sfnstart.Cloud(deps.AWS)
 	if err != nil {
 		log.Fatal(err)
 	}
-	invoker, err := lambdainvoke.FromEnv(ctx)
+	invoker, err := lambdainvoke.FromEnv(deps.AWS)
 	if err != nil {
 		log.Fatal(err)
 	}

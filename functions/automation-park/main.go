@@ -18,9 +18,5 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tokens, err := sfnstart.CloudTokens(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	lambda.Start(stepfn.Lambda(deps.AutomationSteps(tokens).Park))
+	lambda.Start(stepfn.Lambda(deps.AutomationSteps(sfnstart.CloudTokens(deps.AWS)).Park))
 }

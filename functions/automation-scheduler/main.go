@@ -17,7 +17,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	operations, runs, tokens, err := sfnstart.Cloud(ctx)
+	operations, runs, tokens, err := sfnstart.Cloud(deps.AWS)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -20,9 +20,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if deps.Blobs, err = s3blob.FromEnv(ctx, deps.Blobs); err != nil {
-		log.Fatal(err)
-	}
+	deps.Blobs = s3blob.FromEnv(deps.AWS, deps.Blobs)
 	deps.Providers = aiproviders.FromEnv()
 	lambda.Start(stepfn.Lambda(deps.Runner().Handler(domain.OperationImageGeneration)))
 }

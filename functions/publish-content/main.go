@@ -17,8 +17,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if deps.Blobs, err = s3blob.FromEnv(ctx, deps.Blobs); err != nil {
-		log.Fatal(err)
-	}
+	deps.Blobs = s3blob.FromEnv(deps.AWS, deps.Blobs)
 	lambda.Start(deps.Publishing(nil).Publish)
 }

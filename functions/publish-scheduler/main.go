@@ -18,7 +18,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	invoker, err := lambdainvoke.FromEnv(ctx)
+	invoker, err := lambdainvoke.FromEnv(deps.AWS)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -387,7 +387,7 @@ func TestIntegrationPublisherThatKeepsDyingGivesUp(t *testing.T) {
 			t.Fatalf("tick %d: %d due, %v", i, len(due), err)
 		}
 		claim := store.NewID()
-		if _, ok, err := s.Deps.Store.Claim(ctx, acct, site.ID, ids[0], claim, now, publishing.DefaultLease, store.ClaimDue); err != nil || !ok {
+		if ok, err := s.Deps.Store.Claim(ctx, acct, site.ID, ids[0], claim, now, publishing.DefaultLease, store.ClaimDue); err != nil || !ok {
 			t.Fatalf("claim %d: %v %v", i, ok, err)
 		}
 		res, err := dying.Publish(ctx, publishing.Job{AccountID: acct, SiteID: site.ID, ContentID: ids[0], ClaimID: claim})

@@ -395,7 +395,7 @@ func TestIntegrationPublishAfterCrashMakesOnePost(t *testing.T) {
 	// 2. The publisher dies after the create, before our write: the same
 	// claim is delivered again (Lambda's async retry).
 	claim := store.NewID()
-	if _, ok, err := s.Deps.Store.Claim(ctx, acct.AccountID, site, ids[1], claim, time.Now().UTC(), time.Minute, store.ClaimNow); err != nil || !ok {
+	if ok, err := s.Deps.Store.Claim(ctx, acct.AccountID, site, ids[1], claim, time.Now().UTC(), time.Minute, store.ClaimNow); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
 	died := *s.Publishing
@@ -422,7 +422,7 @@ func TestIntegrationPublishAfterCrashMakesOnePost(t *testing.T) {
 	// 3. The publisher dies and nothing redelivers: the claim's lease runs
 	// out and the next tick takes the item over.
 	claim = store.NewID()
-	if _, ok, err := s.Deps.Store.Claim(ctx, acct.AccountID, site, ids[2], claim, time.Now().UTC(), time.Minute, store.ClaimNow); err != nil || !ok {
+	if ok, err := s.Deps.Store.Claim(ctx, acct.AccountID, site, ids[2], claim, time.Now().UTC(), time.Minute, store.ClaimNow); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
 	job = publishing.Job{AccountID: acct.AccountID, SiteID: site, ContentID: ids[2], ClaimID: claim}

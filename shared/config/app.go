@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
@@ -20,6 +22,10 @@ import (
 // Deps are the adapters built from a Config: what every function wires.
 type Deps struct {
 	Config Config
+	// AWS is the configuration every AWS client of the function is built
+	// from (loaded once: sfnstart.Cloud, lambdainvoke.FromEnv and
+	// s3blob.FromEnv take it too).
+	AWS    aws.Config
 	Store  *store.Store
 	Ledger *ledger.Ledger
 	// Providers are the AI adapters, set only where a provider is called
@@ -42,28 +48,37 @@ type BlobStore interface {
 // Load reads the configuration from the environment (and the secrets
 // parameters under SECRETS_PARAMETER_PATH, in the cloud) and builds the deps.
 func Load(ctx context.Context) (Deps, error) {
-	if err := loadSecretParameters(ctx); err != nil {
+	cfg, err := ddb.LoadAWS(ctx, os.Getenv("DYNAMODB_ENDPOINT"))
+	if err != nil {
+		return Deps{}, err
+	}
+	if err := loadSecretParameters(ctx, cfg); err != nil {
 		return Deps{}, err
 	}
 	c, err := FromEnv()
 	if err != nil {
 		return Deps{}, err
 	}
-	return c.Build(ctx)
+	return c.build(cfg)
 }
 
-// Build connects to DynamoDB and builds the store, the ledger, the AI
-// providers and the blob store.
+// Build connects to DynamoDB and builds the store, the ledger, the secret
+// box and the blob store.
 func (c Config) Build(ctx context.Context) (Deps, error) {
-	db, err := ddb.NewClient(ctx, c.DynamoDBEndpoint)
+	cfg, err := ddb.LoadAWS(ctx, c.DynamoDBEndpoint)
 	if err != nil {
 		return Deps{}, err
 	}
+	return c.build(cfg)
+}
+
+func (c Config) build(cfg aws.Config) (Deps, error) {
+	db := ddb.FromConfig(cfg, c.DynamoDBEndpoint)
 	box, err := secretbox.New(c.secretsKey())
 	if err != nil {
 		return Deps{}, err
 	}
-	d := Deps{Config: c, Store: store.New(db, c.Table, c.CursorSecret), Ledger: ledger.New(db, c.Table),
+	d := Deps{Config: c, AWS: cfg, Store: store.New(db, c.Table, c.CursorSecret), Ledger: ledger.New(db, c.Table),
 		Box: box, Connect: publishing.Platforms(nil), Log: c.Logger()}
 	d.Blobs = c.blobs()
 	return d, nil

@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
 
 // SecretNames are the settings that may come from SSM Parameter Store in
@@ -39,14 +38,10 @@ type parametersAPI interface {
 // SECRETS_PARAMETER_PATH (e.g. /igny8/prod/) once at start-up; a parameter
 // named like one of SecretNames sets that setting unless the environment
 // already has it. Without the variable nothing is read (the local stack).
-func loadSecretParameters(ctx context.Context) error {
+func loadSecretParameters(ctx context.Context, cfg aws.Config) error {
 	p := os.Getenv("SECRETS_PARAMETER_PATH")
 	if p == "" {
 		return nil
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return err
 	}
 	return applySecretParameters(ctx, ssmHTTP{cfg: cfg}, p, os.Setenv)
 }

@@ -17,11 +17,20 @@ import (
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
-// NewClient returns a DynamoDB client. With an endpoint (DynamoDB Local) it
-// uses static dummy credentials and skips response checksum validation,
-// because Local sends no CRC header on errors. The buildable HTTP client keeps
-// the SDK's handling of AWS_CA_BUNDLE.
+// NewClient returns a DynamoDB client (LoadAWS, then FromConfig).
 func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
+	cfg, err := LoadAWS(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return FromConfig(cfg, endpoint), nil
+}
+
+// LoadAWS loads the AWS configuration a function builds all its clients
+// from, once. With a DynamoDB Local endpoint it uses a fixed region and
+// static dummy credentials. The buildable HTTP client keeps the SDK's
+// handling of AWS_CA_BUNDLE.
+func LoadAWS(ctx context.Context, endpoint string) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(awshttp.NewBuildableClient()),
 	}
@@ -33,14 +42,21 @@ func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
 	}
+	return cfg, nil
+}
+
+// FromConfig is the DynamoDB client of cfg; with an endpoint (DynamoDB
+// Local) it skips response checksum validation, because Local sends no CRC
+// header on errors.
+func FromConfig(cfg aws.Config, endpoint string) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.DisableValidateResponseChecksum = true
 		}
-	}), nil
+	})
 }
 
 // Ping checks the endpoint answers DynamoDB calls (a TCP connect is not enough:

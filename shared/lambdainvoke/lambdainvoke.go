@@ -12,7 +12,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -47,16 +46,12 @@ func (a Async) Invoke(ctx context.Context, job publishing.Job) error {
 	return nil
 }
 
-// FromEnv invokes the function named by PUBLISH_FUNCTION_NAME with a client
-// from the default AWS configuration.
-func FromEnv(ctx context.Context) (Async, error) {
+// FromEnv invokes the function named by PUBLISH_FUNCTION_NAME with the
+// client of cfg.
+func FromEnv(cfg aws.Config) (Async, error) {
 	name := os.Getenv("PUBLISH_FUNCTION_NAME")
 	if name == "" {
 		return Async{}, errors.New("PUBLISH_FUNCTION_NAME must be set")
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return Async{}, err
 	}
 	return Async{Client: lambda.NewFromConfig(cfg), FunctionName: name}, nil
 }

@@ -160,9 +160,10 @@ func (s *Service) TestConnection(ctx context.Context, account, site string) (dom
 		err = target.Check(ctx)
 	}
 	if err != nil {
-		pe := platform.Classify(string(in.Platform), err)
-		var plain *platform.Error
-		if !errors.As(err, &plain) {
+		// Adapters classify what the site answered; anything else is our
+		// side of the connection (the saved secret, the platform name).
+		var pe *platform.Error
+		if !errors.As(err, &pe) {
 			pe = &platform.Error{Kind: platform.Misconfigured, Platform: string(in.Platform), Message: err.Error()}
 		}
 		res = domain.ConnectionCheck{OK: false, Code: string(pe.Kind), HTTPStatus: pe.Status, Message: checkMessage(pe), CheckedAt: s.now()}

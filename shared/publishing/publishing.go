@@ -187,9 +187,9 @@ func (s *Service) AutoSchedule(ctx context.Context, account, site string, ids []
 			chunk = chunk[:store.MaxAssignments]
 		}
 		ids = ids[len(chunk):]
-		var items []domain.Content
+		var items []store.PublishingContent
 		for _, id := range chunk {
-			c, err := s.Store.GetContent(ctx, account, site, id)
+			c, err := s.Store.GetPublishingContent(ctx, account, site, id)
 			if errors.Is(err, domain.ErrNotFound) {
 				continue
 			}
@@ -211,7 +211,7 @@ func (s *Service) AutoSchedule(ctx context.Context, account, site string, ids []
 
 // assign gives items slots (the next free ones, or at when given) under
 // the site's slot version, retrying when another allocation won the race.
-func (s *Service) assign(ctx context.Context, account, site string, items []domain.Content, at *time.Time, from []domain.SiteStatus) (int, error) {
+func (s *Service) assign(ctx context.Context, account, site string, items []store.PublishingContent, at *time.Time, from []domain.SiteStatus) (int, error) {
 	if len(items) == 0 {
 		return 0, nil
 	}
@@ -252,7 +252,8 @@ func (s *Service) assign(ctx context.Context, account, site string, items []doma
 // ScheduleAt puts one approved item on the schedule at a time the user
 // chose (in the future); an item already scheduled moves.
 func (s *Service) ScheduleAt(ctx context.Context, account, site, id string, at time.Time) (domain.Content, error) {
-	c, err := s.Store.GetContent(ctx, account, site, id)
+	pc, err := s.Store.GetPublishingContent(ctx, account, site, id)
+	c := pc.Content
 	if err != nil {
 		return c, err
 	}
@@ -267,7 +268,7 @@ func (s *Service) ScheduleAt(ctx context.Context, account, site, id string, at t
 		return c, err
 	}
 	from := []domain.SiteStatus{domain.SiteNotPublished, domain.SiteScheduled, domain.SiteFailed}
-	if _, err := s.assign(ctx, account, site, []domain.Content{c}, &at, from); err != nil {
+	if _, err := s.assign(ctx, account, site, []store.PublishingContent{pc}, &at, from); err != nil {
 		return c, err
 	}
 	return s.Store.GetContent(ctx, account, site, id)
@@ -308,18 +309,18 @@ func (s *Service) PublishNow(ctx context.Context, account, site, id string) (dom
 		return c, err
 	}
 	claim := store.NewID()
-	c, ok, err := s.Store.Claim(ctx, account, site, id, claim, s.now(), s.lease(), store.ClaimNow)
+	ok, err := s.Store.Claim(ctx, account, site, id, claim, s.now(), s.lease(), store.ClaimNow)
 	if err != nil {
 		return c, err
 	}
 	if !ok {
-		return c, fmt.Errorf("content changed meanwhile (it is %s): %w", c.SiteStatus, domain.ErrConflict)
+		return c, fmt.Errorf("content changed meanwhile (it was %s): %w", c.SiteStatus, domain.ErrConflict)
 	}
 	if err := s.Invoker.Invoke(ctx, Job{AccountID: account, SiteID: site, ContentID: id, ClaimID: claim}); err != nil {
 		// The claim's lease runs out and the scheduler takes the item over.
 		s.log().ErrorContext(ctx, "hand to the publisher", "content_id", id, "error", err.Error())
 	}
-	return c, nil
+	return s.Store.GetContent(ctx, account, site, id)
 }
 
 // TickResult is what one scheduler tick did.
@@ -344,7 +345,7 @@ func (s *Service) Tick(ctx context.Context, now time.Time) (TickResult, error) {
 		claimedHere := 0
 		for _, d := range due {
 			claim := store.NewID()
-			_, ok, err := s.Store.Claim(ctx, d.AccountID, d.SiteID, d.ContentID, claim, now, s.lease(), store.ClaimDue)
+			ok, err := s.Store.Claim(ctx, d.AccountID, d.SiteID, d.ContentID, claim, now, s.lease(), store.ClaimDue)
 			if err != nil {
 				r.Failed++
 				s.log().ErrorContext(ctx, "claim", "account_id", d.AccountID, "site_id", d.SiteID, "content_id", d.ContentID, "error", err.Error())
@@ -403,7 +404,7 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 		return res, domain.Invalid("job", "account_id, site_id, content_id and claim_id are required")
 	}
 	log := s.log().With("account_id", job.AccountID, "site_id", job.SiteID, "content_id", job.ContentID, "claim_id", job.ClaimID)
-	c, err := s.Store.GetContent(ctx, job.AccountID, job.SiteID, job.ContentID)
+	pc, err := s.Store.GetPublishingContent(ctx, job.AccountID, job.SiteID, job.ContentID)
 	if errors.Is(err, domain.ErrNotFound) {
 		res.Outcome, res.Reason = Skipped, "no such content"
 		return res, nil
@@ -411,11 +412,8 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	claim, claims, err := s.Store.ClaimOf(ctx, job.AccountID, job.SiteID, job.ContentID)
-	if err != nil {
-		return res, err
-	}
-	if c.SiteStatus != domain.SitePublishing || claim != job.ClaimID {
+	c := pc.Content
+	if c.SiteStatus != domain.SitePublishing || pc.ClaimID != job.ClaimID {
 		res.Outcome, res.Reason = Skipped, fmt.Sprintf("not held under this claim (site_status %s)", c.SiteStatus)
 		log.InfoContext(ctx, "publish skipped", "reason", res.Reason)
 		return res, nil
@@ -423,10 +421,10 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 	var remote platform.Remote
 	var attempts int
 	var perr error
-	if claims > MaxClaims {
+	if pc.Claims > MaxClaims {
 		// Every earlier publisher died or failed on our side: stop taking
 		// the item over every lease and say so.
-		perr = &failure{fmt.Sprintf("publishing did not complete after %d tries; publish again, and if it keeps failing contact support", claims-1)}
+		perr = &failure{fmt.Sprintf("publishing did not complete after %d tries; publish again, and if it keeps failing contact support", pc.Claims-1)}
 	} else {
 		remote, attempts, perr = s.publishOnce(ctx, job, c)
 	}
@@ -444,7 +442,7 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 		note := domain.Notification{Type: "publish_failed", Severity: domain.SeverityError, SiteID: job.SiteID,
 			Title:   "Publishing failed: " + clip(c.Title, 120),
 			Message: fmt.Sprintf("%s After fixing it, publish again (POST /v1/sites/%s/content/%s/publish).", perr.Error(), job.SiteID, job.ContentID)}
-		if _, err := s.Store.FinishPublish(ctx, job.AccountID, c, store.PublishOutcome{ClaimID: job.ClaimID, At: at, Error: perr.Error(), Attempts: attempts}, note); err != nil {
+		if _, err := s.Store.FinishPublish(ctx, job.AccountID, pc, store.PublishOutcome{ClaimID: job.ClaimID, At: at, Error: perr.Error(), Attempts: attempts}, note); err != nil {
 			return res, err
 		}
 		log.WarnContext(ctx, "publish failed", "attempts", attempts, "error", perr.Error())
@@ -453,7 +451,7 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 	res.Outcome, res.ExternalID, res.ExternalURL = Published, remote.ID, remote.URL
 	note := domain.Notification{Type: "published", Severity: domain.SeveritySuccess, SiteID: job.SiteID,
 		Title: "Published: " + clip(c.Title, 120), Message: "Published to your site at " + remote.URL}
-	if _, err := s.Store.FinishPublish(ctx, job.AccountID, c, store.PublishOutcome{ClaimID: job.ClaimID, At: at,
+	if _, err := s.Store.FinishPublish(ctx, job.AccountID, pc, store.PublishOutcome{ClaimID: job.ClaimID, At: at,
 		ExternalID: remote.ID, ExternalURL: remote.URL, Attempts: attempts}, note); err != nil {
 		// The post exists; the next delivery finds it and records it.
 		return res, err

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
@@ -68,14 +67,11 @@ func (t Tokens) SendTaskSuccess(ctx context.Context, token string, output []byte
 	return err
 }
 
-// Cloud builds the Step Functions client from the default AWS configuration
-// and the starters of the operation and automation state machines named by
+// Cloud is the Step Functions client of cfg with the starters of the
+// operation and automation state machines named by
 // OPERATION_STATE_MACHINE_ARN and AUTOMATION_STATE_MACHINE_ARN.
-func Cloud(ctx context.Context) (operations, runs Starter, tokens Tokens, err error) {
-	client, err := newClient(ctx)
-	if err != nil {
-		return Starter{}, Starter{}, Tokens{}, err
-	}
+func Cloud(cfg aws.Config) (operations, runs Starter, tokens Tokens, err error) {
+	client := sfn.NewFromConfig(cfg)
 	for _, s := range []struct {
 		env string
 		to  *Starter
@@ -89,17 +85,5 @@ func Cloud(ctx context.Context) (operations, runs Starter, tokens Tokens, err er
 	return operations, runs, Tokens{Client: client}, nil
 }
 
-// CloudTokens sends task tokens with a client from the default AWS
-// configuration (the automation steps).
-func CloudTokens(ctx context.Context) (Tokens, error) {
-	client, err := newClient(ctx)
-	return Tokens{Client: client}, err
-}
-
-func newClient(ctx context.Context) (*sfn.Client, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return sfn.NewFromConfig(cfg), nil
-}
+// CloudTokens sends task tokens with the client of cfg (the automation steps).
+func CloudTokens(cfg aws.Config) Tokens { return Tokens{Client: sfn.NewFromConfig(cfg)} }

@@ -230,22 +230,25 @@ func (s *Store) slotDelete(account string, c domain.Content, at string) types.Tr
 		Key: key(keys.Site(account, c.SiteID), slotPrefix+at+"#"+c.ID)}}
 }
 
-// contentSlot is the slot a content item holds, from its item ("" if none).
-type contentSlotRecord struct {
-	SlotAt  string `json:"slot_at"`
+// PublishingContent is a content item with its publishing bookkeeping,
+// read in one GetItem: the slot item it holds, the claim it is held under,
+// and how many claims it has had since its last outcome (a publisher that
+// keeps dying makes this grow; the publish step gives up past a bound).
+type PublishingContent struct {
+	domain.Content
+	SlotAt  string `json:"slot_at"` // "" when it holds no slot item
 	ClaimID string `json:"claim_id"`
-	Claims  int    `json:"publish_claims"` // claims since the last outcome
+	Claims  int    `json:"publish_claims"`
 }
 
-func (s *Store) contentSlot(ctx context.Context, account, site, id string) (contentSlotRecord, error) {
-	var r contentSlotRecord
-	err := s.get(ctx, keys.Site(account, site), kindContent.prefix+id, &r)
-	return r, err
+// GetPublishingContent reads a content item with its publishing bookkeeping.
+func (s *Store) GetPublishingContent(ctx context.Context, account, site, id string) (PublishingContent, error) {
+	return getEntity[PublishingContent](ctx, s, account, site, kindContent, id)
 }
 
 // Assignment gives one content item a slot.
 type Assignment struct {
-	Content domain.Content
+	Content PublishingContent
 	At      time.Time
 }
 
@@ -276,28 +279,20 @@ func (s *Store) Schedule(ctx context.Context, account, site string, version int6
 		ExpressionAttributeNames:  map[string]string{"#t": "_type"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version), ":next": num(version + 1), ":t": str("publishing_settings")},
 	}}
-	if version == 0 {
-		bump.Update.ConditionExpression = aws.String("attribute_not_exists(slot_version) OR slot_version = :v")
-	}
 	items := []types.TransactWriteItem{bump}
 	var w Writes
 	for _, a := range as {
-		c := a.Content
-		cur, err := s.contentSlot(ctx, account, site, c.ID)
-		if err != nil {
-			return err
+		c := a.Content.Content
+		if !slices.Contains(from, c.SiteStatus) {
+			return fmt.Errorf("content is %s and cannot be scheduled: %w", c.SiteStatus, domain.ErrConflict)
 		}
 		due := slotTime(a.At)
 		vals := map[string]types.AttributeValue{
 			":sched": str(string(domain.SiteScheduled)), ":at": str(a.At.UTC().Truncate(time.Second).Format(timeFormat)), ":due": str(due),
 			":q": str(publishQueuePK), ":g": str(due + "#" + account + "#" + site + "#" + c.ID), ":approved": str(string(domain.ContentApproved)),
-			":acct": str(account),
+			// Exactly the status read, so the counters move by what really changed.
+			":acct": str(account), ":cur": str(string(c.SiteStatus)),
 		}
-		if !slices.Contains(from, c.SiteStatus) {
-			return fmt.Errorf("content is %s and cannot be scheduled: %w", c.SiteStatus, domain.ErrConflict)
-		}
-		// Exactly the status read, so the counters move by what really changed.
-		vals[":cur"] = str(string(c.SiteStatus))
 		cond := "#st = :approved AND site_status = :cur"
 		w.add(types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(part, kindContent.prefix+c.ID),
@@ -308,8 +303,8 @@ func (s *Store) Schedule(ctx context.Context, account, site string, version int6
 			ExpressionAttributeValues: vals,
 		}}, scheduledDelta(c.SiteStatus, domain.SiteScheduled))
 		w.Add(s.slotPut(account, c, a.At, domain.SiteScheduled, ""))
-		if cur.SlotAt != "" && cur.SlotAt != due {
-			w.Add(s.slotDelete(account, c, cur.SlotAt))
+		if a.Content.SlotAt != "" && a.Content.SlotAt != due {
+			w.Add(s.slotDelete(account, c, a.Content.SlotAt))
 		}
 	}
 	items = append(items, s.Transaction(account, site, w)...)
@@ -349,16 +344,13 @@ func scheduledDelta(from, to domain.SiteStatus) map[string]int64 {
 // Unschedule takes a scheduled item off the schedule (back to not_published)
 // and frees its slot.
 func (s *Store) Unschedule(ctx context.Context, account, site, id string) (domain.Content, error) {
-	c, err := s.GetContent(ctx, account, site, id)
+	cur, err := s.GetPublishingContent(ctx, account, site, id)
+	c := cur.Content
 	if err != nil {
 		return c, err
 	}
 	if c.SiteStatus != domain.SiteScheduled {
 		return c, fmt.Errorf("content is %s, not scheduled: %w", c.SiteStatus, domain.ErrConflict)
-	}
-	cur, err := s.contentSlot(ctx, account, site, id)
-	if err != nil {
-		return c, err
 	}
 	var w Writes
 	w.add(types.TransactWriteItem{Update: &types.Update{
@@ -433,10 +425,10 @@ const (
 // Claim moves an item to publishing under claimID with a lease, once: the
 // conditional update makes two ticks (or a tick and a click) claim it once.
 // ok is false when another claim won or the item is not claimable.
-func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, now time.Time, lease time.Duration, mode ClaimMode) (domain.Content, bool, error) {
+func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, now time.Time, lease time.Duration, mode ClaimMode) (bool, error) {
 	c, err := s.GetContent(ctx, account, site, id)
 	if err != nil {
-		return c, false, err
+		return false, err
 	}
 	until := slotTime(now.Add(lease))
 	vals := map[string]types.AttributeValue{
@@ -458,7 +450,7 @@ func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, no
 		(c.SiteStatus == domain.SiteNotPublished || c.SiteStatus == domain.SiteScheduled || c.SiteStatus == domain.SiteFailed):
 		cond = "site_status = :from AND #st = :approved"
 	default:
-		return c, false, nil
+		return false, nil
 	}
 	vals[":from"] = str(string(from))
 	if mode == ClaimDue {
@@ -472,21 +464,9 @@ func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, no
 	}}, scheduledDelta(from, domain.SitePublishing))
 	err = s.transact(ctx, s.Transaction(account, site, w))
 	if cancelReasons(err) != nil {
-		return c, false, nil
+		return false, nil
 	}
-	if err != nil {
-		return c, false, err
-	}
-	c, err = s.GetContent(ctx, account, site, id)
-	return c, err == nil, err
-}
-
-// ClaimOf returns the claim an item is held under ("" when none) and how
-// many claims it has had since its last outcome (a publisher that keeps
-// dying makes this grow; the publish step gives up past a bound).
-func (s *Store) ClaimOf(ctx context.Context, account, site, id string) (string, int, error) {
-	r, err := s.contentSlot(ctx, account, site, id)
-	return r.ClaimID, r.Claims, err
+	return err == nil, err
 }
 
 // PublishOutcome is how one publish ended.
@@ -503,12 +483,10 @@ type PublishOutcome struct {
 // item is still held under the claim (ok is false when it is not: a late
 // duplicate changes nothing). Published: the remote ID and URL, the slot
 // moves to the publish time, the published counter. Failed: the error; the
-// slot is freed.
-func (s *Store) FinishPublish(ctx context.Context, account string, c domain.Content, o PublishOutcome, note domain.Notification) (bool, error) {
-	cur, err := s.contentSlot(ctx, account, c.SiteID, c.ID)
-	if err != nil {
-		return false, err
-	}
+// slot is freed. cur is the item as read under the claim (its slot cannot
+// change while it is held).
+func (s *Store) FinishPublish(ctx context.Context, account string, cur PublishingContent, o PublishOutcome, note domain.Notification) (bool, error) {
+	c := cur.Content
 	to := domain.SitePublished
 	if o.Error != "" {
 		to = domain.SiteFailed

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/igny8/igny8-serverless/shared/blob"
@@ -66,15 +65,11 @@ type Store interface {
 	Get(ctx context.Context, url string) ([]byte, string, error)
 }
 
-// FromEnv is the bucket BLOB_BUCKET when set (the cloud), else local.
-func FromEnv(ctx context.Context, local Store) (Store, error) {
-	bucket := os.Getenv("BLOB_BUCKET")
-	if bucket == "" {
-		return local, nil
+// FromEnv is the bucket BLOB_BUCKET with the client of cfg when set (the
+// cloud), else local.
+func FromEnv(cfg aws.Config, local Store) Store {
+	if bucket := os.Getenv("BLOB_BUCKET"); bucket != "" {
+		return S3{Client: s3.NewFromConfig(cfg), Bucket: bucket}
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return S3{Client: s3.NewFromConfig(cfg), Bucket: bucket}, nil
+	return local
 }
