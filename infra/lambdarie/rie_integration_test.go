@@ -490,7 +490,7 @@ var checks = map[string]func(*testing.T, *fn){
 		}
 	},
 	"automation-prepare-stage": func(t *testing.T, f *fn) {
-		want, err := f.store.IDsByStatus(bg, lambdarie.AccountID, lambdarie.SiteID, "KW", string(domain.KeywordNew), 0)
+		want, err := f.store.IDsByStatus(bg, lambdarie.AccountID, lambdarie.SiteID, domain.EntityKeyword, string(domain.KeywordNew), 0)
 		ok(t, err)
 		var p automation.Prepared
 		f.answer(t, f.sample(t, f.f.Name), &p)

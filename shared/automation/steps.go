@@ -62,19 +62,19 @@ func (s *Steps) waiting(ctx context.Context, r RunRef, stage int, cfg domain.Aut
 	a, site := r.AccountID, r.SiteID
 	switch stage {
 	case 1:
-		return s.Store.IDsByStatus(ctx, a, site, "KW", string(domain.KeywordNew), int(cfg.MaxKeywordsPerRun))
+		return s.Store.IDsByStatus(ctx, a, site, domain.EntityKeyword, string(domain.KeywordNew), int(cfg.MaxKeywordsPerRun))
 	case 2:
-		return s.Store.IDsByStatus(ctx, a, site, "CL", string(domain.ClusterNew), 0)
+		return s.Store.IDsByStatus(ctx, a, site, domain.EntityCluster, string(domain.ClusterNew), 0)
 	case 3:
-		return s.Store.IDsByStatus(ctx, a, site, "IDEA", string(domain.IdeaNew), 0)
+		return s.Store.IDsByStatus(ctx, a, site, domain.EntityIdea, string(domain.IdeaNew), 0)
 	case 4:
-		return s.Store.IDsByStatus(ctx, a, site, "TASK", string(domain.TaskQueued), int(cfg.MaxContentPerRun))
+		return s.Store.IDsByStatus(ctx, a, site, domain.EntityTask, string(domain.TaskQueued), int(cfg.MaxContentPerRun))
 	case 5:
 		return s.Store.ContentWithoutImagePrompts(ctx, a, site, 0)
 	case 6:
-		return s.Store.IDsByStatus(ctx, a, site, "IMG", string(domain.ImagePending), int(cfg.MaxImagesPerRun))
+		return s.Store.IDsByStatus(ctx, a, site, domain.EntityImage, string(domain.ImagePending), int(cfg.MaxImagesPerRun))
 	default:
-		return s.Store.IDsByStatus(ctx, a, site, "CONT", string(domain.ContentDraft), 0)
+		return s.Store.IDsByStatus(ctx, a, site, domain.EntityContent, string(domain.ContentDraft), 0)
 	}
 }
 

@@ -22,6 +22,19 @@ const (
 	RoleAdmin Role = "admin"
 )
 
+// Entity names a kind of workflow item a stage reads or writes. The table's
+// key prefixes and status-index tags for each live in package keys.
+type Entity string
+
+const (
+	EntityKeyword Entity = "keyword"
+	EntityCluster Entity = "cluster"
+	EntityIdea    Entity = "idea"
+	EntityTask    Entity = "task"
+	EntityContent Entity = "content"
+	EntityImage   Entity = "image"
+)
+
 // Account is a tenant. Its balance is kept in integer credits:
 // Granted = Available + Reserved + Settled at all times.
 type Account struct {

@@ -319,11 +319,15 @@ func (s *Store) ImagesOfContent(ctx context.Context, account, site, content stri
 
 // IDsByStatus lists the IDs of a site's entities in one status, oldest first,
 // up to limit (automation uses it to find the work waiting for a stage).
-func (s *Store) IDsByStatus(ctx context.Context, account, site, tag, status string, limit int) ([]string, error) {
+func (s *Store) IDsByStatus(ctx context.Context, account, site string, entity domain.Entity, status string, limit int) ([]string, error) {
+	k, ok := keys.KindOf(entity)
+	if !ok {
+		return nil, fmt.Errorf("store: no kind for entity %q", entity)
+	}
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.table), IndexName: aws.String(tabledef.ByStatus),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str(tag + "#" + status + "#")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str(k.StatusPrefix(status))},
 		ProjectionExpression:      aws.String("id"),
 	}
 	return s.queryIDs(ctx, in, limit)
