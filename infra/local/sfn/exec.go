@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/big"
 	"sync"
 	"time"
@@ -341,116 +340,6 @@ func (ex *execution) fail(st *state, input any, entered time.Time) error {
 		}
 	}
 	return se
-}
-
-// ---- Retry and Catch ----
-
-// errorMatches applies one ErrorEquals entry. States.ALL matches every error
-// except States.Runtime and States.DataLimitExceeded; States.TaskFailed
-// matches every error except those and the timeouts; States.Timeout also
-// matches States.HeartbeatTimeout (a heartbeat timeout is a timeout).
-func errorMatches(pattern, name string) bool {
-	terminal := name == ErrNameRuntime || name == ErrNameDataLimitExceeded
-	switch pattern {
-	case ErrNameAll:
-		return !terminal
-	case ErrNameTaskFailed:
-		return !terminal && name != ErrNameTimeout && name != ErrNameHeartbeatTimeout
-	case ErrNameTimeout:
-		return name == ErrNameTimeout || name == ErrNameHeartbeatTimeout
-	}
-	return pattern == name && !terminal
-}
-
-func matches(list []string, name string) bool {
-	for _, p := range list {
-		if errorMatches(p, name) {
-			return true
-		}
-	}
-	return false
-}
-
-// delay is the wait before retry number attempt (1-based) of this retrier:
-// IntervalSeconds × BackoffRate^(attempt-1), capped by MaxDelaySeconds, then
-// with FULL jitter a uniformly random duration between 0 and that.
-func (r *retrier) delay(attempt int64, rnd func() float64) time.Duration {
-	d := r.interval * math.Pow(r.backoff, float64(attempt-1))
-	limit := r.maxDelay
-	if limit == 0 {
-		limit = 31622400 // AWS's ceiling for MaxDelaySeconds; keeps Duration finite
-	}
-	if d > limit || math.IsInf(d, 0) || math.IsNaN(d) {
-		d = limit
-	}
-	if r.fullJitter {
-		d *= rnd()
-	}
-	return time.Duration(d * float64(time.Second))
-}
-
-// withRetry runs a Task, Map or Parallel state: an attempt, then the first
-// retrier whose ErrorEquals matches (each retrier counts its own attempts;
-// once it is exhausted the error goes to Catch), then the first matching
-// catcher, whose ResultPath places {"Error","Cause"} into the state's raw
-// input. States.Runtime is never retried nor caught.
-func (ex *execution) withRetry(ctx context.Context, st *state, input any, entered time.Time, log *slog.Logger) (any, string, error) {
-	counts := make([]int64, len(st.retry))
-	retries := 0
-	for {
-		var out any
-		var err error
-		switch st.typ {
-		case "Task":
-			out, err = ex.task(ctx, st, input, entered, retries, log)
-		case "Map":
-			out, err = ex.mapState(ctx, st, input, entered, retries)
-		case "Parallel":
-			out, err = ex.parallel(ctx, st, input, entered, retries)
-		}
-		if err == nil {
-			return out, st.next, nil
-		}
-		var se *StateError
-		if !errors.As(err, &se) {
-			return nil, "", err // cancelled
-		}
-		if ctx.Err() != nil {
-			return nil, "", ctx.Err()
-		}
-		retried := false
-		for i, r := range st.retry {
-			if !matches(r.errorEquals, se.Name) {
-				continue
-			}
-			if counts[i] < r.maxAttempts {
-				counts[i]++
-				retries++
-				d := r.delay(counts[i], ex.rt.randFloat)
-				log.Info("retrying", "error", se.Name, "retrier", i, "attempt", counts[i], "delay", d)
-				if err := ex.rt.sleep(ctx, d); err != nil {
-					return nil, "", err
-				}
-				retried = true
-			}
-			break
-		}
-		if retried {
-			continue
-		}
-		for _, c := range st.catch {
-			if !matches(c.errorEquals, se.Name) {
-				continue
-			}
-			log.Info("caught", "error", se.Name, "next", c.next)
-			out, err := applyResultPath(input, c.resultPath, map[string]any{"Error": se.Name, "Cause": se.Cause})
-			if err != nil {
-				return nil, "", err
-			}
-			return out, c.next, nil
-		}
-		return nil, "", se
-	}
 }
 
 // ---- Map ----
