@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"sync"
 	"time"
 )
@@ -181,8 +180,6 @@ func (ex *execution) runState(ctx context.Context, st *state, input any) (out an
 	return ex.withRetry(ctx, st, input, entered, log)
 }
 
-// ---- input / output processing ----
-
 func applyInputPath(p optPath, input any) (any, error) {
 	return selectPath(p, input, "InputPath")
 }
@@ -219,8 +216,6 @@ func applyResultPath(input any, p optPath, result any) (any, error) {
 	}
 	return out, nil
 }
-
-// ---- simple states ----
 
 func (ex *execution) pass(st *state, input any, entered time.Time) (any, error) {
 	eff, err := applyInputPath(st.inputPath, input)
@@ -340,197 +335,4 @@ func (ex *execution) fail(st *state, input any, entered time.Time) error {
 		}
 	}
 	return se
-}
-
-// ---- Map ----
-
-func (ex *execution) mapState(ctx context.Context, st *state, input any, entered time.Time, retries int) (any, error) {
-	eff, err := applyInputPath(st.inputPath, input)
-	if err != nil {
-		return nil, err
-	}
-	env := ex.env(eff, st, entered, retries, "", nil)
-	items := eff
-	if st.itemsPath != nil {
-		v, ok := st.itemsPath.get(env.rootFor(st.itemsPath))
-		if !ok {
-			return nil, runtimeErr("Invalid path '%s' : No results for path (ItemsPath)", st.itemsPath.src)
-		}
-		items = v
-	}
-	arr, ok := items.([]any)
-	if !ok {
-		return nil, runtimeErr("The Map state's items must be a JSON array, got %s", typeName(items))
-	}
-	limit := st.maxConcurrency
-	if st.maxConcurrencyPath != nil {
-		v, ok := st.maxConcurrencyPath.get(env.rootFor(st.maxConcurrencyPath))
-		n, isInt := asInt(v)
-		if !ok || !isInt || n < 0 {
-			return nil, runtimeErr("The MaxConcurrencyPath '%s' must select a non-negative integer", st.maxConcurrencyPath.src)
-		}
-		limit = n
-	}
-	if limit == 0 || limit > int64(ex.rt.maxConc) {
-		limit = int64(ex.rt.maxConc)
-	}
-	tolCount, tolPct := st.tolCount, st.tolPct
-	if st.tolCountPath != nil {
-		v, ok := st.tolCountPath.get(env.rootFor(st.tolCountPath))
-		n, isInt := asInt(v)
-		if !ok || !isInt || n < 0 {
-			return nil, runtimeErr("The ToleratedFailureCountPath '%s' must select a non-negative integer", st.tolCountPath.src)
-		}
-		tolCount = &n
-	}
-	if st.tolPctPath != nil {
-		v, ok := st.tolPctPath.get(env.rootFor(st.tolPctPath))
-		r, isNum := numRat(v)
-		if !ok || !isNum || r.Sign() < 0 || r.Cmp(big.NewRat(100, 1)) > 0 {
-			return nil, runtimeErr("The ToleratedFailurePercentagePath '%s' must select a number from 0 to 100", st.tolPctPath.src)
-		}
-		tolPct = r
-	}
-
-	results := make([]any, len(arr))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	failed := 0
-loop:
-	for i, item := range arr {
-		select {
-		case sem <- struct{}{}:
-		case <-runCtx.Done():
-			break loop
-		}
-		if runCtx.Err() != nil { // both were ready: do not start more work
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out, err := ex.iteration(runCtx, st, eff, i, item, entered, retries)
-			if err == nil {
-				results[i] = out // each goroutine writes its own index
-				return
-			}
-			var se *StateError
-			if !errors.As(err, &se) {
-				return // cancelled because another iteration failed, or the execution stopped
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if st.distributed {
-				failed++
-				results[i] = map[string]any{"Error": se.Name, "Cause": se.Cause}
-				if firstErr == nil && exceedsTolerance(failed, len(arr), tolCount, tolPct) {
-					firstErr = &StateError{Name: ErrNameExceedToleratedFailure, Cause: causeExceedToleratedFailureLimit}
-					cancel()
-				}
-				return
-			}
-			if firstErr == nil {
-				firstErr = se
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return ex.finishExecState(st, input, results, env)
-}
-
-// exceedsTolerance: with neither limit set any failure is too many; with
-// both, exceeding either fails the Map Run.
-func exceedsTolerance(failed, total int, count *int64, pct *big.Rat) bool {
-	if count == nil && pct == nil {
-		return failed > 0
-	}
-	if count != nil && int64(failed) > *count {
-		return true
-	}
-	if pct != nil && total > 0 && big.NewRat(int64(failed)*100, int64(total)).Cmp(pct) > 0 {
-		return true
-	}
-	return false
-}
-
-func (ex *execution) iteration(ctx context.Context, st *state, eff any, i int, item any, entered time.Time, retries int) (any, error) {
-	in := item
-	if st.itemSelector != nil {
-		v, err := st.itemSelector.eval(ex.env(eff, st, entered, retries, "", &mapItem{index: i, value: item}))
-		if err != nil {
-			return nil, err
-		}
-		in = v
-	}
-	return ex.runScope(ctx, st.processor, in)
-}
-
-// finishExecState applies ResultSelector, ResultPath and OutputPath.
-func (ex *execution) finishExecState(st *state, input, result any, env *evalEnv) (any, error) {
-	if st.resultSelector != nil {
-		v, err := st.resultSelector.eval(&evalEnv{input: result, ctxObj: env.ctxObj, rt: ex.rt})
-		if err != nil {
-			return nil, err
-		}
-		result = v
-	}
-	out, err := applyResultPath(input, st.resultPath, result)
-	if err != nil {
-		return nil, err
-	}
-	return applyOutputPath(st.outputPath, out)
-}
-
-// ---- Parallel ----
-
-func (ex *execution) parallel(ctx context.Context, st *state, input any, entered time.Time, retries int) (any, error) {
-	eff, err := applyInputPath(st.inputPath, input)
-	if err != nil {
-		return nil, err
-	}
-	env := ex.env(eff, st, entered, retries, "", nil)
-	if st.parameters != nil {
-		if eff, err = st.parameters.eval(env); err != nil {
-			return nil, err
-		}
-	}
-	results := make([]any, len(st.branches))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	var once sync.Once
-	var firstErr error
-	for i, b := range st.branches {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := ex.runScope(runCtx, b, eff)
-			var se *StateError
-			if errors.As(err, &se) {
-				once.Do(func() { firstErr = se; cancel() })
-				return
-			}
-			results[i] = out
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return ex.finishExecState(st, input, results, env)
 }
