@@ -1,20 +1,10 @@
 package sfn
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"math"
-	"math/rand/v2"
 	"strings"
-	"unicode/utf8"
 )
 
 // Intrinsic functions (JSONPath query language), as documented by AWS:
@@ -25,29 +15,6 @@ import (
 // ($… or $$…) and nested calls (at most 10 levels). A failure while
 // evaluating is reported as States.Runtime, which neither Retry nor Catch
 // (not even States.ALL) can handle, like AWS.
-
-type intrinsicSpec struct{ min, max int } // max -1: variadic
-
-var intrinsicSpecs = map[string]intrinsicSpec{
-	"States.Format":         {1, -1},
-	"States.StringToJson":   {1, 1},
-	"States.JsonToString":   {1, 1},
-	"States.Array":          {0, -1},
-	"States.ArrayPartition": {2, 2},
-	"States.ArrayContains":  {2, 2},
-	"States.ArrayRange":     {3, 3},
-	"States.ArrayGetItem":   {2, 2},
-	"States.ArrayLength":    {1, 1},
-	"States.ArrayUnique":    {1, 1},
-	"States.Base64Encode":   {1, 1},
-	"States.Base64Decode":   {1, 1},
-	"States.Hash":           {2, 2},
-	"States.JsonMerge":      {3, 3},
-	"States.MathRandom":     {2, 3},
-	"States.MathAdd":        {2, 2},
-	"States.StringSplit":    {2, 2},
-	"States.UUID":           {0, 0},
-}
 
 const maxIntrinsicDepth = 10
 
@@ -108,16 +75,11 @@ func (p *iparser) call(depth int) (*iCall, error) {
 		return nil, fmt.Errorf("more than %d nested intrinsic functions", maxIntrinsicDepth)
 	}
 	start := p.i
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		if c == '.' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') {
-			p.i++
-			continue
-		}
-		break
+	for p.i < len(p.s) && isNameByte(p.s[p.i]) {
+		p.i++
 	}
 	name := p.s[start:p.i]
-	spec, ok := intrinsicSpecs[name]
+	fn, ok := intrinsics[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown intrinsic function %q (implemented: %s)", name, strings.Join(intrinsicNames(), ", "))
 	}
@@ -127,68 +89,55 @@ func (p *iparser) call(depth int) (*iCall, error) {
 	}
 	p.i++
 	c := &iCall{name: name}
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == ')' {
-		p.i++
-	} else {
-		for {
-			p.space()
-			a, err := p.arg(depth)
-			if err != nil {
-				return nil, err
-			}
-			c.args = append(c.args, a)
-			p.space()
-			if p.i >= len(p.s) {
-				return nil, fmt.Errorf("unterminated call to %s", name)
-			}
-			if p.s[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.s[p.i] == ')' {
-				p.i++
-				break
-			}
-			return nil, fmt.Errorf("unexpected %q in the arguments of %s", p.s[p.i:], name)
-		}
+	var err error
+	if c.args, err = p.args(name, depth); err != nil {
+		return nil, err
 	}
-	if len(c.args) < spec.min || (spec.max >= 0 && len(c.args) > spec.max) {
-		want := fmt.Sprint(spec.min)
-		if spec.max < 0 {
-			want = fmt.Sprintf("at least %d", spec.min)
-		} else if spec.max != spec.min {
-			want = fmt.Sprintf("%d to %d", spec.min, spec.max)
-		}
-		return nil, fmt.Errorf("%s takes %s argument(s), got %d", name, want, len(c.args))
+	if err := fn.arity(name, len(c.args)); err != nil {
+		return nil, err
 	}
 	c.src = p.s[start:p.i]
-	if err := c.check(); err != nil {
-		return nil, err
+	if fn.check != nil {
+		if err := fn.check(c); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
 
-// check validates what can be known before running.
-func (c *iCall) check() error {
-	switch c.name {
-	case "States.JsonMerge":
-		if a := c.args[2]; a.kind == argLit {
-			if b, ok := a.lit.(bool); !ok || b {
-				return errors.New("States.JsonMerge: the third argument must be false (Step Functions only supports shallow merging)")
-			}
+func isNameByte(c byte) bool {
+	return c == '.' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// args reads the arguments of a call up to and including its ")".
+func (p *iparser) args(name string, depth int) ([]iArg, error) {
+	var args []iArg
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == ')' {
+		p.i++
+		return args, nil
+	}
+	for {
+		p.space()
+		a, err := p.arg(depth)
+		if err != nil {
+			return nil, err
 		}
-	case "States.Format":
-		if a := c.args[0]; a.kind == argLit {
-			if _, ok := a.lit.(string); !ok {
-				return errors.New("States.Format: the first argument must be a string")
-			}
-			if n := countPlaceholders(a.raw); a.kind == argLit && n != len(c.args)-1 {
-				return fmt.Errorf("States.Format: %d {} placeholder(s) but %d value argument(s)", n, len(c.args)-1)
-			}
+		args = append(args, a)
+		p.space()
+		if p.i >= len(p.s) {
+			return nil, fmt.Errorf("unterminated call to %s", name)
+		}
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+		case ')':
+			p.i++
+			return args, nil
+		default:
+			return nil, fmt.Errorf("unexpected %q in the arguments of %s", p.s[p.i:], name)
 		}
 	}
-	return nil
 }
 
 func (p *iparser) arg(depth int) (iArg, error) {
@@ -201,42 +150,9 @@ func (p *iparser) arg(depth int) (iArg, error) {
 	case c == '\'':
 		return p.stringLit()
 	case c == '$':
-		start, nest := p.i, 0
-		var quote byte
-		for p.i < len(p.s) {
-			ch := p.s[p.i]
-			if quote != 0 {
-				if ch == '\\' {
-					p.i++
-				} else if ch == quote {
-					quote = 0
-				}
-			} else if ch == '\'' || ch == '"' {
-				quote = ch
-			} else if ch == '[' || ch == '(' {
-				nest++
-			} else if ch == ']' || (ch == ')' && nest > 0) {
-				nest--
-			} else if nest == 0 && (ch == ',' || ch == ')') {
-				break
-			}
-			p.i++
-		}
-		jp, err := parsePath(strings.TrimSpace(p.s[start:p.i]))
-		if err != nil {
-			return iArg{}, err
-		}
-		return iArg{kind: argPath, path: jp}, nil
+		return p.pathArg()
 	case c == '-' || (c >= '0' && c <= '9'):
-		start := p.i
-		for p.i < len(p.s) && strings.IndexByte("0123456789.eE+-", p.s[p.i]) >= 0 {
-			p.i++
-		}
-		v, err := decodeJSON([]byte(p.s[start:p.i]))
-		if _, isNum := v.(json.Number); err != nil || !isNum {
-			return iArg{}, fmt.Errorf("invalid number %q", p.s[start:p.i])
-		}
-		return iArg{kind: argLit, lit: v}, nil
+		return p.numberArg()
 	case strings.HasPrefix(rest, "States."):
 		call, err := p.call(depth + 1)
 		if err != nil {
@@ -254,6 +170,49 @@ func (p *iparser) arg(depth int) (iArg, error) {
 		}
 	}
 	return iArg{}, fmt.Errorf("invalid argument %q", rest)
+}
+
+// pathArg reads a path argument: up to the "," or ")" that is outside
+// quotes, brackets and parentheses.
+func (p *iparser) pathArg() (iArg, error) {
+	start, nest := p.i, 0
+	var quote byte
+	for p.i < len(p.s) {
+		ch := p.s[p.i]
+		if quote != 0 {
+			if ch == '\\' {
+				p.i++
+			} else if ch == quote {
+				quote = 0
+			}
+		} else if ch == '\'' || ch == '"' {
+			quote = ch
+		} else if ch == '[' || ch == '(' {
+			nest++
+		} else if ch == ']' || (ch == ')' && nest > 0) {
+			nest--
+		} else if nest == 0 && (ch == ',' || ch == ')') {
+			break
+		}
+		p.i++
+	}
+	jp, err := parsePath(strings.TrimSpace(p.s[start:p.i]))
+	if err != nil {
+		return iArg{}, err
+	}
+	return iArg{kind: argPath, path: jp}, nil
+}
+
+func (p *iparser) numberArg() (iArg, error) {
+	start := p.i
+	for p.i < len(p.s) && strings.IndexByte("0123456789.eE+-", p.s[p.i]) >= 0 {
+		p.i++
+	}
+	v, err := decodeJSON([]byte(p.s[start:p.i]))
+	if _, isNum := v.(json.Number); err != nil || !isNum {
+		return iArg{}, fmt.Errorf("invalid number %q", p.s[start:p.i])
+	}
+	return iArg{kind: argLit, lit: v}, nil
 }
 
 func (p *iparser) stringLit() (iArg, error) {
@@ -288,16 +247,6 @@ func (p *iparser) stringLit() (iArg, error) {
 	return iArg{}, errors.New("unterminated string literal")
 }
 
-func intrinsicNames() []string {
-	return sortedKeys(func() map[string]any {
-		m := map[string]any{}
-		for k := range intrinsicSpecs {
-			m[k] = nil
-		}
-		return m
-	}())
-}
-
 // countPlaceholders counts the {} of a Format template as written in a
 // literal (escaped braces do not count).
 func countPlaceholders(raw string) int {
@@ -313,8 +262,6 @@ func countPlaceholders(raw string) int {
 	}
 	return n
 }
-
-// ---- evaluation ----
 
 func (c *iCall) eval(env *evalEnv) (any, error) {
 	args := make([]any, len(c.args))
@@ -348,208 +295,11 @@ func (c *iCall) eval(env *evalEnv) (any, error) {
 }
 
 func (c *iCall) apply(args []any, env *evalEnv) (any, error) {
-	switch c.name {
-	case "States.Format":
-		return c.format(args)
-	case "States.StringToJson":
-		s, ok := args[0].(string)
-		if !ok {
-			return nil, fmt.Errorf("expected a string, got %s", typeName(args[0]))
-		}
-		v, err := decodeJSON([]byte(s))
-		if err != nil {
-			return nil, fmt.Errorf("the string is not valid JSON: %v", err)
-		}
-		return v, nil
-	case "States.JsonToString":
-		return encodeString(args[0]), nil
-	case "States.Array":
-		return append([]any{}, args...), nil
-	case "States.ArrayPartition":
-		arr, err := arrayArg(args[0])
-		if err != nil {
-			return nil, err
-		}
-		n, err := intArg(args[1])
-		if err != nil || n <= 0 {
-			return nil, errors.New("the chunk size must be a positive integer")
-		}
-		out := []any{}
-		for i := 0; i < len(arr); i += int(n) {
-			out = append(out, append([]any{}, arr[i:min(i+int(n), len(arr))]...))
-		}
-		return out, nil
-	case "States.ArrayContains":
-		arr, err := arrayArg(args[0])
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range arr {
-			if jsonEqual(v, args[1]) {
-				return true, nil
-			}
-		}
-		return false, nil
-	case "States.ArrayRange":
-		var n [3]int64
-		for i := range n {
-			v, err := intArg(args[i])
-			if err != nil {
-				return nil, err
-			}
-			n[i] = v
-		}
-		start, end, step := n[0], n[1], n[2]
-		if step == 0 {
-			return nil, errors.New("the step cannot be 0")
-		}
-		out := []any{}
-		for x := start; (step > 0 && x <= end) || (step < 0 && x >= end); x += step {
-			if len(out) == 1000 {
-				return nil, errors.New("the range would have more than 1000 elements")
-			}
-			out = append(out, intNumber(x))
-		}
-		return out, nil
-	case "States.ArrayGetItem":
-		arr, err := arrayArg(args[0])
-		if err != nil {
-			return nil, err
-		}
-		i, err := intArg(args[1])
-		if err != nil {
-			return nil, err
-		}
-		if i < 0 || i >= int64(len(arr)) {
-			return nil, fmt.Errorf("index %d is out of bounds (length %d)", i, len(arr))
-		}
-		return arr[i], nil
-	case "States.ArrayLength":
-		arr, err := arrayArg(args[0])
-		if err != nil {
-			return nil, err
-		}
-		return intNumber(int64(len(arr))), nil
-	case "States.ArrayUnique":
-		arr, err := arrayArg(args[0])
-		if err != nil {
-			return nil, err
-		}
-		out := []any{}
-	next:
-		for _, v := range arr {
-			for _, w := range out {
-				if jsonEqual(v, w) {
-					continue next
-				}
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	case "States.Base64Encode":
-		s, err := limitedString(args[0])
-		if err != nil {
-			return nil, err
-		}
-		return base64.StdEncoding.EncodeToString([]byte(s)), nil
-	case "States.Base64Decode":
-		s, err := limitedString(args[0])
-		if err != nil {
-			return nil, err
-		}
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			return nil, fmt.Errorf("invalid base64: %v", err)
-		}
-		if !utf8.Valid(b) {
-			return nil, errors.New("the decoded data is not UTF-8 text")
-		}
-		return string(b), nil
-	case "States.Hash":
-		s, err := limitedString(args[0])
-		if err != nil {
-			return nil, err
-		}
-		alg, _ := args[1].(string)
-		var h hash.Hash
-		switch alg {
-		case "MD5":
-			h = md5.New()
-		case "SHA-1":
-			h = sha1.New()
-		case "SHA-256":
-			h = sha256.New()
-		case "SHA-384":
-			h = sha512.New384()
-		case "SHA-512":
-			h = sha512.New()
-		default:
-			return nil, fmt.Errorf("unknown hash algorithm %s (use MD5, SHA-1, SHA-256, SHA-384 or SHA-512)", encodeString(args[1]))
-		}
-		h.Write([]byte(s))
-		return hex.EncodeToString(h.Sum(nil)), nil
-	case "States.JsonMerge":
-		a, ok1 := args[0].(map[string]any)
-		b, ok2 := args[1].(map[string]any)
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("both arguments must be JSON objects, got %s and %s", typeName(args[0]), typeName(args[1]))
-		}
-		if deep, ok := args[2].(bool); !ok || deep {
-			return nil, errors.New("the third argument must be false (Step Functions only supports shallow merging)")
-		}
-		out := copyMap(a)
-		for k, v := range b {
-			out[k] = v
-		}
-		return out, nil
-	case "States.MathRandom":
-		start, err := intArg(args[0])
-		if err != nil {
-			return nil, err
-		}
-		end, err := intArg(args[1])
-		if err != nil {
-			return nil, err
-		}
-		if end <= start {
-			return nil, fmt.Errorf("the end (%d) must be greater than the start (%d)", end, start)
-		}
-		var r uint64
-		if len(args) == 3 {
-			seed, err := intArg(args[2])
-			if err != nil {
-				return nil, err
-			}
-			r = rand.New(rand.NewPCG(uint64(seed), 0x5eed)).Uint64()
-		} else {
-			r = env.rt.randUint64()
-		}
-		return intNumber(start + int64(r%uint64(end-start))), nil
-	case "States.MathAdd":
-		a, err := intArg(args[0])
-		if err != nil {
-			return nil, err
-		}
-		b, err := intArg(args[1])
-		if err != nil {
-			return nil, err
-		}
-		return intNumber(a + b), nil
-	case "States.StringSplit":
-		s, ok1 := args[0].(string)
-		d, ok2 := args[1].(string)
-		if !ok1 || !ok2 {
-			return nil, errors.New("both arguments must be strings")
-		}
-		out := []any{}
-		for _, part := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(d, r) }) {
-			out = append(out, part)
-		}
-		return out, nil
-	case "States.UUID":
-		return env.rt.uuid(), nil
+	fn, ok := intrinsics[c.name]
+	if !ok {
+		return nil, fmt.Errorf("intrinsic %s is not implemented", c.name)
 	}
-	return nil, fmt.Errorf("intrinsic %s is not implemented", c.name)
+	return fn.apply(c, args, env)
 }
 
 func (c *iCall) format(args []any) (any, error) {
@@ -608,43 +358,4 @@ func formatValue(v any) string {
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return encodeString(v)
-}
-
-func arrayArg(v any) ([]any, error) {
-	a, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("expected an array, got %s", typeName(v))
-	}
-	return a, nil
-}
-
-// intArg accepts an integer, rounding a non-integral number half up like
-// Java's Math.round (AWS documents rounding for MathAdd and MathRandom).
-func intArg(v any) (int64, error) {
-	r, ok := numRat(v)
-	if !ok {
-		return 0, fmt.Errorf("expected a number, got %s", typeName(v))
-	}
-	if r.IsInt() && r.Num().IsInt64() {
-		return r.Num().Int64(), nil
-	}
-	f, _ := r.Float64()
-	f = math.Floor(f + 0.5)
-	if f > math.MaxInt64/2 || f < math.MinInt64/2 {
-		return 0, errors.New("number out of range")
-	}
-	return int64(f), nil
-}
-
-const maxIntrinsicInput = 10000
-
-func limitedString(v any) (string, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", fmt.Errorf("expected a string, got %s", typeName(v))
-	}
-	if utf8.RuneCountInString(s) > maxIntrinsicInput {
-		return "", fmt.Errorf("the input has more than %d characters", maxIntrinsicInput)
-	}
-	return s, nil
 }
