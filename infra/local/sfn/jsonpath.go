@@ -518,8 +518,6 @@ func setPath(node any, segs []pathSeg, val any) (any, error) {
 	return nil, errors.New("not a Reference Path")
 }
 
-// ---- filters ----
-
 type fnode struct {
 	op   string // "||", "&&", "!", "cmp", "exists"
 	l, r *fnode
@@ -534,41 +532,27 @@ type foperand struct {
 	isLit bool
 }
 
-func (p *pathParser) filterOr() (*fnode, error) {
-	l, err := p.filterAnd()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		p.skipSpace()
-		if !strings.HasPrefix(p.s[p.i:], "||") {
-			return l, nil
-		}
-		p.i += 2
-		r, err := p.filterAnd()
-		if err != nil {
-			return nil, err
-		}
-		l = &fnode{op: "||", l: l, r: r}
-	}
-}
+func (p *pathParser) filterOr() (*fnode, error) { return p.filterChain("||", p.filterAnd) }
 
-func (p *pathParser) filterAnd() (*fnode, error) {
-	l, err := p.filterUnary()
+func (p *pathParser) filterAnd() (*fnode, error) { return p.filterChain("&&", p.filterUnary) }
+
+// filterChain parses operand (op operand)…, grouping to the left.
+func (p *pathParser) filterChain(op string, operand func() (*fnode, error)) (*fnode, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
 	for {
 		p.skipSpace()
-		if !strings.HasPrefix(p.s[p.i:], "&&") {
+		if !strings.HasPrefix(p.s[p.i:], op) {
 			return l, nil
 		}
-		p.i += 2
-		r, err := p.filterUnary()
+		p.i += len(op)
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = &fnode{op: "&&", l: l, r: r}
+		l = &fnode{op: op, l: l, r: r}
 	}
 }
 

@@ -398,13 +398,14 @@ func (r *Runtime) Stop(executionArn, errName, cause string) error {
 	return nil
 }
 
-// ---- task tokens ----
-
+// taskOutcome is what SendTaskSuccess or SendTaskFailure hands a waiting
+// callback task.
 type taskOutcome struct {
 	output any
 	err    *StateError
 }
 
+// pendingTask is a callback task waiting for its token to be used.
 type pendingTask struct {
 	ex        *execution
 	result    chan taskOutcome // capacity 1, written once
