@@ -59,76 +59,11 @@ func parseChoiceRule(raw any, where string, top bool) (*choiceRule, error) {
 	r := &choiceRule{}
 	var ops []string
 	for k, v := range obj {
-		switch k {
-		case "Comment":
-			if _, ok := v.(string); !ok {
-				return nil, fmt.Errorf("%s: Comment must be a string", where)
-			}
-		case "Next":
-			s, ok := v.(string)
-			if !ok || !top {
-				if !top {
-					return nil, fmt.Errorf("%s: a nested choice rule cannot have Next", where)
-				}
-				return nil, fmt.Errorf("%s: Next must be a string", where)
-			}
-			r.next = s
-		case "Variable":
-			s, ok := v.(string)
-			if !ok {
-				return nil, fmt.Errorf("%s: Variable must be a string", where)
-			}
-			jp, err := parseRefPath(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: Variable: %v", where, err)
-			}
-			r.variable = jp
-		case "And", "Or":
-			list, ok := v.([]any)
-			if !ok || len(list) == 0 {
-				return nil, fmt.Errorf("%s: %s must be a non-empty array of rules", where, k)
-			}
-			for i, sub := range list {
-				sr, err := parseChoiceRule(sub, fmt.Sprintf("%s.%s[%d]", where, k, i), false)
-				if err != nil {
-					return nil, err
-				}
-				if k == "And" {
-					r.and = append(r.and, sr)
-				} else {
-					r.or = append(r.or, sr)
-				}
-			}
-			ops = append(ops, k)
-		case "Not":
-			sr, err := parseChoiceRule(v, where+".Not", false)
-			if err != nil {
-				return nil, err
-			}
-			r.not = sr
-			ops = append(ops, k)
-		case "Condition", "Assign", "Output":
-			return nil, fmt.Errorf("%s: field %q belongs to the JSONata query language, which this interpreter does not implement (use JSONPath)", where, k)
-		default:
-			if op, ok := choiceOps[k]; ok {
-				r.op, r.opName = op, k
-				if err := r.setLiteral(v, where); err != nil {
-					return nil, err
-				}
-			} else if op, ok := choiceOps[strings.TrimSuffix(k, "Path")]; ok && strings.HasSuffix(k, "Path") && op.kind != "is" && op.kind != "match" {
-				r.op, r.opName = op, k
-				s, ok := v.(string)
-				if !ok {
-					return nil, fmt.Errorf("%s: %s must be a Reference Path string", where, k)
-				}
-				jp, err := parseRefPath(s)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %s: %v", where, k, err)
-				}
-				r.path = jp
-			} else {
-				return nil, fmt.Errorf("%s: unsupported field %q in a choice rule", where, k)
-			}
+		isOp, err := r.field(k, v, where, top)
+		if err != nil {
+			return nil, err
+		}
+		if isOp {
 			ops = append(ops, k)
 		}
 	}
@@ -146,6 +81,82 @@ func parseChoiceRule(raw any, where string, top bool) (*choiceRule, error) {
 		return nil, fmt.Errorf("%s: a top-level choice rule needs Next", where)
 	}
 	return r, nil
+}
+
+// field reads one field of a choice rule and reports whether it is the
+// rule's operator (And, Or, Not or a comparison).
+func (r *choiceRule) field(k string, v any, where string, top bool) (bool, error) {
+	var err error
+	switch k {
+	case "Comment":
+		if _, ok := v.(string); !ok {
+			return false, fmt.Errorf("%s: Comment must be a string", where)
+		}
+	case "Next":
+		s, ok := v.(string)
+		if !top {
+			return false, fmt.Errorf("%s: a nested choice rule cannot have Next", where)
+		}
+		if !ok {
+			return false, fmt.Errorf("%s: Next must be a string", where)
+		}
+		r.next = s
+	case "Variable":
+		if r.variable, err = readRefPath(k, v); err != nil {
+			return false, fmt.Errorf("%s: %v", where, err)
+		}
+	case "And":
+		r.and, err = parseRuleList(k, v, where)
+		return true, err
+	case "Or":
+		r.or, err = parseRuleList(k, v, where)
+		return true, err
+	case "Not":
+		r.not, err = parseChoiceRule(v, where+".Not", false)
+		return true, err
+	case "Condition", "Assign", "Output":
+		return false, fmt.Errorf("%s: field %q belongs to the JSONata query language, which this interpreter does not implement (use JSONPath)", where, k)
+	default:
+		return true, r.comparison(k, v, where)
+	}
+	return false, nil
+}
+
+// parseRuleList reads the nested rules of And or Or.
+func parseRuleList(k string, v any, where string) ([]*choiceRule, error) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return nil, fmt.Errorf("%s: %s must be a non-empty array of rules", where, k)
+	}
+	var out []*choiceRule
+	for i, sub := range list {
+		sr, err := parseChoiceRule(sub, fmt.Sprintf("%s.%s[%d]", where, k, i), false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sr)
+	}
+	return out, nil
+}
+
+// comparison reads a comparison operator: a literal one (StringEquals: "x")
+// or its Path variant (StringEqualsPath: "$.y").
+func (r *choiceRule) comparison(k string, v any, where string) error {
+	if op, ok := choiceOps[k]; ok {
+		r.op, r.opName = op, k
+		return r.setLiteral(v, where)
+	}
+	op, ok := choiceOps[strings.TrimSuffix(k, "Path")]
+	if !ok || !strings.HasSuffix(k, "Path") || op.kind == "is" || op.kind == "match" {
+		return fmt.Errorf("%s: unsupported field %q in a choice rule", where, k)
+	}
+	r.op, r.opName = op, k
+	jp, err := readRefPath(k, v)
+	if err != nil {
+		return fmt.Errorf("%s: %v", where, err)
+	}
+	r.path = jp
+	return nil
 }
 
 func (r *choiceRule) setLiteral(v any, where string) error {

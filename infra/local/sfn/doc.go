@@ -90,3 +90,34 @@ package sfn
 // history events, redrive, and child-execution identities of Distributed Map
 // (iterations run in the parent execution's context; a failed iteration's
 // slot in the result array holds its {"Error","Cause"}).
+//
+// Where things are:
+//
+//	sfn.go             Runtime and its options; Start, Describe, Wait, Stop;
+//	                   task tokens (SendTaskSuccess/Failure/Heartbeat)
+//	parse.go           Parse: substitutions, the top level, scopes and
+//	                   their transitions
+//	state.go           the parsed state; the fields each type allows and
+//	                   those refused; the fields states share (Comment,
+//	                   QueryLanguage, Next/End, paths, templates, Retry/Catch)
+//	fields.go          reading one state's fields (paths, templates,
+//	                   integers, exclusive pairs); errors name state and field
+//	parse_task.go      Task: Resource, lambda:invoke Parameters, timeouts
+//	parse_flow.go      Choice, Wait and Fail
+//	parse_map.go       Map (processor, ItemSelector, concurrency, Distributed
+//	                   Map fields) and Parallel
+//	retry.go           Retry and Catch: parsing, error matching, backoff, and
+//	                   running a state under them
+//	choice.go          Choice rules: parsing and evaluation
+//	exec.go            an execution: scopes, states, input/output
+//	                   processing, Pass, Choice, Wait, Succeed, Fail
+//	exec_map.go        Map and Parallel: the fan-out of iterations and
+//	                   branches, failure tolerance
+//	task.go            Task: the invocation, timeouts, heartbeats, callbacks
+//	template.go        payload templates (Parameters, ItemSelector,
+//	                   ResultSelector)
+//	jsonpath.go        JSONPath and Reference Paths
+//	intrinsic.go       parsing and evaluating intrinsic function calls
+//	intrinsic_funcs.go the intrinsic functions by name: arity, checks,
+//	                   implementations
+//	jsonutil.go        JSON decoding and encoding, numbers, equality

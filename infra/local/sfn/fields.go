@@ -74,13 +74,22 @@ func (f fields) refPath(field string) (*jsonPath, error) {
 	if !ok {
 		return nil, nil
 	}
+	jp, err := readRefPath(field, v)
+	if err != nil {
+		return nil, f.bad("%v", err)
+	}
+	return jp, nil
+}
+
+// readRefPath reads the value of a field that holds a Reference Path.
+func readRefPath(field string, v any) (*jsonPath, error) {
 	s, isStr := v.(string)
 	if !isStr {
-		return nil, f.bad("%s must be a Reference Path", field)
+		return nil, fmt.Errorf("%s must be a Reference Path", field)
 	}
 	jp, err := parseRefPath(s)
 	if err != nil {
-		return nil, f.bad("%s: %v", field, err)
+		return nil, fmt.Errorf("%s: %v", field, err)
 	}
 	return jp, nil
 }

@@ -25,28 +25,32 @@ type catcher struct {
 	resultPath  optPath
 }
 
-// eachRule walks a Retry or Catch array: every element must be an object
-// with only the allowed fields. last tells the rule that ends the array.
-func eachRule(v any, allowed []string, rule func(obj map[string]any, last bool) error) error {
+// parseRules reads a Retry or Catch array: every element must be an object
+// with only the allowed fields (and Comment); parse reads one, knowing
+// whether it is the last.
+func parseRules[T any](v any, allowed []string, parse func(obj map[string]any, last bool) (T, error)) ([]T, error) {
 	list, ok := v.([]any)
 	if !ok {
-		return errors.New("must be an array")
+		return nil, errors.New("must be an array")
 	}
+	var out []T
 	for i, raw := range list {
 		obj, ok := raw.(map[string]any)
 		if !ok {
-			return fmt.Errorf("[%d] must be an object", i)
+			return nil, fmt.Errorf("[%d] must be an object", i)
 		}
 		for _, k := range sortedKeys(obj) {
 			if k != "Comment" && !slices.Contains(allowed, k) {
-				return fmt.Errorf("[%d]: %s", i, unsupportedField(k, ""))
+				return nil, fmt.Errorf("[%d]: %s", i, unsupportedField(k, ""))
 			}
 		}
-		if err := rule(obj, i == len(list)-1); err != nil {
-			return fmt.Errorf("[%d]: %w", i, err)
+		r, err := parse(obj, i == len(list)-1)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
+		out = append(out, r)
 	}
-	return nil
+	return out, nil
 }
 
 func parseErrorEquals(obj map[string]any, last bool) ([]string, error) {
@@ -74,19 +78,7 @@ func parseErrorEquals(obj map[string]any, last bool) ([]string, error) {
 }
 
 func parseRetry(v any) ([]*retrier, error) {
-	var out []*retrier
-	err := eachRule(v, []string{"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy"}, func(obj map[string]any, last bool) error {
-		r, err := parseRetrier(obj, last)
-		if err != nil {
-			return err
-		}
-		out = append(out, r)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return parseRules(v, []string{"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy"}, parseRetrier)
 }
 
 // ruleInt reads an integer field of a retrier, from lo to hi, into dst.
@@ -142,28 +134,24 @@ func parseRetrier(obj map[string]any, last bool) (*retrier, error) {
 }
 
 func parseCatch(v any) ([]*catcher, error) {
-	var out []*catcher
-	err := eachRule(v, []string{"ErrorEquals", "Next", "ResultPath"}, func(obj map[string]any, last bool) error {
-		c := &catcher{}
-		var err error
-		if c.errorEquals, err = parseErrorEquals(obj, last); err != nil {
-			return err
-		}
-		if c.next, _ = obj["Next"].(string); c.next == "" {
-			return errors.New("Next is required")
-		}
-		if v, ok := obj["ResultPath"]; ok {
-			if c.resultPath, err = readOptPath("ResultPath", v, true); err != nil {
-				return err
-			}
-		}
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
+	return parseRules(v, []string{"ErrorEquals", "Next", "ResultPath"}, parseCatcher)
+}
+
+func parseCatcher(obj map[string]any, last bool) (*catcher, error) {
+	c := &catcher{}
+	var err error
+	if c.errorEquals, err = parseErrorEquals(obj, last); err != nil {
 		return nil, err
 	}
-	return out, nil
+	if c.next, _ = obj["Next"].(string); c.next == "" {
+		return nil, errors.New("Next is required")
+	}
+	if v, ok := obj["ResultPath"]; ok {
+		if c.resultPath, err = readOptPath("ResultPath", v, true); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // errorMatches applies one ErrorEquals entry. States.ALL matches every error

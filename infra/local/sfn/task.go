@@ -37,22 +37,9 @@ func (ex *execution) task(ctx context.Context, st *state, input any, entered tim
 		return nil, err
 	}
 
-	fn, payload := st.resource, params
-	if st.resKind != resLambdaARN {
-		obj, _ := params.(map[string]any)
-		name, ok := obj["FunctionName"].(string)
-		if !ok || name == "" {
-			return nil, runtimeErr("Parameters.FunctionName must be a non-empty string, got %s", encodeString(obj["FunctionName"]))
-		}
-		if q, ok := obj["Qualifier"].(string); ok && q != "" {
-			name += ":" + q
-		}
-		fn = name
-		p, has := obj["Payload"]
-		if !has {
-			p = map[string]any{} // Lambda receives {} when Invoke has no payload
-		}
-		payload = p
+	fn, payload, err := invokeTarget(st, params)
+	if err != nil {
+		return nil, err
 	}
 	log.Debug("invoking", "function", fn, "timeout", timeout, "heartbeat", heartbeat)
 	result, err := ex.invoke(ctx, fn, payload, timeout, heartbeat, pt)
@@ -60,30 +47,57 @@ func (ex *execution) task(ctx context.Context, st *state, input any, entered tim
 		return nil, err
 	}
 	if st.resKind == resLambdaInvoke {
-		requestID := ex.rt.uuid()
-		headers := map[string]any{
-			"Content-Type":                   "application/json",
-			"X-Amz-Executed-Version":         "$LATEST",
-			"x-amzn-Remapped-Content-Length": "0",
-			"x-amzn-RequestId":               requestID,
-		}
-		all := map[string]any{}
-		for k, v := range headers {
-			all[k] = []any{v}
-		}
-		result = map[string]any{
-			"ExecutedVersion": "$LATEST",
-			"Payload":         result,
-			"StatusCode":      json.Number("200"),
-			"SdkHttpMetadata": map[string]any{
-				"AllHttpHeaders": all,
-				"HttpHeaders":    headers,
-				"HttpStatusCode": json.Number("200"),
-			},
-			"SdkResponseMetadata": map[string]any{"RequestId": requestID},
-		}
+		result = invokeResponse(result, ex.rt.uuid())
 	}
 	return ex.finishExecState(st, input, result, env)
+}
+
+// invokeTarget is the function to call and its payload: the Resource ARN
+// and the effective parameters, or for the lambda:invoke integrations
+// FunctionName[:Qualifier] and Payload.
+func invokeTarget(st *state, params any) (string, any, error) {
+	if st.resKind == resLambdaARN {
+		return st.resource, params, nil
+	}
+	obj, _ := params.(map[string]any)
+	name, ok := obj["FunctionName"].(string)
+	if !ok || name == "" {
+		return "", nil, runtimeErr("Parameters.FunctionName must be a non-empty string, got %s", encodeString(obj["FunctionName"]))
+	}
+	if q, ok := obj["Qualifier"].(string); ok && q != "" {
+		name += ":" + q
+	}
+	payload, has := obj["Payload"]
+	if !has {
+		payload = map[string]any{} // Lambda receives {} when Invoke has no payload
+	}
+	return name, payload, nil
+}
+
+// invokeResponse wraps a function's output the way arn:aws:states:::lambda:invoke
+// returns it.
+func invokeResponse(payload any, requestID string) any {
+	headers := map[string]any{
+		"Content-Type":                   "application/json",
+		"X-Amz-Executed-Version":         "$LATEST",
+		"x-amzn-Remapped-Content-Length": "0",
+		"x-amzn-RequestId":               requestID,
+	}
+	all := map[string]any{}
+	for k, v := range headers {
+		all[k] = []any{v}
+	}
+	return map[string]any{
+		"ExecutedVersion": "$LATEST",
+		"Payload":         payload,
+		"StatusCode":      json.Number("200"),
+		"SdkHttpMetadata": map[string]any{
+			"AllHttpHeaders": all,
+			"HttpHeaders":    headers,
+			"HttpStatusCode": json.Number("200"),
+		},
+		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
+	}
 }
 
 func secondsField(has bool, lit int64, path *jsonPath, env *evalEnv, field string) (time.Duration, error) {
