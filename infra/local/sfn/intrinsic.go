@@ -299,7 +299,7 @@ func (c *iCall) apply(args []any, env *evalEnv) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("intrinsic %s is not implemented", c.name)
 	}
-	return fn.apply(c, args, env)
+	return fn.call(c, args, env)
 }
 
 func (c *iCall) format(args []any) (any, error) {

@@ -16,13 +16,41 @@ import (
 	"unicode/utf8"
 )
 
-// intrinsic is one States.* function: its arity, a check of its literal
-// arguments when parsing (optional), and its implementation, which gets the
-// evaluated arguments.
+// intrinsic is one States.* function: its arity, the types of its leading
+// arguments (converted before apply runs, so apply can assert them), a check
+// of its literal arguments when parsing (optional), and its implementation.
 type intrinsic struct {
 	min, max int // max -1: variadic
+	types    []argType
 	check    func(c *iCall) error
 	apply    func(c *iCall, args []any, env *evalEnv) (any, error)
+}
+
+// argType is what an argument must be; the conversion's error is the
+// function's error.
+type argType int
+
+const (
+	anyValue     argType = iota
+	anInt                // int64 (intArg)
+	anArray              // []any
+	aString              // string
+	aShortString         // string of at most maxIntrinsicInput characters
+)
+
+func (t argType) convert(v any) (any, error) {
+	switch t {
+	case anInt:
+		n, err := intArg(v)
+		return n, err
+	case anArray:
+		return arrayArg(v)
+	case aString:
+		return stringArg(v)
+	case aShortString:
+		return limitedString(v)
+	}
+	return v, nil
 }
 
 // pure adapts a function of the arguments alone.
@@ -30,25 +58,40 @@ func pure(f func(args []any) (any, error)) func(*iCall, []any, *evalEnv) (any, e
 	return func(_ *iCall, args []any, _ *evalEnv) (any, error) { return f(args) }
 }
 
+func types(t ...argType) []argType { return t }
+
 var intrinsics = map[string]intrinsic{
-	"States.Format":         {1, -1, checkFormat, func(c *iCall, args []any, _ *evalEnv) (any, error) { return c.format(args) }},
-	"States.StringToJson":   {1, 1, nil, pure(stringToJSON)},
-	"States.JsonToString":   {1, 1, nil, pure(func(args []any) (any, error) { return encodeString(args[0]), nil })},
-	"States.Array":          {0, -1, nil, pure(func(args []any) (any, error) { return append([]any{}, args...), nil })},
-	"States.ArrayPartition": {2, 2, nil, pure(arrayPartition)},
-	"States.ArrayContains":  {2, 2, nil, pure(arrayContains)},
-	"States.ArrayRange":     {3, 3, nil, pure(arrayRange)},
-	"States.ArrayGetItem":   {2, 2, nil, pure(arrayGetItem)},
-	"States.ArrayLength":    {1, 1, nil, pure(arrayLength)},
-	"States.ArrayUnique":    {1, 1, nil, pure(arrayUnique)},
-	"States.Base64Encode":   {1, 1, nil, pure(base64Encode)},
-	"States.Base64Decode":   {1, 1, nil, pure(base64Decode)},
-	"States.Hash":           {2, 2, nil, pure(hashString)},
-	"States.JsonMerge":      {3, 3, checkJSONMerge, pure(jsonMerge)},
-	"States.MathRandom":     {2, 3, nil, mathRandom},
-	"States.MathAdd":        {2, 2, nil, pure(mathAdd)},
-	"States.StringSplit":    {2, 2, nil, pure(stringSplit)},
-	"States.UUID":           {0, 0, nil, func(_ *iCall, _ []any, env *evalEnv) (any, error) { return env.rt.uuid(), nil }},
+	"States.Format":         {1, -1, nil, checkFormat, func(c *iCall, args []any, _ *evalEnv) (any, error) { return c.format(args) }},
+	"States.StringToJson":   {1, 1, types(aString), nil, pure(stringToJSON)},
+	"States.JsonToString":   {1, 1, nil, nil, pure(func(args []any) (any, error) { return encodeString(args[0]), nil })},
+	"States.Array":          {0, -1, nil, nil, pure(func(args []any) (any, error) { return append([]any{}, args...), nil })},
+	"States.ArrayPartition": {2, 2, types(anArray), nil, pure(arrayPartition)},
+	"States.ArrayContains":  {2, 2, types(anArray), nil, pure(arrayContains)},
+	"States.ArrayRange":     {3, 3, types(anInt, anInt, anInt), nil, pure(arrayRange)},
+	"States.ArrayGetItem":   {2, 2, types(anArray, anInt), nil, pure(arrayGetItem)},
+	"States.ArrayLength":    {1, 1, types(anArray), nil, pure(func(args []any) (any, error) { return intNumber(int64(len(args[0].([]any)))), nil })},
+	"States.ArrayUnique":    {1, 1, types(anArray), nil, pure(arrayUnique)},
+	"States.Base64Encode":   {1, 1, types(aShortString), nil, pure(base64Encode)},
+	"States.Base64Decode":   {1, 1, types(aShortString), nil, pure(base64Decode)},
+	"States.Hash":           {2, 2, types(aShortString), nil, pure(hashString)},
+	"States.JsonMerge":      {3, 3, nil, checkJSONMerge, pure(jsonMerge)},
+	"States.MathRandom":     {2, 3, types(anInt, anInt), nil, mathRandom},
+	"States.MathAdd":        {2, 2, types(anInt, anInt), nil, pure(func(args []any) (any, error) { return intNumber(args[0].(int64) + args[1].(int64)), nil })},
+	"States.StringSplit":    {2, 2, nil, nil, pure(stringSplit)},
+	"States.UUID":           {0, 0, nil, nil, func(_ *iCall, _ []any, env *evalEnv) (any, error) { return env.rt.uuid(), nil }},
+}
+
+// call converts the typed arguments and applies the function.
+func (in intrinsic) call(c *iCall, args []any, env *evalEnv) (any, error) {
+	typed := append([]any(nil), args...)
+	for i, t := range in.types {
+		v, err := t.convert(typed[i])
+		if err != nil {
+			return nil, err
+		}
+		typed[i] = v
+	}
+	return in.apply(c, typed, env)
 }
 
 func intrinsicNames() []string {
@@ -97,11 +140,7 @@ func checkJSONMerge(c *iCall) error {
 }
 
 func stringToJSON(args []any) (any, error) {
-	s, err := stringArg(args[0])
-	if err != nil {
-		return nil, err
-	}
-	v, err := decodeJSON([]byte(s))
+	v, err := decodeJSON([]byte(args[0].(string)))
 	if err != nil {
 		return nil, fmt.Errorf("the string is not valid JSON: %v", err)
 	}
@@ -109,10 +148,7 @@ func stringToJSON(args []any) (any, error) {
 }
 
 func arrayPartition(args []any) (any, error) {
-	arr, err := arrayArg(args[0])
-	if err != nil {
-		return nil, err
-	}
+	arr := args[0].([]any)
 	n, err := intArg(args[1])
 	if err != nil || n <= 0 {
 		return nil, errors.New("the chunk size must be a positive integer")
@@ -125,11 +161,7 @@ func arrayPartition(args []any) (any, error) {
 }
 
 func arrayContains(args []any) (any, error) {
-	arr, err := arrayArg(args[0])
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range arr {
+	for _, v := range args[0].([]any) {
 		if jsonEqual(v, args[1]) {
 			return true, nil
 		}
@@ -138,11 +170,7 @@ func arrayContains(args []any) (any, error) {
 }
 
 func arrayRange(args []any) (any, error) {
-	n, err := intArgs(args)
-	if err != nil {
-		return nil, err
-	}
-	start, end, step := n[0], n[1], n[2]
+	start, end, step := args[0].(int64), args[1].(int64), args[2].(int64)
 	if step == 0 {
 		return nil, errors.New("the step cannot be 0")
 	}
@@ -157,36 +185,17 @@ func arrayRange(args []any) (any, error) {
 }
 
 func arrayGetItem(args []any) (any, error) {
-	arr, err := arrayArg(args[0])
-	if err != nil {
-		return nil, err
-	}
-	i, err := intArg(args[1])
-	if err != nil {
-		return nil, err
-	}
+	arr, i := args[0].([]any), args[1].(int64)
 	if i < 0 || i >= int64(len(arr)) {
 		return nil, fmt.Errorf("index %d is out of bounds (length %d)", i, len(arr))
 	}
 	return arr[i], nil
 }
 
-func arrayLength(args []any) (any, error) {
-	arr, err := arrayArg(args[0])
-	if err != nil {
-		return nil, err
-	}
-	return intNumber(int64(len(arr))), nil
-}
-
 func arrayUnique(args []any) (any, error) {
-	arr, err := arrayArg(args[0])
-	if err != nil {
-		return nil, err
-	}
 	out := []any{}
 next:
-	for _, v := range arr {
+	for _, v := range args[0].([]any) {
 		for _, w := range out {
 			if jsonEqual(v, w) {
 				continue next
@@ -198,19 +207,11 @@ next:
 }
 
 func base64Encode(args []any) (any, error) {
-	s, err := limitedString(args[0])
-	if err != nil {
-		return nil, err
-	}
-	return base64.StdEncoding.EncodeToString([]byte(s)), nil
+	return base64.StdEncoding.EncodeToString([]byte(args[0].(string))), nil
 }
 
 func base64Decode(args []any) (any, error) {
-	s, err := limitedString(args[0])
-	if err != nil {
-		return nil, err
-	}
-	b, err := base64.StdEncoding.DecodeString(s)
+	b, err := base64.StdEncoding.DecodeString(args[0].(string))
 	if err != nil {
 		return nil, fmt.Errorf("invalid base64: %v", err)
 	}
@@ -229,17 +230,13 @@ var hashes = map[string]func() hash.Hash{
 }
 
 func hashString(args []any) (any, error) {
-	s, err := limitedString(args[0])
-	if err != nil {
-		return nil, err
-	}
 	alg, _ := args[1].(string)
 	newHash, ok := hashes[alg]
 	if !ok {
 		return nil, fmt.Errorf("unknown hash algorithm %s (use MD5, SHA-1, SHA-256, SHA-384 or SHA-512)", encodeString(args[1]))
 	}
 	h := newHash()
-	h.Write([]byte(s))
+	h.Write([]byte(args[0].(string)))
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
@@ -260,11 +257,7 @@ func jsonMerge(args []any) (any, error) {
 }
 
 func mathRandom(_ *iCall, args []any, env *evalEnv) (any, error) {
-	n, err := intArgs(args[:2])
-	if err != nil {
-		return nil, err
-	}
-	start, end := n[0], n[1]
+	start, end := args[0].(int64), args[1].(int64)
 	if end <= start {
 		return nil, fmt.Errorf("the end (%d) must be greater than the start (%d)", end, start)
 	}
@@ -277,14 +270,6 @@ func mathRandom(_ *iCall, args []any, env *evalEnv) (any, error) {
 		r = rand.New(rand.NewPCG(uint64(seed), 0x5eed)).Uint64
 	}
 	return intNumber(start + int64(r()%uint64(end-start))), nil
-}
-
-func mathAdd(args []any) (any, error) {
-	n, err := intArgs(args)
-	if err != nil {
-		return nil, err
-	}
-	return intNumber(n[0] + n[1]), nil
 }
 
 func stringSplit(args []any) (any, error) {
@@ -324,19 +309,6 @@ func intArg(v any) (int64, error) {
 		return 0, errors.New("number out of range")
 	}
 	return int64(f), nil
-}
-
-// intArgs applies intArg to every argument, in order.
-func intArgs(args []any) ([]int64, error) {
-	out := make([]int64, len(args))
-	for i, a := range args {
-		n, err := intArg(a)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = n
-	}
-	return out, nil
 }
 
 func stringArg(v any) (string, error) {
