@@ -202,6 +202,32 @@ func parseTimestamp(s string) (time.Time, bool) {
 }
 
 func (r *choiceRule) eval(env *evalEnv) (bool, error) {
+	if r.and != nil || r.or != nil || r.not != nil {
+		return r.evalLogic(env)
+	}
+	v, found := r.variable.get(env.rootFor(r.variable))
+	if r.op.kind == "is" && r.op.cmp == "IsPresent" {
+		return found == r.value.(bool), nil
+	}
+	if !found {
+		return false, runtimeErr("Invalid path '%s': The choice state's condition path references an invalid value.", r.variable.src)
+	}
+	if r.op.kind == "is" {
+		return isType(r.op.cmp, v) == r.value.(bool), nil
+	}
+	operand := r.value
+	if r.path != nil {
+		var ok bool
+		operand, ok = r.path.get(env.rootFor(r.path))
+		if !ok {
+			return false, runtimeErr("Invalid path '%s': The choice state's condition path references an invalid value.", r.path.src)
+		}
+	}
+	return compare(r.op, v, operand), nil
+}
+
+// evalLogic evaluates And, Or and Not, short-circuiting like AWS.
+func (r *choiceRule) evalLogic(env *evalEnv) (bool, error) {
 	switch {
 	case r.and != nil:
 		for _, s := range r.and {
@@ -219,81 +245,59 @@ func (r *choiceRule) eval(env *evalEnv) (bool, error) {
 			}
 		}
 		return false, nil
-	case r.not != nil:
-		ok, err := r.not.eval(env)
-		return !ok, err
 	}
-	v, found := r.variable.get(env.rootFor(r.variable))
-	if r.op.kind == "is" && r.op.cmp == "IsPresent" {
-		return found == r.value.(bool), nil
-	}
-	if !found {
-		return false, runtimeErr("Invalid path '%s': The choice state's condition path references an invalid value.", r.variable.src)
-	}
-	operand := r.value
-	if r.path != nil {
-		var ok bool
-		operand, ok = r.path.get(env.rootFor(r.path))
-		if !ok {
-			return false, runtimeErr("Invalid path '%s': The choice state's condition path references an invalid value.", r.path.src)
+	ok, err := r.not.eval(env)
+	return !ok, err
+}
+
+// isType applies IsNull, IsNumeric, IsString, IsBoolean or IsTimestamp.
+func isType(test string, v any) bool {
+	var is bool
+	switch test {
+	case "IsNull":
+		is = v == nil
+	case "IsNumeric":
+		_, is = v.(json.Number)
+	case "IsString":
+		_, is = v.(string)
+	case "IsBoolean":
+		_, is = v.(bool)
+	case "IsTimestamp":
+		if s, ok := v.(string); ok {
+			_, is = parseTimestamp(s)
 		}
 	}
-	switch r.op.kind {
-	case "is":
-		want := r.value.(bool)
-		var is bool
-		switch r.op.cmp {
-		case "IsNull":
-			is = v == nil
-		case "IsNumeric":
-			_, is = v.(json.Number)
-		case "IsString":
-			_, is = v.(string)
-		case "IsBoolean":
-			_, is = v.(bool)
-		case "IsTimestamp":
-			s, ok := v.(string)
-			if ok {
-				_, is = parseTimestamp(s)
-			}
-		}
-		return is == want, nil
+	return is
+}
+
+// compare applies a comparison operator; operands of the wrong type make
+// it false.
+func compare(op choiceOp, v, operand any) bool {
+	switch op.kind {
 	case "boolean":
 		a, ok1 := v.(bool)
 		b, ok2 := operand.(bool)
-		return ok1 && ok2 && a == b, nil
+		return ok1 && ok2 && a == b
 	case "match":
 		s, ok := v.(string)
 		pat, ok2 := operand.(string)
-		return ok && ok2 && wildcardMatch(pat, s), nil
+		return ok && ok2 && wildcardMatch(pat, s)
 	case "string":
 		a, ok1 := v.(string)
 		b, ok2 := operand.(string)
-		if !ok1 || !ok2 {
-			return false, nil
-		}
-		return cmpResult(strings.Compare(a, b), r.op.cmp), nil
+		return ok1 && ok2 && cmpResult(strings.Compare(a, b), op.cmp)
 	case "numeric":
 		a, ok1 := numRat(v)
 		b, ok2 := numRat(operand)
-		if !ok1 || !ok2 {
-			return false, nil
-		}
-		return cmpResult(a.Cmp(b), r.op.cmp), nil
+		return ok1 && ok2 && cmpResult(a.Cmp(b), op.cmp)
 	case "timestamp":
-		as, ok1 := v.(string)
-		bs, ok2 := operand.(string)
-		if !ok1 || !ok2 {
-			return false, nil
-		}
+		as, _ := v.(string)
+		bs, _ := operand.(string)
 		a, ok1 := parseTimestamp(as)
 		b, ok2 := parseTimestamp(bs)
-		if !ok1 || !ok2 {
-			return false, nil
-		}
-		return cmpResult(a.Compare(b), r.op.cmp), nil
+		return ok1 && ok2 && cmpResult(a.Compare(b), op.cmp)
 	}
-	return false, nil
+	return false
 }
 
 func cmpResult(c int, op string) bool {

@@ -108,7 +108,8 @@ package sfn
 //	                   Map fields) and Parallel
 //	retry.go           Retry and Catch: parsing, error matching, backoff, and
 //	                   running a state under them
-//	choice.go          Choice rules: parsing and evaluation
+//	choice.go          Choice rules: parsing and evaluation (operators,
+//	                   And/Or/Not, type tests)
 //	exec.go            an execution: scopes, states, input/output
 //	                   processing, Pass, Choice, Wait, Succeed, Fail
 //	exec_map.go        Map and Parallel: the fan-out of iterations and
@@ -116,7 +117,9 @@ package sfn
 //	task.go            Task: the invocation, timeouts, heartbeats, callbacks
 //	template.go        payload templates (Parameters, ItemSelector,
 //	                   ResultSelector)
-//	jsonpath.go        JSONPath and Reference Paths
+//	jsonpath.go        JSONPath and Reference Paths: parsing, selecting,
+//	                   setting (ResultPath)
+//	jsonpath_filter.go JSONPath filters [?(…)]
 //	intrinsic.go       parsing and evaluating intrinsic function calls
 //	intrinsic_funcs.go the intrinsic functions by name: arity, checks,
 //	                   implementations
