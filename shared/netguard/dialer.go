@@ -52,7 +52,7 @@ func checkResolved(_ context.Context, _, address string, _ syscall.RawConn) erro
 		return &TargetError{Target: address, Class: ClassInvalid, Reason: "unparseable dial address"}
 	}
 	if c := Classify(ap.Addr()); c != ClassPublic {
-		return &TargetError{Target: address, Class: c, Reason: "refused address"}
+		return &TargetError{Target: address, Class: c, Reason: "internal address at connect time"}
 	}
 	return nil
 }
