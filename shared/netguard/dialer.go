@@ -19,12 +19,11 @@ type Dialer struct {
 // NewDialer returns a Dialer enforcing p.
 func NewDialer(p Policy) *Dialer {
 	const timeout, keepAlive = 10 * time.Second, 30 * time.Second
-	d := &Dialer{
-		policy: p,
-		open:   net.Dialer{Timeout: timeout, KeepAlive: keepAlive},
+	return &Dialer{
+		policy:  p,
+		guarded: net.Dialer{Timeout: timeout, KeepAlive: keepAlive, ControlContext: checkResolved},
+		open:    net.Dialer{Timeout: timeout, KeepAlive: keepAlive},
 	}
-	d.guarded = net.Dialer{Timeout: timeout, KeepAlive: keepAlive, ControlContext: checkResolved}
-	return d
 }
 
 // DialContext dials addr ("host:port" as the request names it). Only TCP is
