@@ -80,7 +80,7 @@ type StageEstimate struct {
 // upper bound), within the run's maxima.
 func EstimateRun(cfg AutomationConfig, w RunBacklog, y RunYields, text, image AIModelConfig, b BillingConfiguration) ([]StageEstimate, error) {
 	keywords := min(w.Keywords, cfg.MaxKeywordsPerRun)
-	clusters := ceilDiv(keywords, y.KeywordsPerCluster) + w.Clusters
+	clusters := ceilDiv(keywords, max(y.KeywordsPerCluster, 1)) + w.Clusters
 	ideas := clusters * y.IdeasPerCluster
 	content := min(ideas+w.Tasks, cfg.MaxContentPerRun)
 	images := min(content*y.ImagesPerArticle+w.Images, cfg.MaxImagesPerRun)
