@@ -1,7 +1,11 @@
 // Package statemachines holds the Amazon States Language definitions. The
 // CDK stack deploys these files and the local runtime runs them, so what is
-// tested locally is what runs in the cloud.
+// tested locally is what runs in the cloud. operation.asl.json is written by
+// hand; automation.asl.json is generated from domain.Stages (package
+// internal/aslgen) and checked against it by a test.
 package statemachines
+
+//go:generate go run ./gen
 
 import (
 	"embed"

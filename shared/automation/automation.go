@@ -1,8 +1,10 @@
-// Package automation runs the seven stages over a site: the API side
-// (estimate, start, pause, resume, cancel, scheduled starts) and the steps
-// of the automation state machine (prepare a stage, gate each batch, park a
-// paused batch, finish a stage, finish the run). The batches themselves run
-// the same reserve → operation → settle steps as manual operations.
+// Package automation runs the stages of domain.Stages over a site: the API
+// side (estimate, start, pause, resume, cancel, scheduled starts) and the
+// steps of the automation state machine (prepare a stage, gate each batch,
+// park a paused batch, finish a stage, finish the run). The batches
+// themselves run the same reserve → operation → settle steps as manual
+// operations; the state machine is generated from the same stage table
+// (infra/statemachines).
 package automation
 
 import (
@@ -28,7 +30,7 @@ type Tokens interface {
 
 // Service is the automation of every site.
 type Service struct {
-	Store   *store.Store
+	Store   ServiceStore
 	Ops     *ops.Service
 	Starter ops.Starter // starts the automation state machine
 	Tokens  Tokens
@@ -48,12 +50,7 @@ type Input struct {
 }
 
 // StageEstimate is one stage's share of an estimate.
-type StageEstimate struct {
-	Stage   int    `json:"stage"`
-	Name    string `json:"name"`
-	Items   int64  `json:"items"`
-	Credits int64  `json:"credits"`
-}
+type StageEstimate = domain.StageEstimate
 
 // Estimate is what a run would cost now.
 type Estimate struct {
@@ -64,81 +61,68 @@ type Estimate struct {
 	Sufficient bool            `json:"sufficient"`
 }
 
-// Expected yields of the stages that make the next stage's items.
-const (
-	keywordsPerCluster = 8
-	imagesPerContent   = 1 + ops.InArticleImages
-)
+// yields are what the stages are expected to make of their items: the
+// operations' own numbers where they have them.
+var yields = domain.RunYields{
+	KeywordsPerCluster: 8,
+	IdeasPerCluster:    ops.IdeasPerCluster,
+	ImagesPerArticle:   1 + ops.InArticleImages,
+	WordsPerArticle:    ops.DefaultWordCount,
+}
 
 // Estimate prices a run from the items waiting now and what the stages
 // will make of them, with the models a run would use.
 func (s *Service) Estimate(ctx context.Context, account, site string) (Estimate, error) {
+	est, _, err := s.estimate(ctx, account, site)
+	return est, err
+}
+
+// estimate is Estimate and the models it priced with ("text", "image"),
+// which a run started on it then uses.
+func (s *Service) estimate(ctx context.Context, account, site string) (Estimate, map[string]string, error) {
 	cfg, err := s.Store.GetAutomationConfig(ctx, account, site)
 	if err != nil {
-		return Estimate{}, err
+		return Estimate{}, nil, err
 	}
 	stats, err := s.Store.GetStats(ctx, account, site)
 	if err != nil {
-		return Estimate{}, err
+		return Estimate{}, nil, err
 	}
 	text, err := ops.ResolveModel(ctx, s.Store, s.Ops.Providers, domain.ModelText, "")
 	if err != nil {
-		return Estimate{}, err
+		return Estimate{}, nil, err
 	}
 	image, err := ops.ResolveModel(ctx, s.Store, s.Ops.Providers, domain.ModelImage, "")
 	if err != nil {
-		return Estimate{}, err
+		return Estimate{}, nil, err
 	}
 	billing, err := s.Store.Billing(ctx)
 	if err != nil {
-		return Estimate{}, err
+		return Estimate{}, nil, err
 	}
-	keywords := min(stats.KeywordsNew, cfg.MaxKeywordsPerRun)
-	clusters := ceilDiv(keywords, keywordsPerCluster) + stats.Clusters // new clusters are waiting too (an upper bound)
-	ideas := clusters * ops.IdeasPerCluster
-	content := min(ideas+stats.Tasks, cfg.MaxContentPerRun)
-	images := min(content*imagesPerContent+stats.Images, cfg.MaxImagesPerRun)
-	batches := func(n, size int64) int64 { return ceilDiv(n, max(size, 1)) }
-	text1 := func(op string, in, out, calls int64) int64 {
-		if calls == 0 {
-			return 0
-		}
-		c, _ := domain.TextCredits(text, billing, op, in, out)
-		return max(c, calls*billing.MinimumCredits[op])
+	// New clusters wait for stage 2 too (an upper bound).
+	backlog := domain.RunBacklog{Keywords: stats.KeywordsNew, Clusters: stats.Clusters, Tasks: stats.Tasks, Images: stats.Images}
+	stages, err := domain.EstimateRun(cfg, backlog, yields, text, image, billing)
+	if err != nil {
+		return Estimate{}, nil, err
 	}
-	imgCredits, _ := domain.ImageCredits(image, images)
-	est := Estimate{Stages: []StageEstimate{
-		{1, domain.StageNames[1], keywords, text1(domain.OpClustering, 350*batches(keywords, cfg.Stage1BatchSize)+14*keywords, 40+12*keywords, batches(keywords, cfg.Stage1BatchSize))},
-		{2, domain.StageNames[2], clusters, text1(domain.OpIdeaGeneration, 300*clusters+8*keywords, 200*ideas, batches(clusters, cfg.Stage2BatchSize))},
-		{3, domain.StageNames[3], ideas, 0},
-		{4, domain.StageNames[4], content, text1(domain.OpContentGeneration, 250*content, (ops.DefaultWordCount*14/10+100)*content, batches(content, cfg.Stage4BatchSize))},
-		{5, domain.StageNames[5], content, text1(domain.OpImagePrompts, 400*content, 100*imagesPerContent*content, content)},
-		{6, domain.StageNames[6], images, imgCredits},
-		{7, domain.StageNames[7], content, 0},
-	}}
+	est := Estimate{Stages: stages}
 	for _, st := range est.Stages {
 		est.Total += st.Credits
 	}
 	est.Required = int64(math.Ceil(float64(est.Total) * RequiredFactor))
 	acct, err := s.Store.GetAccount(ctx, account)
 	if err != nil {
-		return Estimate{}, err
+		return Estimate{}, nil, err
 	}
 	est.Available, est.Sufficient = acct.Available, acct.Available >= est.Required
-	return est, nil
-}
-
-func ceilDiv(a, b int64) int64 {
-	if a <= 0 {
-		return 0
-	}
-	return (a + b - 1) / b
+	return est, map[string]string{"text": text.ModelID, "image": image.ModelID}, nil
 }
 
 // Start starts a run: 402 when the balance is below 1.2 × the estimate, 409
 // when a run is active on the site (the lock is a conditional put).
 func (s *Service) Start(ctx context.Context, account, site, trigger string) (domain.AutomationRun, error) {
-	est, err := s.Estimate(ctx, account, site)
+	est, models, err := s.estimate(ctx, account, site)
 	if err != nil {
 		return domain.AutomationRun{}, err
 	}
@@ -149,11 +133,9 @@ func (s *Service) Start(ctx context.Context, account, site, trigger string) (dom
 	if err != nil {
 		return domain.AutomationRun{}, err
 	}
-	text, _ := ops.ResolveModel(ctx, s.Store, s.Ops.Providers, domain.ModelText, "")
-	image, _ := ops.ResolveModel(ctx, s.Store, s.Ops.Providers, domain.ModelImage, "")
 	run := domain.AutomationRun{ID: store.NewID(), SiteID: site, Trigger: trigger, Status: domain.RunRunning,
 		EstimatedCredits: est.Total, StartedAt: time.Now().UTC()}
-	if err := s.Store.CreateRun(ctx, account, run, cfg, map[string]string{"text": text.ModelID, "image": image.ModelID}); err != nil {
+	if err := s.Store.CreateRun(ctx, account, run, cfg, models); err != nil {
 		return domain.AutomationRun{}, err
 	}
 	input, _ := json.Marshal(Input{Run: RunRef{RunID: run.ID, AccountID: account, SiteID: site}, Concurrency: cfg.Concurrency})

@@ -7,12 +7,11 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ops"
-	"github.com/igny8/igny8-serverless/shared/store"
 )
 
 // Steps are the automation state machine's own steps.
 type Steps struct {
-	Store  *store.Store
+	Store  StepStore
 	Ops    *ops.Service
 	Tokens Tokens
 }
@@ -34,8 +33,9 @@ type Prepared struct {
 // nothing to do is skipped.
 func (s *Steps) Prepare(ctx context.Context, in StageInput) (Prepared, error) {
 	r := in.Run
-	if in.Stage < 1 || in.Stage > 7 {
-		return Prepared{}, domain.Invalid("stage", "must be 1..7")
+	stage, ok := domain.StageByN(in.Stage)
+	if !ok {
+		return Prepared{}, domain.Invalid("stage", "must be 1..%d", len(domain.Stages))
 	}
 	run, cfg, _, err := s.Store.RunState(ctx, r.AccountID, r.SiteID, r.RunID)
 	if err != nil {
@@ -43,14 +43,14 @@ func (s *Steps) Prepare(ctx context.Context, in StageInput) (Prepared, error) {
 	}
 	var ids []string
 	if run.Status == domain.RunRunning || run.Status == domain.RunPaused {
-		if ids, err = s.waiting(ctx, r, in.Stage, cfg); err != nil {
+		if ids, err = s.waiting(ctx, r, stage, cfg); err != nil {
 			return Prepared{}, err
 		}
 	}
 	if len(ids) == 0 {
 		return Prepared{Skip: true, Batches: [][]string{}}, s.Store.SetStage(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, domain.StageSkipped, 0)
 	}
-	size := cfg.BatchSize(in.Stage)
+	size := stage.BatchSize(cfg)
 	p := Prepared{}
 	for i := 0; i < len(ids); i += size {
 		p.Batches = append(p.Batches, ids[i:min(i+size, len(ids))])
@@ -58,24 +58,12 @@ func (s *Steps) Prepare(ctx context.Context, in StageInput) (Prepared, error) {
 	return p, s.Store.SetStage(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, domain.StageRunning, int64(len(ids)))
 }
 
-func (s *Steps) waiting(ctx context.Context, r RunRef, stage int, cfg domain.AutomationConfig) ([]string, error) {
-	a, site := r.AccountID, r.SiteID
-	switch stage {
-	case 1:
-		return s.Store.IDsByStatus(ctx, a, site, domain.EntityKeyword, string(domain.KeywordNew), int(cfg.MaxKeywordsPerRun))
-	case 2:
-		return s.Store.IDsByStatus(ctx, a, site, domain.EntityCluster, string(domain.ClusterNew), 0)
-	case 3:
-		return s.Store.IDsByStatus(ctx, a, site, domain.EntityIdea, string(domain.IdeaNew), 0)
-	case 4:
-		return s.Store.IDsByStatus(ctx, a, site, domain.EntityTask, string(domain.TaskQueued), int(cfg.MaxContentPerRun))
-	case 5:
-		return s.Store.ContentWithoutImagePrompts(ctx, a, site, 0)
-	case 6:
-		return s.Store.IDsByStatus(ctx, a, site, domain.EntityImage, string(domain.ImagePending), int(cfg.MaxImagesPerRun))
-	default:
-		return s.Store.IDsByStatus(ctx, a, site, domain.EntityContent, string(domain.ContentDraft), 0)
+// waiting lists the items waiting for the stage, within the run's maximum.
+func (s *Steps) waiting(ctx context.Context, r RunRef, stage domain.Stage, cfg domain.AutomationConfig) ([]string, error) {
+	if stage.Query == domain.QueryWithoutImagePrompts {
+		return s.Store.ContentWithoutImagePrompts(ctx, r.AccountID, r.SiteID, stage.MaxPerRun(cfg))
 	}
+	return s.Store.IDsByStatus(ctx, r.AccountID, r.SiteID, stage.Source, stage.SourceStatus, stage.MaxPerRun(cfg))
 }
 
 // BatchInput is one batch of a stage (the Map's item).
@@ -115,10 +103,14 @@ func (s *Steps) Gate(ctx context.Context, in BatchInput) (GateResult, error) {
 	default:
 		return GateResult{Action: ActionSkip}, nil
 	}
-	typ := domain.StageOperation[in.Stage]
+	stage, ok := domain.StageByN(in.Stage)
+	if !ok {
+		return GateResult{}, domain.Invalid("stage", "must be 1..%d", len(domain.Stages))
+	}
+	typ := stage.Operation
 	job := ops.Job{OperationID: r.RunID, AccountID: r.AccountID, SiteID: r.SiteID, Type: typ, ItemIDs: in.IDs,
 		Key: fmt.Sprintf("run#%s#s%d#b%d", r.RunID, in.Stage, in.Index), RunID: r.RunID, Stage: in.Stage}
-	if typ.Charged() {
+	if stage.Charged() {
 		job.ModelID = models["text"]
 		if typ == domain.OperationImageGeneration {
 			job.ModelID = models["image"]

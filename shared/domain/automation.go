@@ -7,18 +7,6 @@ import (
 	"time"
 )
 
-// The seven stages of an automation run.
-var StageNames = []string{
-	"", "Cluster keywords", "Generate ideas", "Create tasks", "Write content",
-	"Image prompts", "Generate images", "Review",
-}
-
-// StageOperation is the operation each stage runs on its batches.
-var StageOperation = []OperationType{
-	"", OperationClustering, OperationIdeaGeneration, OperationCreateTasks, OperationContentGeneration,
-	OperationImagePrompts, OperationImageGeneration, OperationReview,
-}
-
 // OperationReview is stage 7: drafts go to review, or to approved when the
 // site auto-approves. No AI, no credits.
 const OperationReview OperationType = "review"
@@ -117,23 +105,6 @@ func DefaultAutomationConfig() AutomationConfig {
 		Stage1BatchSize: 50, Stage2BatchSize: 2, Stage4BatchSize: 2, Stage6BatchSize: 6,
 		MaxKeywordsPerRun: 500, MaxContentPerRun: 20, MaxImagesPerRun: 100, Concurrency: 1,
 	}
-}
-
-// BatchSize is the batch size of a stage (stages 3, 5 and 7 have fixed ones).
-func (c AutomationConfig) BatchSize(stage int) int {
-	switch stage {
-	case 1:
-		return int(c.Stage1BatchSize)
-	case 2:
-		return int(c.Stage2BatchSize)
-	case 4:
-		return int(c.Stage4BatchSize)
-	case 6:
-		return int(c.Stage6BatchSize)
-	case 5:
-		return 1 // one article's prompts per call
-	}
-	return 100 // create tasks and review: no AI, one transaction-sized batch
 }
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)

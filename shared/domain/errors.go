@@ -1,6 +1,3 @@
-// Package domain holds the entities, statuses and errors of IGNY8. It imports
-// nothing from AWS: stores, the API and the Lambdas depend on it, never the
-// other way round.
 package domain
 
 import (

@@ -51,10 +51,3 @@ func FormatMicroUSD(micro int64) string {
 func CostFormula(b BillingConfiguration) string {
 	return fmt.Sprintf("Cost = Credits Used × Credit Price (%s per credit)", FormatMicroUSD(b.CreditPriceMicroUSD))
 }
-
-func ceilDiv(a, b int64) int64 {
-	if a <= 0 {
-		return 0
-	}
-	return (a + b - 1) / b
-}

@@ -168,46 +168,43 @@ func (s *Service) Estimate(ctx context.Context, account string, req Request, m d
 	return s.estimate(ctx, account, req, m, b)
 }
 
-// Token estimates per operation (heuristics on input size; the charge uses
-// the real counts).
+// estimate prices req with the shared heuristics (domain.EstimateText),
+// from the items as stored: a missing item is the request's fault.
 func (s *Service) estimate(ctx context.Context, account string, req Request, m domain.AIModelConfig, b domain.BillingConfiguration) (int64, error) {
-	var in, out int64
+	var t domain.Tokens
 	switch req.Type {
 	case domain.OperationClustering:
 		kws, err := s.Store.GetKeywords(ctx, account, req.SiteID, req.ItemIDs)
 		if err != nil {
 			return 0, asInvalid(err)
 		}
-		n := int64(len(kws))
-		in, out = 350+14*n, 40+12*n
+		t = domain.ClusteringTokens(1, int64(len(kws)))
 	case domain.OperationIdeaGeneration:
 		for _, id := range req.ItemIDs {
 			c, err := s.Store.GetCluster(ctx, account, req.SiteID, id)
 			if err != nil {
 				return 0, asInvalid(err)
 			}
-			in += 300 + 8*c.KeywordsCount
-			out += 200 * IdeasPerCluster
+			t = t.Plus(domain.IdeaTokens(1, c.KeywordsCount, IdeasPerCluster))
 		}
 	case domain.OperationContentGeneration:
 		for _, id := range req.ItemIDs {
-			t, err := s.Store.GetTask(ctx, account, req.SiteID, id)
+			task, err := s.Store.GetTask(ctx, account, req.SiteID, id)
 			if err != nil {
 				return 0, asInvalid(err)
 			}
-			words := t.WordCount
+			words := task.WordCount
 			if words <= 0 {
 				words = DefaultWordCount
 			}
-			in += 250
-			out += words*14/10 + 100
+			t = t.Plus(domain.ContentTokens(1, words))
 		}
 	case domain.OperationImagePrompts:
 		for _, id := range req.ItemIDs {
 			if _, err := s.Store.GetContent(ctx, account, req.SiteID, id); err != nil {
 				return 0, asInvalid(err)
 			}
-			in, out = in+400, out+100*(1+InArticleImages)
+			t = t.Plus(domain.ImagePromptTokens(1, 1+InArticleImages))
 		}
 	case domain.OperationImageGeneration:
 		for _, id := range req.ItemIDs {
@@ -217,7 +214,8 @@ func (s *Service) estimate(ctx context.Context, account string, req Request, m d
 		}
 		return domain.ImageCredits(m, int64(len(req.ItemIDs)))
 	}
-	return domain.TextCredits(m, b, string(req.Type), in, out)
+	// One call: its minimum is the operation's minimum, as TextCredits has it.
+	return domain.EstimateText(m, b, req.Type, t, 1)
 }
 
 func (s *Service) checkItems(ctx context.Context, account string, req Request) error {

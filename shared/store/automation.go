@@ -179,8 +179,8 @@ func (s *Store) CreateRun(ctx context.Context, account string, run domain.Automa
 	rec := runRecord{AutomationRun: run, StageMap: map[string]domain.StageState{}, ModelIDs: models, Config: cfg}
 	rec.Stages = nil
 	rec.FailedItems = []domain.FailedItem{} // a list (not NULL) that list_append can extend
-	for i := 1; i <= 7; i++ {
-		rec.StageMap[strconv.Itoa(i)] = domain.StageState{Stage: i, Name: domain.StageNames[i], Status: domain.StagePending}
+	for _, st := range domain.NewStageStates() {
+		rec.StageMap[strconv.Itoa(st.Stage)] = st
 	}
 	runItem, err := s.put(rec, map[string]string{"PK": part, "SK": runPrefix + run.ID, "_type": "automation_run"}, "attribute_not_exists(PK)")
 	if err != nil {

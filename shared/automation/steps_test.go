@@ -1,0 +1,92 @@
+package automation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/igny8/igny8-serverless/shared/domain"
+)
+
+// fakeSteps is a StepStore with waiting items for Prepare; the methods
+// Prepare does not call are left to the nil embedded interface.
+type fakeSteps struct {
+	StepStore
+	cfg     domain.AutomationConfig
+	asked   []string
+	waiting int
+	stages  map[int]domain.StageStatus
+}
+
+func (f *fakeSteps) RunState(context.Context, string, string, string) (domain.AutomationRun, domain.AutomationConfig, map[string]string, error) {
+	return domain.AutomationRun{Status: domain.RunRunning}, f.cfg, nil, nil
+}
+
+func (f *fakeSteps) ids(query string, limit int) []string {
+	f.asked = append(f.asked, fmt.Sprintf("%s limit %d", query, limit))
+	n := f.waiting
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprint(i)
+	}
+	return out
+}
+
+func (f *fakeSteps) IDsByStatus(_ context.Context, _, _ string, e domain.Entity, status string, limit int) ([]string, error) {
+	return f.ids(string(e)+" "+status, limit), nil
+}
+
+func (f *fakeSteps) ContentWithoutImagePrompts(_ context.Context, _, _ string, limit int) ([]string, error) {
+	return f.ids("content without image prompts", limit), nil
+}
+
+func (f *fakeSteps) SetStage(_ context.Context, _, _, _ string, stage int, status domain.StageStatus, _ int64) error {
+	f.stages[stage] = status
+	return nil
+}
+
+// Prepare reads each stage's waiting items, maximum and batch size from
+// domain.Stages.
+func TestPrepareFollowsTheStageTable(t *testing.T) {
+	cfg := domain.DefaultAutomationConfig()
+	cfg.MaxKeywordsPerRun, cfg.Stage1BatchSize, cfg.MaxContentPerRun, cfg.MaxImagesPerRun = 7, 3, 5, 4
+	want := map[int]struct {
+		asked   string
+		batches []int
+	}{
+		1: {"keyword new limit 7", []int{3, 3, 1}},
+		2: {"cluster new limit 0", []int{2, 2, 2, 2, 2}},
+		3: {"idea new limit 0", []int{10}},
+		4: {"task queued limit 5", []int{2, 2, 1}},
+		5: {"content without image prompts limit 0", []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		6: {"image pending limit 4", []int{4}},
+		7: {"content draft limit 0", []int{10}},
+	}
+	for _, st := range domain.Stages {
+		f := &fakeSteps{cfg: cfg, waiting: 10, stages: map[int]domain.StageStatus{}}
+		s := &Steps{Store: f}
+		p, err := s.Prepare(context.Background(), StageInput{Stage: st.N})
+		if err != nil {
+			t.Fatalf("stage %d: %v", st.N, err)
+		}
+		var sizes []int
+		for _, b := range p.Batches {
+			sizes = append(sizes, len(b))
+		}
+		w := want[st.N]
+		if !reflect.DeepEqual(f.asked, []string{w.asked}) || !reflect.DeepEqual(sizes, w.batches) || f.stages[st.N] != domain.StageRunning {
+			t.Errorf("stage %d: asked %v, batches %v, status %v; want %q, %v", st.N, f.asked, sizes, f.stages[st.N], w.asked, w.batches)
+		}
+	}
+	for _, n := range []int{0, 8} {
+		var ve *domain.ValidationError
+		if _, err := (&Steps{Store: &fakeSteps{}}).Prepare(context.Background(), StageInput{Stage: n}); !errors.As(err, &ve) || ve.Field != "stage" {
+			t.Errorf("stage %d: got %v, want an error on stage", n, err)
+		}
+	}
+}
