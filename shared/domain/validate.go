@@ -99,7 +99,7 @@ func ValidateName(field, v string) error {
 	if utf8.RuneCountInString(v) > MaxNameLen {
 		return Invalid(field, "must be at most %d characters", MaxNameLen)
 	}
-	return nil
+	return ValidateText(field, v, false)
 }
 
 // ValidateURL checks an absolute http(s) URL with a host.
@@ -154,6 +154,9 @@ func (k *NewKeyword) Normalize() error {
 	}
 	if utf8.RuneCountInString(k.Keyword) > MaxKeywordLen {
 		return Invalid("keyword", "must be at most %d characters", MaxKeywordLen)
+	}
+	if err := ValidateText("keyword", k.Keyword, false); err != nil {
+		return err
 	}
 	if k.Volume < 0 {
 		return Invalid("volume", "must be 0 or more")
