@@ -9,11 +9,7 @@ import (
 
 func (a *API) getAutomationConfig(w http.ResponseWriter, r *http.Request) error {
 	c, err := a.store.GetAutomationConfig(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (a *API) putAutomationConfig(w http.ResponseWriter, r *http.Request) error {
@@ -25,20 +21,12 @@ func (a *API) putAutomationConfig(w http.ResponseWriter, r *http.Request) error 
 		return domain.Invalid("next_run_at", "is computed from the schedule; leave it out")
 	}
 	saved, err := a.store.PutAutomationConfig(r.Context(), who(r).account, r.PathValue("site"), c)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, saved)
-	return nil
+	return reply(w, http.StatusOK, saved, err)
 }
 
 func (a *API) automationEstimate(w http.ResponseWriter, r *http.Request) error {
 	est, err := a.auto.Estimate(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, est)
-	return nil
+	return reply(w, http.StatusOK, est, err)
 }
 
 func (a *API) startRun(w http.ResponseWriter, r *http.Request) error {
@@ -63,11 +51,7 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := a.store.ListRuns(r.Context(), who(r).account, r.PathValue("site"), pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 func (a *API) getRun(w http.ResponseWriter, r *http.Request) error {
@@ -75,11 +59,7 @@ func (a *API) getRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	run, err := a.store.GetRun(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("run"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, run)
-	return nil
+	return reply(w, http.StatusOK, run, err)
 }
 
 // runAction serves pause, resume and cancel.
@@ -89,11 +69,7 @@ func (a *API) runAction(act func(*API, *http.Request, string, string, string) (d
 			return err
 		}
 		run, err := act(a, r, who(r).account, r.PathValue("site"), r.PathValue("run"))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, run)
-		return nil
+		return reply(w, http.StatusOK, run, err)
 	}
 }
 

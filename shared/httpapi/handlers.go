@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,11 +28,7 @@ func (a *API) openapi(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) getAccount(w http.ResponseWriter, r *http.Request) error {
 	acct, err := a.store.GetAccount(r.Context(), who(r).account)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, acct)
-	return nil
+	return reply(w, http.StatusOK, acct, err)
 }
 
 func (a *API) listTransactions(w http.ResponseWriter, r *http.Request) error {
@@ -42,11 +37,7 @@ func (a *API) listTransactions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := store.ListLedgerEntries[ledger.Entry](r.Context(), a.store, who(r).account, pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 type createAccountRequest struct {
@@ -64,11 +55,7 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	acct, key, err := a.store.CreateAccount(r.Context(), req.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, createAccountResponse{Account: acct, APIKey: key})
-	return nil
+	return reply(w, http.StatusCreated, createAccountResponse{Account: acct, APIKey: key}, err)
 }
 
 type grantRequest struct {
@@ -108,11 +95,7 @@ func (a *API) grantCredits(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	acct, err := a.store.GetAccount(r.Context(), account)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, grantResponse{Entry: e, Account: acct})
-	return nil
+	return reply(w, http.StatusCreated, grantResponse{Entry: e, Account: acct}, err)
 }
 
 func (a *API) createSite(w http.ResponseWriter, r *http.Request) error {
@@ -121,11 +104,7 @@ func (a *API) createSite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	site, err := a.store.CreateSite(r.Context(), who(r).account, req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, site)
-	return nil
+	return reply(w, http.StatusCreated, site, err)
 }
 
 func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
@@ -134,20 +113,12 @@ func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := a.store.ListSites(r.Context(), who(r).account, pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 func (a *API) getSite(w http.ResponseWriter, r *http.Request) error {
 	site, err := a.store.GetSite(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, site)
-	return nil
+	return reply(w, http.StatusOK, site, err)
 }
 
 func (a *API) patchSite(w http.ResponseWriter, r *http.Request) error {
@@ -156,11 +127,7 @@ func (a *API) patchSite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	site, err := a.store.UpdateSite(r.Context(), who(r).account, r.PathValue("site"), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, site)
-	return nil
+	return reply(w, http.StatusOK, site, err)
 }
 
 func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
@@ -181,11 +148,7 @@ func (a *API) createSector(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sec, err := a.store.CreateSector(r.Context(), who(r).account, r.PathValue("site"), req.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, sec)
-	return nil
+	return reply(w, http.StatusCreated, sec, err)
 }
 
 func (a *API) listSectors(w http.ResponseWriter, r *http.Request) error {
@@ -194,11 +157,7 @@ func (a *API) listSectors(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := a.store.ListSectors(r.Context(), who(r).account, r.PathValue("site"), pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 type addKeywordsRequest struct {
@@ -230,10 +189,8 @@ func (a *API) writeKeywords(w http.ResponseWriter, r *http.Request, req addKeywo
 // importKeywords reads CSV with a header row: keyword (required), volume,
 // difficulty, intent in any order. ?sector_id= picks the sector.
 func (a *API) importKeywords(w http.ResponseWriter, r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt != "text/csv" {
-			return fmt.Errorf("send Content-Type: text/csv, not %q: %w", ct, errUnsupportedMedia)
-		}
+	if err := mediaType(r, "text/csv"); err != nil {
+		return err
 	}
 	body, err := readLimited(r, MaxBulkBody)
 	if err != nil {
@@ -330,11 +287,7 @@ func (a *API) listKeywords(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.SectorID = q.Get("sector_id")
 	page, err := a.store.ListKeywords(r.Context(), who(r).account, r.PathValue("site"), f, pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 type bulkStatusRequest struct {
@@ -352,11 +305,7 @@ func (a *API) bulkKeywordStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := a.store.SetKeywordStatus(r.Context(), who(r).account, r.PathValue("site"), req.IDs, st)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return reply(w, http.StatusOK, res, err)
 }
 
 type bulkDeleteRequest struct {
@@ -369,11 +318,7 @@ func (a *API) bulkDeleteKeywords(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := a.store.DeleteKeywords(r.Context(), who(r).account, r.PathValue("site"), req.IDs)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return reply(w, http.StatusOK, res, err)
 }
 
 // siteList serves one workflow list; view, if given, adjusts each item for
@@ -400,18 +345,10 @@ func siteList[T any](a *API, l store.SiteList, view ...func(*T)) handler {
 
 func (a *API) getStats(w http.ResponseWriter, r *http.Request) error {
 	st, err := a.store.GetStats(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return reply(w, http.StatusOK, st, err)
 }
 
 func (a *API) auditStats(w http.ResponseWriter, r *http.Request) error {
 	res, err := a.store.AuditStats(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return reply(w, http.StatusOK, res, err)
 }

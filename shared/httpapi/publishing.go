@@ -30,11 +30,7 @@ func (a *API) putIntegration(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := pub.ConnectSite(r.Context(), who(r).account, r.PathValue("site"), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) error {
@@ -43,11 +39,7 @@ func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in, err := pub.Integration(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, in)
-	return nil
+	return reply(w, http.StatusOK, in, err)
 }
 
 // testIntegration answers 200 with the result either way: a connection that
@@ -58,20 +50,12 @@ func (a *API) testIntegration(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := pub.TestConnection(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return reply(w, http.StatusOK, res, err)
 }
 
 func (a *API) getPublishingSettings(w http.ResponseWriter, r *http.Request) error {
 	p, err := a.store.GetPublishingSettings(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return reply(w, http.StatusOK, p, err)
 }
 
 type togglesRequest struct {
@@ -99,11 +83,7 @@ func (a *API) patchPublishingSettings(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	p, err := pub.SetToggles(r.Context(), who(r).account, r.PathValue("site"), req.AutoApprovalEnabled, req.AutoPublishEnabled)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return reply(w, http.StatusOK, p, err)
 }
 
 // scheduleRequest is the PUT body: limits and schedule, all required.
@@ -144,11 +124,7 @@ func (a *API) putPublishingSettings(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	saved, err := pub.PutSchedule(r.Context(), who(r).account, r.PathValue("site"), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, saved)
-	return nil
+	return reply(w, http.StatusOK, saved, err)
 }
 
 func (a *API) publishContent(w http.ResponseWriter, r *http.Request) error {
@@ -157,11 +133,7 @@ func (a *API) publishContent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := pub.PublishNow(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, c)
-	return nil
+	return reply(w, http.StatusAccepted, c, err)
 }
 
 type scheduleContentRequest struct {
@@ -185,11 +157,7 @@ func (a *API) scheduleContent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := pub.ScheduleAt(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"), *req.At)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (a *API) unscheduleContent(w http.ResponseWriter, r *http.Request) error {
@@ -198,11 +166,7 @@ func (a *API) unscheduleContent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := pub.Unschedule(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (a *API) calendar(w http.ResponseWriter, r *http.Request) error {
@@ -219,9 +183,5 @@ func (a *API) calendar(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cal, err := pub.Calendar(r.Context(), who(r).account, r.PathValue("site"), from, to)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, cal)
-	return nil
+	return reply(w, http.StatusOK, cal, err)
 }
