@@ -15,6 +15,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/publishing"
+	"github.com/igny8/igny8-serverless/shared/respbuf"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -151,10 +152,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := a.mux.Handler(r)
 	if pattern == "" {
 		// Let the mux tell a wrong method (405, with Allow) from an unknown path.
-		probe := &headerProbe{header: http.Header{}}
+		probe := respbuf.New()
 		h.ServeHTTP(probe, r)
-		if probe.code == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", probe.header.Get("Allow"))
+		if probe.Status() == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.Header().Get("Allow"))
 			writeError(sw, r, a.log, errMethodNotAllowed)
 		} else {
 			writeError(sw, r, a.log, errRouteNotFound)
@@ -164,26 +165,6 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 		"route", pattern, "status", sw.code, "account_id", accountOf(ctx), "duration_ms", time.Since(start).Milliseconds())
-}
-
-// headerProbe keeps the status and headers of an answer and drops its body:
-// the mux's own answer to an unrouted request says whether it is a 405.
-type headerProbe struct {
-	header http.Header
-	code   int
-}
-
-func (p *headerProbe) Header() http.Header { return p.header }
-
-func (p *headerProbe) WriteHeader(code int) {
-	if p.code == 0 {
-		p.code = code
-	}
-}
-
-func (p *headerProbe) Write(b []byte) (int, error) {
-	p.WriteHeader(http.StatusOK)
-	return len(b), nil
 }
 
 type statusWriter struct {

@@ -144,3 +144,12 @@ func HTTPClient(hc *http.Client, timeout time.Duration) *http.Client {
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
 }
+
+// WithDetail appends what the platform said (detail, may be empty) to our
+// summary of an error.
+func WithDetail(summary, detail string) string {
+	if detail == "" {
+		return summary
+	}
+	return summary + ": " + detail
+}
