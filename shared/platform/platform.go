@@ -59,6 +59,13 @@ type Checker interface {
 	Check(ctx context.Context) error
 }
 
+// Site is a connected site: it publishes and checks its credentials. Every
+// adapter's Client is one.
+type Site interface {
+	Publisher
+	Checker
+}
+
 // Kind classifies a platform error so the publisher knows whether to retry.
 type Kind string
 

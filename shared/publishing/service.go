@@ -16,11 +16,8 @@ import (
 	"github.com/igny8/igny8-serverless/shared/secretbox"
 )
 
-// Target is a connected site: it publishes and checks its credentials.
-type Target interface {
-	platform.Publisher
-	platform.Checker
-}
+// Target is a connected site (what a Connector builds).
+type Target = platform.Site
 
 // Connector builds the Target of a site's integration (secret opened).
 type Connector func(in domain.SiteIntegration, secret string) (Target, error)

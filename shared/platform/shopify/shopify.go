@@ -101,10 +101,7 @@ type Client struct {
 	blogHandle string
 }
 
-var (
-	_ platform.Publisher = (*Client)(nil)
-	_ platform.Checker   = (*Client)(nil)
-)
+var _ platform.Site = (*Client)(nil)
 
 // New returns a client for the shop. hc may be nil (a client with a 30 s
 // timeout); it is copied, never changed, to turn off redirects.

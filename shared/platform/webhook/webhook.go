@@ -129,10 +129,7 @@ type Client struct {
 	now func() time.Time
 }
 
-var (
-	_ platform.Publisher = (*Client)(nil)
-	_ platform.Checker   = (*Client)(nil)
-)
+var _ platform.Site = (*Client)(nil)
 
 // New returns a client for the webhook. hc may be nil (a client with a 30 s
 // timeout); it is copied, never changed, to turn off redirects. now may be

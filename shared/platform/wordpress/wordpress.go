@@ -97,10 +97,7 @@ const (
 	rootQuery           // {base}/?rest_route=/wp/v2/...
 )
 
-var (
-	_ platform.Publisher = (*Client)(nil)
-	_ platform.Checker   = (*Client)(nil)
-)
+var _ platform.Site = (*Client)(nil)
 
 // New returns a client for the site. hc may be nil (a client with a 30 s
 // timeout); it is copied, never changed, to turn off redirects.
