@@ -36,7 +36,7 @@ type API struct {
 	ledger Granter
 	ops    *ops.Service
 	auto   *automation.Service
-	pub    *publishing.Service
+	pub    Publishing
 	brand  string // the name users see models under, e.g. "IGNY8 AI"
 	log    *slog.Logger
 	mux    *http.ServeMux
@@ -50,7 +50,10 @@ func New(st *store.Store, led Granter, svc *ops.Service, auto *automation.Servic
 	if brand == "" {
 		brand = DefaultBrand
 	}
-	a := &API{store: st, ledger: led, ops: svc, auto: auto, pub: pub, brand: brand, log: log, mux: http.NewServeMux()}
+	a := &API{store: st, ledger: led, ops: svc, auto: auto, pub: publishingOff{}, brand: brand, log: log, mux: http.NewServeMux()}
+	if pub != nil {
+		a.pub = pub
+	}
 	a.routes()
 	return a
 }

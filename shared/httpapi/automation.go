@@ -105,7 +105,7 @@ func (a *API) reviewContent(to domain.ContentStatus, from ...domain.ContentStatu
 		if err != nil {
 			return err
 		}
-		if to == domain.ContentApproved && a.pub != nil {
+		if to == domain.ContentApproved {
 			// Auto-publish gives what is approved by hand its slot too.
 			n, err := a.pub.AutoSchedule(r.Context(), acct, site, []string{id})
 			if err != nil {
