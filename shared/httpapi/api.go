@@ -1,5 +1,7 @@
 // Package httpapi is the HTTP API: a plain net/http handler that the API
 // Lambda serves through shared/apigw and the local server serves directly.
+// Each handler validates the request, calls the store or a service and
+// ends with reply; errors become HTTP in one place (errors.go).
 package httpapi
 
 import (

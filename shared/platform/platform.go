@@ -1,6 +1,8 @@
 // Package platform is the port every publishing target implements
-// (WordPress, Shopify, a signed webhook). The publisher depends on this
-// package only; the adapters live in its subpackages and import no AWS.
+// (WordPress, Shopify, a signed webhook): Site, its errors classified by
+// Kind, and what the adapters share (HTTPClient, RetryAfter, WithDetail).
+// The publisher depends on this package only; the adapters live in its
+// subpackages and import no AWS.
 package platform
 
 import (

@@ -1,5 +1,5 @@
 // Package shopify publishes posts as blog articles through the Shopify Admin
-// REST API (platform.Publisher, platform.Checker).
+// REST API (a platform.Site).
 //
 // # Recognising our articles
 //

@@ -1,5 +1,5 @@
 // Package webhook publishes posts to a custom site: it POSTs a signed JSON
-// event to a URL the site owner runs (platform.Publisher, platform.Checker).
+// event to a URL the site owner runs (a platform.Site).
 // It is the adapter for sites that are neither WordPress nor Shopify.
 //
 // # The receiver's contract

@@ -1,7 +1,6 @@
-// Package wordpress publishes posts through the WordPress REST API v2
-// (platform.Publisher, platform.Checker), authenticated with an application
-// password, so that it works with a stock WordPress (5.6 or later) and no
-// plugin of ours.
+// Package wordpress publishes posts through the WordPress REST API v2 (a
+// platform.Site), authenticated with an application password, so that it
+// works with a stock WordPress (5.6 or later) and no plugin of ours.
 //
 // # Recognising our posts
 //
