@@ -75,7 +75,7 @@ func (a *API) routes() {
 
 	m.Handle("POST /v1/sites", a.user(a.createSite))
 	m.Handle("GET /v1/sites", a.user(a.listSites))
-	m.Handle("GET /v1/sites/{site}", a.user(a.getSite))
+	m.Handle("GET /v1/sites/{site}", a.user(ofSite(a.store.GetSite)))
 	m.Handle("PATCH /v1/sites/{site}", a.user(a.patchSite))
 	m.Handle("DELETE /v1/sites/{site}", a.user(a.deleteSite))
 	m.Handle("POST /v1/sites/{site}/sectors", a.user(a.createSector))
@@ -93,14 +93,14 @@ func (a *API) routes() {
 	m.Handle("GET /v1/sites/{site}/content", a.user(siteList[domain.Content](a, store.Contents)))
 	m.Handle("GET /v1/sites/{site}/images", a.user(siteList(a, store.Images, a.brandImage)))
 
-	m.Handle("GET /v1/sites/{site}/stats", a.user(a.getStats))
-	m.Handle("POST /v1/sites/{site}/stats/audit", a.user(a.auditStats))
+	m.Handle("GET /v1/sites/{site}/stats", a.user(ofSite(a.store.GetStats)))
+	m.Handle("POST /v1/sites/{site}/stats/audit", a.user(ofSite(a.store.AuditStats)))
 
 	m.Handle("POST /v1/sites/{site}/keywords/cluster", a.user(a.startOperation(domain.OperationClustering, "keyword_ids")))
 	m.Handle("POST /v1/sites/{site}/clusters/generate-ideas", a.user(a.startOperation(domain.OperationIdeaGeneration, "cluster_ids")))
 	m.Handle("POST /v1/sites/{site}/ideas/create-tasks", a.user(a.startOperation(domain.OperationCreateTasks, "idea_ids")))
 	m.Handle("POST /v1/sites/{site}/tasks/generate-content", a.user(a.startOperation(domain.OperationContentGeneration, "task_ids")))
-	m.Handle("GET /v1/sites/{site}/content/{content}", a.user(a.getContent))
+	m.Handle("GET /v1/sites/{site}/content/{content}", a.user(ofContent(http.StatusOK, a.store.GetContent)))
 	m.Handle("POST /v1/sites/{site}/content/{content}/generate-image-prompts", a.user(a.generateImagePrompts))
 	m.Handle("POST /v1/sites/{site}/images/generate", a.user(a.startOperation(domain.OperationImageGeneration, "image_ids")))
 	m.Handle("GET /v1/sites/{site}/images/{image}/regenerate/quote", a.user(a.regenerateQuote))
@@ -117,9 +117,9 @@ func (a *API) routes() {
 	m.Handle("GET /v1/admin/billing", a.admin(a.adminGetBilling))
 	m.Handle("PUT /v1/admin/billing", a.admin(a.adminPutBilling))
 
-	m.Handle("GET /v1/sites/{site}/automation/config", a.user(a.getAutomationConfig))
+	m.Handle("GET /v1/sites/{site}/automation/config", a.user(ofSite(a.store.GetAutomationConfig)))
 	m.Handle("PUT /v1/sites/{site}/automation/config", a.user(a.putAutomationConfig))
-	m.Handle("GET /v1/sites/{site}/automation/estimate", a.user(a.automationEstimate))
+	m.Handle("GET /v1/sites/{site}/automation/estimate", a.user(ofSite(a.auto.Estimate)))
 	m.Handle("POST /v1/sites/{site}/automation/runs", a.user(a.startRun))
 	m.Handle("GET /v1/sites/{site}/automation/runs", a.user(a.listRuns))
 	m.Handle("GET /v1/sites/{site}/automation/runs/{run}", a.user(a.getRun))
@@ -128,15 +128,17 @@ func (a *API) routes() {
 	m.Handle("POST /v1/sites/{site}/automation/runs/{run}/cancel", a.user(a.runAction(cancelRun)))
 	m.Handle("POST /v1/sites/{site}/content/{content}/approve", a.user(a.reviewContent(domain.ContentApproved, domain.ContentDraft, domain.ContentReview)))
 	m.Handle("POST /v1/sites/{site}/content/{content}/reject", a.user(a.reviewContent(domain.ContentDraft, domain.ContentReview, domain.ContentApproved)))
-	m.Handle("GET /v1/sites/{site}/publishing-settings", a.user(a.getPublishingSettings))
+	m.Handle("GET /v1/sites/{site}/publishing-settings", a.user(ofSite(a.store.GetPublishingSettings)))
 	m.Handle("PATCH /v1/sites/{site}/publishing-settings", a.user(a.patchPublishingSettings))
 	m.Handle("PUT /v1/sites/{site}/publishing-settings", a.user(a.putPublishingSettings))
 	m.Handle("PUT /v1/sites/{site}/integration", a.user(a.putIntegration))
-	m.Handle("GET /v1/sites/{site}/integration", a.user(a.getIntegration))
-	m.Handle("POST /v1/sites/{site}/integration/test", a.user(a.testIntegration))
-	m.Handle("POST /v1/sites/{site}/content/{content}/publish", a.user(a.publishContent))
+	m.Handle("GET /v1/sites/{site}/integration", a.user(ofSite(a.pub.Integration)))
+	// 200 either way: a connection that does not work is an answer about the
+	// site, not an error of the request.
+	m.Handle("POST /v1/sites/{site}/integration/test", a.user(ofSite(a.pub.TestConnection)))
+	m.Handle("POST /v1/sites/{site}/content/{content}/publish", a.user(ofContent(http.StatusAccepted, a.pub.PublishNow)))
 	m.Handle("POST /v1/sites/{site}/content/{content}/schedule", a.user(a.scheduleContent))
-	m.Handle("DELETE /v1/sites/{site}/content/{content}/schedule", a.user(a.unscheduleContent))
+	m.Handle("DELETE /v1/sites/{site}/content/{content}/schedule", a.user(ofContent(http.StatusOK, a.pub.Unschedule)))
 	m.Handle("GET /v1/sites/{site}/calendar", a.user(a.calendar))
 }
 

@@ -7,11 +7,6 @@ import (
 	"github.com/igny8/igny8-serverless/shared/domain"
 )
 
-func (a *API) getAutomationConfig(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.store.GetAutomationConfig(r.Context(), who(r).account, r.PathValue("site"))
-	return reply(w, http.StatusOK, c, err)
-}
-
 func (a *API) putAutomationConfig(w http.ResponseWriter, r *http.Request) error {
 	var c domain.AutomationConfig
 	if err := decodeJSON(r, MaxBody, &c); err != nil {
@@ -22,11 +17,6 @@ func (a *API) putAutomationConfig(w http.ResponseWriter, r *http.Request) error 
 	}
 	saved, err := a.store.PutAutomationConfig(r.Context(), who(r).account, r.PathValue("site"), c)
 	return reply(w, http.StatusOK, saved, err)
-}
-
-func (a *API) automationEstimate(w http.ResponseWriter, r *http.Request) error {
-	est, err := a.auto.Estimate(r.Context(), who(r).account, r.PathValue("site"))
-	return reply(w, http.StatusOK, est, err)
 }
 
 func (a *API) startRun(w http.ResponseWriter, r *http.Request) error {

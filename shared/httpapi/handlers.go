@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -114,11 +115,6 @@ func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, err := a.store.ListSites(r.Context(), who(r).account, pr)
 	return reply(w, http.StatusOK, page, err)
-}
-
-func (a *API) getSite(w http.ResponseWriter, r *http.Request) error {
-	site, err := a.store.GetSite(r.Context(), who(r).account, r.PathValue("site"))
-	return reply(w, http.StatusOK, site, err)
 }
 
 func (a *API) patchSite(w http.ResponseWriter, r *http.Request) error {
@@ -343,12 +339,20 @@ func siteList[T any](a *API, l store.SiteList, view ...func(*T)) handler {
 	}
 }
 
-func (a *API) getStats(w http.ResponseWriter, r *http.Request) error {
-	st, err := a.store.GetStats(r.Context(), who(r).account, r.PathValue("site"))
-	return reply(w, http.StatusOK, st, err)
+// ofSite serves a route that answers, with 200, what call says of the
+// caller's site in the path.
+func ofSite[T any](call func(ctx context.Context, account, site string) (T, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		v, err := call(r.Context(), who(r).account, r.PathValue("site"))
+		return reply(w, http.StatusOK, v, err)
+	}
 }
 
-func (a *API) auditStats(w http.ResponseWriter, r *http.Request) error {
-	res, err := a.store.AuditStats(r.Context(), who(r).account, r.PathValue("site"))
-	return reply(w, http.StatusOK, res, err)
+// ofContent serves a route that answers, with code, what call says of the
+// content item in the path.
+func ofContent[T any](code int, call func(ctx context.Context, account, site, id string) (T, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		v, err := call(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
+		return reply(w, code, v, err)
+	}
 }

@@ -310,8 +310,3 @@ func (a *API) adminPutBilling(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, b)
 	return nil
 }
-
-func (a *API) getContent(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.store.GetContent(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
-	return reply(w, http.StatusOK, c, err)
-}

@@ -83,23 +83,6 @@ func (a *API) putIntegration(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusOK, c, err)
 }
 
-func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) error {
-	in, err := a.pub.Integration(r.Context(), who(r).account, r.PathValue("site"))
-	return reply(w, http.StatusOK, in, err)
-}
-
-// testIntegration answers 200 with the result either way: a connection that
-// does not work is an answer about the site, not an error of the request.
-func (a *API) testIntegration(w http.ResponseWriter, r *http.Request) error {
-	res, err := a.pub.TestConnection(r.Context(), who(r).account, r.PathValue("site"))
-	return reply(w, http.StatusOK, res, err)
-}
-
-func (a *API) getPublishingSettings(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.store.GetPublishingSettings(r.Context(), who(r).account, r.PathValue("site"))
-	return reply(w, http.StatusOK, p, err)
-}
-
 type togglesRequest struct {
 	AutoApprovalEnabled *bool `json:"auto_approval_enabled"`
 	AutoPublishEnabled  *bool `json:"auto_publish_enabled"`
@@ -161,11 +144,6 @@ func (a *API) putPublishingSettings(w http.ResponseWriter, r *http.Request) erro
 	return reply(w, http.StatusOK, saved, err)
 }
 
-func (a *API) publishContent(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.pub.PublishNow(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
-	return reply(w, http.StatusAccepted, c, err)
-}
-
 type scheduleContentRequest struct {
 	At *time.Time `json:"at"`
 }
@@ -183,11 +161,6 @@ func (a *API) scheduleContent(w http.ResponseWriter, r *http.Request) error {
 		return domain.Invalid("at", "is required: an RFC 3339 time such as 2026-12-24T09:00:00Z")
 	}
 	c, err := a.pub.ScheduleAt(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"), *req.At)
-	return reply(w, http.StatusOK, c, err)
-}
-
-func (a *API) unscheduleContent(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.pub.Unschedule(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
 	return reply(w, http.StatusOK, c, err)
 }
 
