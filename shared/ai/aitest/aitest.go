@@ -154,6 +154,21 @@ func CheckError(t *testing.T, err error, w Want) *ai.Error {
 	return e
 }
 
+// CheckText fails the test unless the call succeeded with want's Text, token
+// counts, Provider and Model.
+func CheckText(t *testing.T, got ai.TextResult, err error, want ai.TextResult) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	if got.Text != want.Text || got.InputTokens != want.InputTokens || got.OutputTokens != want.OutputTokens {
+		t.Fatalf("got %q %d/%d, want %q %d/%d", got.Text, got.InputTokens, got.OutputTokens, want.Text, want.InputTokens, want.OutputTokens)
+	}
+	if got.Provider != want.Provider || got.Model != want.Model {
+		t.Fatalf("provider/model %q/%q, want %q/%q", got.Provider, got.Model, want.Provider, want.Model)
+	}
+}
+
 // PNG is a small w×h PNG with a gradient, so it is not all one color.
 func PNG(w, h int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))

@@ -200,15 +200,7 @@ func TestComplete(t *testing.T) {
 				tc.checkReq(t, got[0])
 			}
 			if tc.wantKind == 0 {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				if res.Text != tc.wantText || res.InputTokens != tc.wantIn || res.OutputTokens != tc.wantOut {
-					t.Fatalf("got %q %d/%d, want %q %d/%d", res.Text, res.InputTokens, res.OutputTokens, tc.wantText, tc.wantIn, tc.wantOut)
-				}
-				if res.Provider != "anthropic" || res.Model != tc.req.Model {
-					t.Fatalf("provider/model %q/%q", res.Provider, res.Model)
-				}
+				aitest.CheckText(t, res, err, ai.TextResult{Provider: "anthropic", Model: tc.req.Model, Text: tc.wantText, InputTokens: tc.wantIn, OutputTokens: tc.wantOut})
 				return
 			}
 			e := aitest.CheckError(t, err, aitest.Want{Kind: tc.wantKind, Provider: "anthropic", Status: tc.wantStatus, Retry: tc.wantRetry,

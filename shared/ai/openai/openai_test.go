@@ -231,15 +231,7 @@ func TestComplete(t *testing.T) {
 				tc.checkReq(t, rc.Last(t))
 			}
 			if tc.wantKind == 0 {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				if res.Text != tc.wantText || res.InputTokens != tc.wantIn || res.OutputTokens != tc.wantOut {
-					t.Fatalf("got %q %d/%d, want %q %d/%d", res.Text, res.InputTokens, res.OutputTokens, tc.wantText, tc.wantIn, tc.wantOut)
-				}
-				if res.Provider != "openai" || res.Model != tc.req.Model {
-					t.Fatalf("provider/model %q/%q", res.Provider, res.Model)
-				}
+				aitest.CheckText(t, res, err, ai.TextResult{Provider: "openai", Model: tc.req.Model, Text: tc.wantText, InputTokens: tc.wantIn, OutputTokens: tc.wantOut})
 				return
 			}
 			checkErr(t, err, tc.wantKind, tc.wantStatus, tc.wantRetry, tc.wantIs, tc.wantMsg)
