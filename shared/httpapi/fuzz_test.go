@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -335,7 +333,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"string body", `"name"`, func() any { return &domain.SitePatch{} }, "", "body must be a JSON object, not string"},
 		{"byte order mark", "\ufeff{\"name\": \"a\"}", func() any { return &createAccountRequest{} }, "", "malformed JSON"},
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := quietLog()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			v := tc.into()

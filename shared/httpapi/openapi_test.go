@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -189,7 +187,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 // and the 401 of every other route against it (no store is needed for any of
 // these: authentication fails before the store is asked).
 func TestServeOpenAPI(t *testing.T) {
-	h := New(nil, nil, nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := New(nil, nil, nil, nil, nil, "", quietLog())
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/openapi.json", nil))
 	if rec.Code != http.StatusOK {
@@ -261,7 +259,7 @@ func componentSchema(t *testing.T, doc *openapi3.T, name string) *openapi3.Schem
 // documented shape, with a code the document lists for that status.
 func TestOpenAPIErrorBodies(t *testing.T) {
 	doc := loadSpec(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := quietLog()
 	responseFor := map[int]string{400: "BadRequest", 401: "Unauthorized", 402: "PaymentRequired", 403: "Forbidden", 404: "NotFound",
 		409: "Conflict", 413: "PayloadTooLarge", 415: "UnsupportedMediaType", 500: "InternalError"}
 	for _, err := range []error{
