@@ -35,15 +35,6 @@ func (a *API) startRun(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) listRuns(w http.ResponseWriter, r *http.Request) error {
-	pr, err := pageRequest(r)
-	if err != nil {
-		return err
-	}
-	page, err := a.store.ListRuns(r.Context(), who(r).account, r.PathValue("site"), pr)
-	return reply(w, http.StatusOK, page, err)
-}
-
 func (a *API) getRun(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.store.GetSite(r.Context(), who(r).account, r.PathValue("site")); err != nil {
 		return err

@@ -99,15 +99,6 @@ func (a *API) grantCredits(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, http.StatusCreated, grantResponse{Entry: e, Account: acct}, err)
 }
 
-func (a *API) createSite(w http.ResponseWriter, r *http.Request) error {
-	var req domain.NewSite
-	if err := decodeJSON(r, MaxBody, &req); err != nil {
-		return err
-	}
-	site, err := a.store.CreateSite(r.Context(), who(r).account, req)
-	return reply(w, http.StatusCreated, site, err)
-}
-
 func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
 	pr, err := pageRequest(r)
 	if err != nil {
@@ -115,15 +106,6 @@ func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, err := a.store.ListSites(r.Context(), who(r).account, pr)
 	return reply(w, http.StatusOK, page, err)
-}
-
-func (a *API) patchSite(w http.ResponseWriter, r *http.Request) error {
-	var req domain.SitePatch
-	if err := decodeJSON(r, MaxBody, &req); err != nil {
-		return err
-	}
-	site, err := a.store.UpdateSite(r.Context(), who(r).account, r.PathValue("site"), req)
-	return reply(w, http.StatusOK, site, err)
 }
 
 func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
@@ -134,26 +116,20 @@ func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (a *API) createSite(r *http.Request, req domain.NewSite) (domain.Site, error) {
+	return a.store.CreateSite(r.Context(), who(r).account, req)
+}
+
+func (a *API) patchSite(r *http.Request, req domain.SitePatch) (domain.Site, error) {
+	return a.store.UpdateSite(r.Context(), who(r).account, r.PathValue("site"), req)
+}
+
 type createSectorRequest struct {
 	Name string `json:"name"`
 }
 
-func (a *API) createSector(w http.ResponseWriter, r *http.Request) error {
-	var req createSectorRequest
-	if err := decodeJSON(r, MaxBody, &req); err != nil {
-		return err
-	}
-	sec, err := a.store.CreateSector(r.Context(), who(r).account, r.PathValue("site"), req.Name)
-	return reply(w, http.StatusCreated, sec, err)
-}
-
-func (a *API) listSectors(w http.ResponseWriter, r *http.Request) error {
-	pr, err := pageRequest(r)
-	if err != nil {
-		return err
-	}
-	page, err := a.store.ListSectors(r.Context(), who(r).account, r.PathValue("site"), pr)
-	return reply(w, http.StatusOK, page, err)
+func (a *API) createSector(r *http.Request, req createSectorRequest) (domain.Sector, error) {
+	return a.store.CreateSector(r.Context(), who(r).account, r.PathValue("site"), req.Name)
 }
 
 type addKeywordsRequest struct {
@@ -308,13 +284,8 @@ type bulkDeleteRequest struct {
 	IDs []string `json:"ids"`
 }
 
-func (a *API) bulkDeleteKeywords(w http.ResponseWriter, r *http.Request) error {
-	var req bulkDeleteRequest
-	if err := decodeJSON(r, MaxBulkBody, &req); err != nil {
-		return err
-	}
-	res, err := a.store.DeleteKeywords(r.Context(), who(r).account, r.PathValue("site"), req.IDs)
-	return reply(w, http.StatusOK, res, err)
+func (a *API) bulkDeleteKeywords(r *http.Request, req bulkDeleteRequest) (store.BulkResult, error) {
+	return a.store.DeleteKeywords(r.Context(), who(r).account, r.PathValue("site"), req.IDs)
 }
 
 // siteList serves one workflow list; view, if given, adjusts each item for
@@ -345,6 +316,31 @@ func ofSite[T any](call func(ctx context.Context, account, site string) (T, erro
 	return func(w http.ResponseWriter, r *http.Request) error {
 		v, err := call(r.Context(), who(r).account, r.PathValue("site"))
 		return reply(w, http.StatusOK, v, err)
+	}
+}
+
+// withBody serves a route whose JSON body (at most limit bytes) is a Req;
+// it answers, with code, what call makes of it.
+func withBody[Req, Res any](limit int64, code int, call func(r *http.Request, req Req) (Res, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req Req
+		if err := decodeJSON(r, limit, &req); err != nil {
+			return err
+		}
+		res, err := call(r, req)
+		return reply(w, code, res, err)
+	}
+}
+
+// sitePage serves one page of a list of the caller's site in the path.
+func sitePage[P any](list func(ctx context.Context, account, site string, pr store.PageRequest) (P, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		pr, err := pageRequest(r)
+		if err != nil {
+			return err
+		}
+		page, err := list(r.Context(), who(r).account, r.PathValue("site"), pr)
+		return reply(w, http.StatusOK, page, err)
 	}
 }
 
