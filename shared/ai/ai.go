@@ -1,8 +1,10 @@
 // Package ai is the provider layer of IGNY8's AI operations: the request and
 // result types every text and image provider speaks, the error
-// classification Step Functions acts on, and the JSON contract of the four
-// text operations. It imports no vendor SDK: the adapters live in the
-// subpackages openai, anthropic, runware and offline.
+// classification Step Functions acts on, the JSON contract of the four
+// text operations, and what the adapters share (Capture, FetchImage,
+// DecodeImage). It imports no vendor SDK: the adapters live in the
+// subpackages openai, anthropic, runware and offline; aitest fakes a
+// vendor's API for their tests.
 package ai
 
 import (

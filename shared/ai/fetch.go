@@ -2,6 +2,7 @@ package ai
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,4 +66,14 @@ func ImageContentType(data []byte, declared string) string {
 		return declared
 	}
 	return "application/octet-stream"
+}
+
+// DecodeImage decodes an image answered inline in standard base64; status
+// is the answer's HTTP status, for the error.
+func DecodeImage(provider string, status int, b64 string) ([]byte, string, error) {
+	data, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, "", &Error{Kind: Transient, Provider: provider, Status: status, Message: "the image is not valid base64", Err: err}
+	}
+	return data, ImageContentType(data, ""), nil
 }

@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/igny8/igny8-serverless/shared/respbuf"
 )
 
 type requestIDKey struct{}
@@ -45,9 +47,9 @@ func Handler(h http.Handler) func(ctx context.Context, req events.APIGatewayV2HT
 				Body:       `{"error":{"code":"bad_request","message":` + strconv.Quote(err.Error()) + `}}`,
 			}, nil
 		}
-		w := &responseWriter{header: http.Header{}}
+		w := respbuf.New()
 		h.ServeHTTP(w, r)
-		return w.response(), nil
+		return response(w), nil
 	}
 }
 
@@ -97,37 +99,16 @@ func newRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.R
 	return r, nil
 }
 
-// responseWriter buffers the whole answer: a Lambda response is one value.
-type responseWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (w *responseWriter) Header() http.Header { return w.header }
-
-func (w *responseWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-}
-
-func (w *responseWriter) Write(p []byte) (int, error) {
-	w.WriteHeader(http.StatusOK)
-	return w.body.Write(p)
-}
-
-func (w *responseWriter) response() events.APIGatewayV2HTTPResponse {
-	body := w.body.Bytes()
+// response turns the buffered answer into API Gateway's: a Lambda response
+// is one value.
+func response(w *respbuf.Writer) events.APIGatewayV2HTTPResponse {
+	body := w.Body()
 	// Sniff like net/http does, so both servers send the same Content-Type.
-	if w.header.Get("Content-Type") == "" && len(body) > 0 {
-		w.header.Set("Content-Type", http.DetectContentType(body))
+	if w.Header().Get("Content-Type") == "" && len(body) > 0 {
+		w.Header().Set("Content-Type", http.DetectContentType(body))
 	}
-	resp := events.APIGatewayV2HTTPResponse{StatusCode: w.status, Headers: map[string]string{}}
-	if resp.StatusCode == 0 {
-		resp.StatusCode = http.StatusOK
-	}
-	for k, vs := range w.header {
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: w.Status(), Headers: map[string]string{}}
+	for k, vs := range w.Header() {
 		if k == "Set-Cookie" {
 			// Cookies cannot be comma-joined (their dates contain commas).
 			resp.Cookies = append(resp.Cookies, vs...)
@@ -137,7 +118,7 @@ func (w *responseWriter) response() events.APIGatewayV2HTTPResponse {
 	}
 	// Text travels as is; anything else (or text that is not UTF-8, which the
 	// JSON envelope would corrupt) is base64 and API Gateway decodes it.
-	if isText(w.header.Get("Content-Type")) && utf8.Valid(body) {
+	if isText(w.Header().Get("Content-Type")) && utf8.Valid(body) {
 		resp.Body = string(body)
 	} else {
 		resp.Body = base64.StdEncoding.EncodeToString(body)

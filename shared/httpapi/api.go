@@ -1,5 +1,7 @@
 // Package httpapi is the HTTP API: a plain net/http handler that the API
 // Lambda serves through shared/apigw and the local server serves directly.
+// Each handler validates the request, calls the store or a service and
+// ends with reply; errors become HTTP in one place (errors.go).
 package httpapi
 
 import (
@@ -7,7 +9,6 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/publishing"
+	"github.com/igny8/igny8-serverless/shared/respbuf"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -36,7 +38,7 @@ type API struct {
 	ledger Granter
 	ops    *ops.Service
 	auto   *automation.Service
-	pub    *publishing.Service
+	pub    Publishing
 	brand  string // the name users see models under, e.g. "IGNY8 AI"
 	log    *slog.Logger
 	mux    *http.ServeMux
@@ -50,7 +52,10 @@ func New(st *store.Store, led Granter, svc *ops.Service, auto *automation.Servic
 	if brand == "" {
 		brand = DefaultBrand
 	}
-	a := &API{store: st, ledger: led, ops: svc, auto: auto, pub: pub, brand: brand, log: log, mux: http.NewServeMux()}
+	a := &API{store: st, ledger: led, ops: svc, auto: auto, pub: publishingOff{}, brand: brand, log: log, mux: http.NewServeMux()}
+	if pub != nil {
+		a.pub = pub
+	}
 	a.routes()
 	return a
 }
@@ -68,19 +73,19 @@ func (a *API) routes() {
 	m.Handle("POST /v1/admin/accounts", a.admin(a.createAccount))
 	m.Handle("POST /v1/admin/accounts/{account}/credits", a.admin(a.grantCredits))
 
-	m.Handle("POST /v1/sites", a.user(a.createSite))
+	m.Handle("POST /v1/sites", a.user(withBody(MaxBody, http.StatusCreated, a.createSite)))
 	m.Handle("GET /v1/sites", a.user(a.listSites))
-	m.Handle("GET /v1/sites/{site}", a.user(a.getSite))
-	m.Handle("PATCH /v1/sites/{site}", a.user(a.patchSite))
+	m.Handle("GET /v1/sites/{site}", a.user(ofSite(a.store.GetSite)))
+	m.Handle("PATCH /v1/sites/{site}", a.user(withBody(MaxBody, http.StatusOK, a.patchSite)))
 	m.Handle("DELETE /v1/sites/{site}", a.user(a.deleteSite))
-	m.Handle("POST /v1/sites/{site}/sectors", a.user(a.createSector))
-	m.Handle("GET /v1/sites/{site}/sectors", a.user(a.listSectors))
+	m.Handle("POST /v1/sites/{site}/sectors", a.user(withBody(MaxBody, http.StatusCreated, a.createSector)))
+	m.Handle("GET /v1/sites/{site}/sectors", a.user(sitePage(a.store.ListSectors)))
 
 	m.Handle("POST /v1/sites/{site}/keywords", a.user(a.addKeywords))
 	m.Handle("POST /v1/sites/{site}/keywords/import", a.user(a.importKeywords))
 	m.Handle("GET /v1/sites/{site}/keywords", a.user(a.listKeywords))
 	m.Handle("POST /v1/sites/{site}/keywords/bulk-status", a.user(a.bulkKeywordStatus))
-	m.Handle("POST /v1/sites/{site}/keywords/bulk-delete", a.user(a.bulkDeleteKeywords))
+	m.Handle("POST /v1/sites/{site}/keywords/bulk-delete", a.user(withBody(MaxBulkBody, http.StatusOK, a.bulkDeleteKeywords)))
 
 	m.Handle("GET /v1/sites/{site}/clusters", a.user(siteList[domain.Cluster](a, store.Clusters)))
 	m.Handle("GET /v1/sites/{site}/ideas", a.user(siteList[domain.ContentIdea](a, store.Ideas)))
@@ -88,14 +93,14 @@ func (a *API) routes() {
 	m.Handle("GET /v1/sites/{site}/content", a.user(siteList[domain.Content](a, store.Contents)))
 	m.Handle("GET /v1/sites/{site}/images", a.user(siteList(a, store.Images, a.brandImage)))
 
-	m.Handle("GET /v1/sites/{site}/stats", a.user(a.getStats))
-	m.Handle("POST /v1/sites/{site}/stats/audit", a.user(a.auditStats))
+	m.Handle("GET /v1/sites/{site}/stats", a.user(ofSite(a.store.GetStats)))
+	m.Handle("POST /v1/sites/{site}/stats/audit", a.user(ofSite(a.store.AuditStats)))
 
 	m.Handle("POST /v1/sites/{site}/keywords/cluster", a.user(a.startOperation(domain.OperationClustering, "keyword_ids")))
 	m.Handle("POST /v1/sites/{site}/clusters/generate-ideas", a.user(a.startOperation(domain.OperationIdeaGeneration, "cluster_ids")))
 	m.Handle("POST /v1/sites/{site}/ideas/create-tasks", a.user(a.startOperation(domain.OperationCreateTasks, "idea_ids")))
 	m.Handle("POST /v1/sites/{site}/tasks/generate-content", a.user(a.startOperation(domain.OperationContentGeneration, "task_ids")))
-	m.Handle("GET /v1/sites/{site}/content/{content}", a.user(a.getContent))
+	m.Handle("GET /v1/sites/{site}/content/{content}", a.user(ofContent(http.StatusOK, a.store.GetContent)))
 	m.Handle("POST /v1/sites/{site}/content/{content}/generate-image-prompts", a.user(a.generateImagePrompts))
 	m.Handle("POST /v1/sites/{site}/images/generate", a.user(a.startOperation(domain.OperationImageGeneration, "image_ids")))
 	m.Handle("GET /v1/sites/{site}/images/{image}/regenerate/quote", a.user(a.regenerateQuote))
@@ -112,26 +117,28 @@ func (a *API) routes() {
 	m.Handle("GET /v1/admin/billing", a.admin(a.adminGetBilling))
 	m.Handle("PUT /v1/admin/billing", a.admin(a.adminPutBilling))
 
-	m.Handle("GET /v1/sites/{site}/automation/config", a.user(a.getAutomationConfig))
+	m.Handle("GET /v1/sites/{site}/automation/config", a.user(ofSite(a.store.GetAutomationConfig)))
 	m.Handle("PUT /v1/sites/{site}/automation/config", a.user(a.putAutomationConfig))
-	m.Handle("GET /v1/sites/{site}/automation/estimate", a.user(a.automationEstimate))
+	m.Handle("GET /v1/sites/{site}/automation/estimate", a.user(ofSite(a.auto.Estimate)))
 	m.Handle("POST /v1/sites/{site}/automation/runs", a.user(a.startRun))
-	m.Handle("GET /v1/sites/{site}/automation/runs", a.user(a.listRuns))
+	m.Handle("GET /v1/sites/{site}/automation/runs", a.user(sitePage(a.store.ListRuns)))
 	m.Handle("GET /v1/sites/{site}/automation/runs/{run}", a.user(a.getRun))
 	m.Handle("POST /v1/sites/{site}/automation/runs/{run}/pause", a.user(a.runAction(pauseRun)))
 	m.Handle("POST /v1/sites/{site}/automation/runs/{run}/resume", a.user(a.runAction(resumeRun)))
 	m.Handle("POST /v1/sites/{site}/automation/runs/{run}/cancel", a.user(a.runAction(cancelRun)))
 	m.Handle("POST /v1/sites/{site}/content/{content}/approve", a.user(a.reviewContent(domain.ContentApproved, domain.ContentDraft, domain.ContentReview)))
 	m.Handle("POST /v1/sites/{site}/content/{content}/reject", a.user(a.reviewContent(domain.ContentDraft, domain.ContentReview, domain.ContentApproved)))
-	m.Handle("GET /v1/sites/{site}/publishing-settings", a.user(a.getPublishingSettings))
+	m.Handle("GET /v1/sites/{site}/publishing-settings", a.user(ofSite(a.store.GetPublishingSettings)))
 	m.Handle("PATCH /v1/sites/{site}/publishing-settings", a.user(a.patchPublishingSettings))
 	m.Handle("PUT /v1/sites/{site}/publishing-settings", a.user(a.putPublishingSettings))
 	m.Handle("PUT /v1/sites/{site}/integration", a.user(a.putIntegration))
-	m.Handle("GET /v1/sites/{site}/integration", a.user(a.getIntegration))
-	m.Handle("POST /v1/sites/{site}/integration/test", a.user(a.testIntegration))
-	m.Handle("POST /v1/sites/{site}/content/{content}/publish", a.user(a.publishContent))
+	m.Handle("GET /v1/sites/{site}/integration", a.user(ofSite(a.pub.Integration)))
+	// 200 either way: a connection that does not work is an answer about the
+	// site, not an error of the request.
+	m.Handle("POST /v1/sites/{site}/integration/test", a.user(ofSite(a.pub.TestConnection)))
+	m.Handle("POST /v1/sites/{site}/content/{content}/publish", a.user(ofContent(http.StatusAccepted, a.pub.PublishNow)))
 	m.Handle("POST /v1/sites/{site}/content/{content}/schedule", a.user(a.scheduleContent))
-	m.Handle("DELETE /v1/sites/{site}/content/{content}/schedule", a.user(a.unscheduleContent))
+	m.Handle("DELETE /v1/sites/{site}/content/{content}/schedule", a.user(ofContent(http.StatusOK, a.pub.Unschedule)))
 	m.Handle("GET /v1/sites/{site}/calendar", a.user(a.calendar))
 }
 
@@ -152,10 +159,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := a.mux.Handler(r)
 	if pattern == "" {
 		// Let the mux tell a wrong method (405, with Allow) from an unknown path.
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if rec.Code == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.Header().Get("Allow"))
+		probe := respbuf.New()
+		h.ServeHTTP(probe, r)
+		if probe.Status() == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.Header().Get("Allow"))
 			writeError(sw, r, a.log, errMethodNotAllowed)
 		} else {
 			writeError(sw, r, a.log, errRouteNotFound)

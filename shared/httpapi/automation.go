@@ -7,15 +7,6 @@ import (
 	"github.com/igny8/igny8-serverless/shared/domain"
 )
 
-func (a *API) getAutomationConfig(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.store.GetAutomationConfig(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
-}
-
 func (a *API) putAutomationConfig(w http.ResponseWriter, r *http.Request) error {
 	var c domain.AutomationConfig
 	if err := decodeJSON(r, MaxBody, &c); err != nil {
@@ -25,20 +16,7 @@ func (a *API) putAutomationConfig(w http.ResponseWriter, r *http.Request) error 
 		return domain.Invalid("next_run_at", "is computed from the schedule; leave it out")
 	}
 	saved, err := a.store.PutAutomationConfig(r.Context(), who(r).account, r.PathValue("site"), c)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, saved)
-	return nil
-}
-
-func (a *API) automationEstimate(w http.ResponseWriter, r *http.Request) error {
-	est, err := a.auto.Estimate(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, est)
-	return nil
+	return reply(w, http.StatusOK, saved, err)
 }
 
 func (a *API) startRun(w http.ResponseWriter, r *http.Request) error {
@@ -57,29 +35,12 @@ func (a *API) startRun(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) listRuns(w http.ResponseWriter, r *http.Request) error {
-	pr, err := pageRequest(r)
-	if err != nil {
-		return err
-	}
-	page, err := a.store.ListRuns(r.Context(), who(r).account, r.PathValue("site"), pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
-}
-
 func (a *API) getRun(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.store.GetSite(r.Context(), who(r).account, r.PathValue("site")); err != nil {
 		return err
 	}
 	run, err := a.store.GetRun(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("run"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, run)
-	return nil
+	return reply(w, http.StatusOK, run, err)
 }
 
 // runAction serves pause, resume and cancel.
@@ -89,11 +50,7 @@ func (a *API) runAction(act func(*API, *http.Request, string, string, string) (d
 			return err
 		}
 		run, err := act(a, r, who(r).account, r.PathValue("site"), r.PathValue("run"))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, run)
-		return nil
+		return reply(w, http.StatusOK, run, err)
 	}
 }
 
@@ -129,7 +86,7 @@ func (a *API) reviewContent(to domain.ContentStatus, from ...domain.ContentStatu
 		if err != nil {
 			return err
 		}
-		if to == domain.ContentApproved && a.pub != nil {
+		if to == domain.ContentApproved {
 			// Auto-publish gives what is approved by hand its slot too.
 			n, err := a.pub.AutoSchedule(r.Context(), acct, site, []string{id})
 			if err != nil {

@@ -24,10 +24,8 @@ const (
 // wrong types, trailing data and bodies over limit, with a message that names
 // the field.
 func decodeJSON(r *http.Request, limit int64, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
-			return fmt.Errorf("send Content-Type: application/json, not %q: %w", ct, errUnsupportedMedia)
-		}
+	if err := mediaType(r, "application/json"); err != nil {
+		return err
 	}
 	body, err := readLimited(r, limit)
 	if err != nil {
@@ -92,6 +90,17 @@ func typeName(k string) string {
 		return "true or false"
 	}
 	return "a " + k
+}
+
+// mediaType refuses a body declared as anything but want (an undeclared
+// body is taken as want).
+func mediaType(r *http.Request, want string) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt != want {
+			return fmt.Errorf("send Content-Type: %s, not %q: %w", want, ct, errUnsupportedMedia)
+		}
+	}
+	return nil
 }
 
 func readLimited(r *http.Request, limit int64) ([]byte, error) {

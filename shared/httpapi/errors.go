@@ -29,33 +29,38 @@ type ErrorDetail struct {
 	Field   string `json:"field,omitempty"`
 }
 
-// status maps an error to its HTTP status and code. This is the one place
-// where domain errors meet HTTP.
+// statuses maps the sentinel errors to their HTTP status and code, in the
+// order they are tried. With status, this is the one place where domain
+// errors meet HTTP.
+var statuses = []struct {
+	err  error
+	code int
+	name string
+}{
+	{errTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large"},
+	{errUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+	{errRouteNotFound, http.StatusNotFound, "not_found"},
+	{domain.ErrNotFound, http.StatusNotFound, "not_found"},
+	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed"},
+	{domain.ErrInsufficientCredits, http.StatusPaymentRequired, "insufficient_credits"},
+	{domain.ErrIdempotencyMismatch, http.StatusConflict, "idempotency_mismatch"},
+	{domain.ErrHoldResolved, http.StatusConflict, "hold_resolved"},
+	{domain.ErrConflict, http.StatusConflict, "conflict"},
+	{domain.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
+	{domain.ErrForbidden, http.StatusForbidden, "forbidden"},
+}
+
+// status maps an error to its HTTP status and code; anything unknown is
+// ours (500).
 func status(err error) (int, string) {
 	var ve *domain.ValidationError
-	switch {
-	case errors.As(err, &ve):
+	if errors.As(err, &ve) {
 		return http.StatusBadRequest, "invalid_request"
-	case errors.Is(err, errTooLarge):
-		return http.StatusRequestEntityTooLarge, "payload_too_large"
-	case errors.Is(err, errUnsupportedMedia):
-		return http.StatusUnsupportedMediaType, "unsupported_media_type"
-	case errors.Is(err, errRouteNotFound), errors.Is(err, domain.ErrNotFound):
-		return http.StatusNotFound, "not_found"
-	case errors.Is(err, errMethodNotAllowed):
-		return http.StatusMethodNotAllowed, "method_not_allowed"
-	case errors.Is(err, domain.ErrInsufficientCredits):
-		return http.StatusPaymentRequired, "insufficient_credits"
-	case errors.Is(err, domain.ErrIdempotencyMismatch):
-		return http.StatusConflict, "idempotency_mismatch"
-	case errors.Is(err, domain.ErrHoldResolved):
-		return http.StatusConflict, "hold_resolved"
-	case errors.Is(err, domain.ErrConflict):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, domain.ErrUnauthorized):
-		return http.StatusUnauthorized, "unauthorized"
-	case errors.Is(err, domain.ErrForbidden):
-		return http.StatusForbidden, "forbidden"
+	}
+	for _, s := range statuses {
+		if errors.Is(err, s.err) {
+			return s.code, s.name
+		}
 	}
 	return http.StatusInternalServerError, "internal"
 }
@@ -87,4 +92,13 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// reply ends a handler: err if the call failed, else v as JSON with code.
+func reply(w http.ResponseWriter, code int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSON(w, code, v)
+	return nil
 }

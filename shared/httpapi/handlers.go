@@ -1,11 +1,11 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,11 +29,7 @@ func (a *API) openapi(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) getAccount(w http.ResponseWriter, r *http.Request) error {
 	acct, err := a.store.GetAccount(r.Context(), who(r).account)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, acct)
-	return nil
+	return reply(w, http.StatusOK, acct, err)
 }
 
 func (a *API) listTransactions(w http.ResponseWriter, r *http.Request) error {
@@ -42,11 +38,7 @@ func (a *API) listTransactions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := store.ListLedgerEntries[ledger.Entry](r.Context(), a.store, who(r).account, pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 type createAccountRequest struct {
@@ -64,11 +56,7 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	acct, key, err := a.store.CreateAccount(r.Context(), req.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, createAccountResponse{Account: acct, APIKey: key})
-	return nil
+	return reply(w, http.StatusCreated, createAccountResponse{Account: acct, APIKey: key}, err)
 }
 
 type grantRequest struct {
@@ -108,24 +96,7 @@ func (a *API) grantCredits(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	acct, err := a.store.GetAccount(r.Context(), account)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, grantResponse{Entry: e, Account: acct})
-	return nil
-}
-
-func (a *API) createSite(w http.ResponseWriter, r *http.Request) error {
-	var req domain.NewSite
-	if err := decodeJSON(r, MaxBody, &req); err != nil {
-		return err
-	}
-	site, err := a.store.CreateSite(r.Context(), who(r).account, req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, site)
-	return nil
+	return reply(w, http.StatusCreated, grantResponse{Entry: e, Account: acct}, err)
 }
 
 func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
@@ -134,33 +105,7 @@ func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, err := a.store.ListSites(r.Context(), who(r).account, pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
-}
-
-func (a *API) getSite(w http.ResponseWriter, r *http.Request) error {
-	site, err := a.store.GetSite(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, site)
-	return nil
-}
-
-func (a *API) patchSite(w http.ResponseWriter, r *http.Request) error {
-	var req domain.SitePatch
-	if err := decodeJSON(r, MaxBody, &req); err != nil {
-		return err
-	}
-	site, err := a.store.UpdateSite(r.Context(), who(r).account, r.PathValue("site"), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, site)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
@@ -171,34 +116,20 @@ func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (a *API) createSite(r *http.Request, req domain.NewSite) (domain.Site, error) {
+	return a.store.CreateSite(r.Context(), who(r).account, req)
+}
+
+func (a *API) patchSite(r *http.Request, req domain.SitePatch) (domain.Site, error) {
+	return a.store.UpdateSite(r.Context(), who(r).account, r.PathValue("site"), req)
+}
+
 type createSectorRequest struct {
 	Name string `json:"name"`
 }
 
-func (a *API) createSector(w http.ResponseWriter, r *http.Request) error {
-	var req createSectorRequest
-	if err := decodeJSON(r, MaxBody, &req); err != nil {
-		return err
-	}
-	sec, err := a.store.CreateSector(r.Context(), who(r).account, r.PathValue("site"), req.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, sec)
-	return nil
-}
-
-func (a *API) listSectors(w http.ResponseWriter, r *http.Request) error {
-	pr, err := pageRequest(r)
-	if err != nil {
-		return err
-	}
-	page, err := a.store.ListSectors(r.Context(), who(r).account, r.PathValue("site"), pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+func (a *API) createSector(r *http.Request, req createSectorRequest) (domain.Sector, error) {
+	return a.store.CreateSector(r.Context(), who(r).account, r.PathValue("site"), req.Name)
 }
 
 type addKeywordsRequest struct {
@@ -230,10 +161,8 @@ func (a *API) writeKeywords(w http.ResponseWriter, r *http.Request, req addKeywo
 // importKeywords reads CSV with a header row: keyword (required), volume,
 // difficulty, intent in any order. ?sector_id= picks the sector.
 func (a *API) importKeywords(w http.ResponseWriter, r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt != "text/csv" {
-			return fmt.Errorf("send Content-Type: text/csv, not %q: %w", ct, errUnsupportedMedia)
-		}
+	if err := mediaType(r, "text/csv"); err != nil {
+		return err
 	}
 	body, err := readLimited(r, MaxBulkBody)
 	if err != nil {
@@ -330,11 +259,7 @@ func (a *API) listKeywords(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.SectorID = q.Get("sector_id")
 	page, err := a.store.ListKeywords(r.Context(), who(r).account, r.PathValue("site"), f, pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 type bulkStatusRequest struct {
@@ -352,28 +277,15 @@ func (a *API) bulkKeywordStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := a.store.SetKeywordStatus(r.Context(), who(r).account, r.PathValue("site"), req.IDs, st)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return reply(w, http.StatusOK, res, err)
 }
 
 type bulkDeleteRequest struct {
 	IDs []string `json:"ids"`
 }
 
-func (a *API) bulkDeleteKeywords(w http.ResponseWriter, r *http.Request) error {
-	var req bulkDeleteRequest
-	if err := decodeJSON(r, MaxBulkBody, &req); err != nil {
-		return err
-	}
-	res, err := a.store.DeleteKeywords(r.Context(), who(r).account, r.PathValue("site"), req.IDs)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+func (a *API) bulkDeleteKeywords(r *http.Request, req bulkDeleteRequest) (store.BulkResult, error) {
+	return a.store.DeleteKeywords(r.Context(), who(r).account, r.PathValue("site"), req.IDs)
 }
 
 // siteList serves one workflow list; view, if given, adjusts each item for
@@ -398,20 +310,45 @@ func siteList[T any](a *API, l store.SiteList, view ...func(*T)) handler {
 	}
 }
 
-func (a *API) getStats(w http.ResponseWriter, r *http.Request) error {
-	st, err := a.store.GetStats(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
+// ofSite serves a route that answers, with 200, what call says of the
+// caller's site in the path.
+func ofSite[T any](call func(ctx context.Context, account, site string) (T, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		v, err := call(r.Context(), who(r).account, r.PathValue("site"))
+		return reply(w, http.StatusOK, v, err)
 	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
 }
 
-func (a *API) auditStats(w http.ResponseWriter, r *http.Request) error {
-	res, err := a.store.AuditStats(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
+// withBody serves a route whose JSON body (at most limit bytes) is a Req;
+// it answers, with code, what call makes of it.
+func withBody[Req, Res any](limit int64, code int, call func(r *http.Request, req Req) (Res, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req Req
+		if err := decodeJSON(r, limit, &req); err != nil {
+			return err
+		}
+		res, err := call(r, req)
+		return reply(w, code, res, err)
 	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+}
+
+// sitePage serves one page of a list of the caller's site in the path.
+func sitePage[P any](list func(ctx context.Context, account, site string, pr store.PageRequest) (P, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		pr, err := pageRequest(r)
+		if err != nil {
+			return err
+		}
+		page, err := list(r.Context(), who(r).account, r.PathValue("site"), pr)
+		return reply(w, http.StatusOK, page, err)
+	}
+}
+
+// ofContent serves a route that answers, with code, what call says of the
+// content item in the path.
+func ofContent[T any](code int, call func(ctx context.Context, account, site, id string) (T, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		v, err := call(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
+		return reply(w, code, v, err)
+	}
 }

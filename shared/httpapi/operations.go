@@ -112,11 +112,7 @@ func (a *API) regenerateImage(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) getOperation(w http.ResponseWriter, r *http.Request) error {
 	op, err := a.store.GetOperation(r.Context(), who(r).account, r.PathValue("operation"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, op)
-	return nil
+	return reply(w, http.StatusOK, op, err)
 }
 
 // usageResponse is a page of usage logs with the summary of the whole range.
@@ -224,20 +220,12 @@ func (a *API) listNotifications(w http.ResponseWriter, r *http.Request) error {
 		return domain.Invalid("unread", "must be true or false")
 	}
 	page, err := a.store.ListNotifications(r.Context(), who(r).account, unread, pr)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return reply(w, http.StatusOK, page, err)
 }
 
 func (a *API) readNotification(w http.ResponseWriter, r *http.Request) error {
 	n, err := a.store.MarkNotificationRead(r.Context(), who(r).account, r.PathValue("notification"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, n)
-	return nil
+	return reply(w, http.StatusOK, n, err)
 }
 
 // brandImage names the image's model by its tier, as users see models.
@@ -308,11 +296,7 @@ func (a *API) adminPutModel(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) adminGetBilling(w http.ResponseWriter, r *http.Request) error {
 	b, err := a.store.Billing(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, b)
-	return nil
+	return reply(w, http.StatusOK, b, err)
 }
 
 func (a *API) adminPutBilling(w http.ResponseWriter, r *http.Request) error {
@@ -324,14 +308,5 @@ func (a *API) adminPutBilling(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, b)
-	return nil
-}
-
-func (a *API) getContent(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.store.GetContent(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
 	return nil
 }

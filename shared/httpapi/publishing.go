@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,14 +11,67 @@ import (
 	"github.com/igny8/igny8-serverless/shared/publishing"
 )
 
+// Publishing is the publishing service as the API uses it
+// (*publishing.Service).
+type Publishing interface {
+	ConnectSite(ctx context.Context, account, site string, c publishing.Connection) (publishing.Connected, error)
+	Integration(ctx context.Context, account, site string) (domain.SiteIntegration, error)
+	TestConnection(ctx context.Context, account, site string) (domain.ConnectionCheck, error)
+	SetToggles(ctx context.Context, account, site string, autoApproval, autoPublish *bool) (domain.PublishingSettings, error)
+	PutSchedule(ctx context.Context, account, site string, p domain.PublishingSettings) (domain.PublishingSettings, error)
+	AutoSchedule(ctx context.Context, account, site string, ids []string) (int, error)
+	PublishNow(ctx context.Context, account, site, id string) (domain.Content, error)
+	ScheduleAt(ctx context.Context, account, site, id string, at time.Time) (domain.Content, error)
+	Unschedule(ctx context.Context, account, site, id string) (domain.Content, error)
+	Calendar(ctx context.Context, account, site, from, to string) (publishing.Calendar, error)
+}
+
 // errPublishingOff: the API was built without a publishing service.
 var errPublishingOff = errors.New("publishing is not configured on this server")
 
-func (a *API) publishing() (*publishing.Service, error) {
-	if a.pub == nil {
-		return nil, errPublishingOff
-	}
-	return a.pub, nil
+// publishingOff stands in when the API is built without publishing: every
+// publishing route fails with errPublishingOff once its request is valid,
+// and approving content schedules nothing.
+type publishingOff struct{}
+
+func (publishingOff) ConnectSite(context.Context, string, string, publishing.Connection) (publishing.Connected, error) {
+	return publishing.Connected{}, errPublishingOff
+}
+
+func (publishingOff) Integration(context.Context, string, string) (domain.SiteIntegration, error) {
+	return domain.SiteIntegration{}, errPublishingOff
+}
+
+func (publishingOff) TestConnection(context.Context, string, string) (domain.ConnectionCheck, error) {
+	return domain.ConnectionCheck{}, errPublishingOff
+}
+
+func (publishingOff) SetToggles(context.Context, string, string, *bool, *bool) (domain.PublishingSettings, error) {
+	return domain.PublishingSettings{}, errPublishingOff
+}
+
+func (publishingOff) PutSchedule(context.Context, string, string, domain.PublishingSettings) (domain.PublishingSettings, error) {
+	return domain.PublishingSettings{}, errPublishingOff
+}
+
+func (publishingOff) AutoSchedule(context.Context, string, string, []string) (int, error) {
+	return 0, nil
+}
+
+func (publishingOff) PublishNow(context.Context, string, string, string) (domain.Content, error) {
+	return domain.Content{}, errPublishingOff
+}
+
+func (publishingOff) ScheduleAt(context.Context, string, string, string, time.Time) (domain.Content, error) {
+	return domain.Content{}, errPublishingOff
+}
+
+func (publishingOff) Unschedule(context.Context, string, string, string) (domain.Content, error) {
+	return domain.Content{}, errPublishingOff
+}
+
+func (publishingOff) Calendar(context.Context, string, string, string, string) (publishing.Calendar, error) {
+	return publishing.Calendar{}, errPublishingOff
 }
 
 func (a *API) putIntegration(w http.ResponseWriter, r *http.Request) error {
@@ -25,53 +79,8 @@ func (a *API) putIntegration(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, MaxBody, &req); err != nil {
 		return err
 	}
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	c, err := pub.ConnectSite(r.Context(), who(r).account, r.PathValue("site"), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
-}
-
-func (a *API) getIntegration(w http.ResponseWriter, r *http.Request) error {
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	in, err := pub.Integration(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, in)
-	return nil
-}
-
-// testIntegration answers 200 with the result either way: a connection that
-// does not work is an answer about the site, not an error of the request.
-func (a *API) testIntegration(w http.ResponseWriter, r *http.Request) error {
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	res, err := pub.TestConnection(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
-}
-
-func (a *API) getPublishingSettings(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.store.GetPublishingSettings(r.Context(), who(r).account, r.PathValue("site"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	c, err := a.pub.ConnectSite(r.Context(), who(r).account, r.PathValue("site"), req)
+	return reply(w, http.StatusOK, c, err)
 }
 
 type togglesRequest struct {
@@ -94,16 +103,8 @@ func (a *API) patchPublishingSettings(w http.ResponseWriter, r *http.Request) er
 		}
 		return err
 	}
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	p, err := pub.SetToggles(r.Context(), who(r).account, r.PathValue("site"), req.AutoApprovalEnabled, req.AutoPublishEnabled)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	p, err := a.pub.SetToggles(r.Context(), who(r).account, r.PathValue("site"), req.AutoApprovalEnabled, req.AutoPublishEnabled)
+	return reply(w, http.StatusOK, p, err)
 }
 
 // scheduleRequest is the PUT body: limits and schedule, all required.
@@ -139,29 +140,8 @@ func (a *API) putPublishingSettings(w http.ResponseWriter, r *http.Request) erro
 	if req.TimeZone != nil {
 		p.TimeZone = *req.TimeZone
 	}
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	saved, err := pub.PutSchedule(r.Context(), who(r).account, r.PathValue("site"), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, saved)
-	return nil
-}
-
-func (a *API) publishContent(w http.ResponseWriter, r *http.Request) error {
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	c, err := pub.PublishNow(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, c)
-	return nil
+	saved, err := a.pub.PutSchedule(r.Context(), who(r).account, r.PathValue("site"), p)
+	return reply(w, http.StatusOK, saved, err)
 }
 
 type scheduleContentRequest struct {
@@ -180,29 +160,8 @@ func (a *API) scheduleContent(w http.ResponseWriter, r *http.Request) error {
 	if req.At == nil {
 		return domain.Invalid("at", "is required: an RFC 3339 time such as 2026-12-24T09:00:00Z")
 	}
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	c, err := pub.ScheduleAt(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"), *req.At)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
-}
-
-func (a *API) unscheduleContent(w http.ResponseWriter, r *http.Request) error {
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	c, err := pub.Unschedule(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	c, err := a.pub.ScheduleAt(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content"), *req.At)
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (a *API) calendar(w http.ResponseWriter, r *http.Request) error {
@@ -214,14 +173,6 @@ func (a *API) calendar(w http.ResponseWriter, r *http.Request) error {
 	if to == "" {
 		return domain.Invalid("to", "is required: a date YYYY-MM-DD")
 	}
-	pub, err := a.publishing()
-	if err != nil {
-		return err
-	}
-	cal, err := pub.Calendar(r.Context(), who(r).account, r.PathValue("site"), from, to)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, cal)
-	return nil
+	cal, err := a.pub.Calendar(r.Context(), who(r).account, r.PathValue("site"), from, to)
+	return reply(w, http.StatusOK, cal, err)
 }

@@ -11,7 +11,7 @@ import (
 
 // Unknown paths and wrong methods answer in the same JSON error shape.
 func TestUnknownRouteAndMethod(t *testing.T) {
-	h := New(nil, nil, nil, nil, nil, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := New(nil, nil, nil, nil, nil, "", quietLog())
 	cases := []struct {
 		method, path string
 		status       int
@@ -49,3 +49,6 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 		}
 	}
 }
+
+// quietLog is the logger of tests that do not read the log.
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

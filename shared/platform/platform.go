@@ -1,6 +1,8 @@
 // Package platform is the port every publishing target implements
-// (WordPress, Shopify, a signed webhook). The publisher depends on this
-// package only; the adapters live in its subpackages and import no AWS.
+// (WordPress, Shopify, a signed webhook): Site, its errors classified by
+// Kind, and what the adapters share (HTTPClient, RetryAfter, WithDetail).
+// The publisher depends on this package only; the adapters live in its
+// subpackages and import no AWS.
 package platform
 
 import (
@@ -57,6 +59,13 @@ type Publisher interface {
 // Checker checks a connection's credentials and permissions.
 type Checker interface {
 	Check(ctx context.Context) error
+}
+
+// Site is a connected site: it publishes and checks its credentials. Every
+// adapter's Client is one.
+type Site interface {
+	Publisher
+	Checker
 }
 
 // Kind classifies a platform error so the publisher knows whether to retry.
@@ -143,4 +152,13 @@ func HTTPClient(hc *http.Client, timeout time.Duration) *http.Client {
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
+}
+
+// WithDetail appends what the platform said (detail, may be empty) to our
+// summary of an error.
+func WithDetail(summary, detail string) string {
+	if detail == "" {
+		return summary
+	}
+	return summary + ": " + detail
 }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
@@ -95,8 +94,8 @@ func (p *Provider) Complete(ctx context.Context, req ai.TextRequest) (ai.TextRes
 	if system != "" {
 		params.System = []sdk.TextBlockParam{{Text: system}}
 	}
-	var cap capture
-	msg, err := p.msgs.New(ctx, params, option.WithMiddleware(cap.middleware))
+	var cap ai.Capture
+	msg, err := p.msgs.New(ctx, params, option.WithMiddleware(cap.Middleware))
 	if err != nil {
 		return ai.TextResult{}, p.classify(err, &cap)
 	}
@@ -126,7 +125,7 @@ func (p *Provider) Complete(ctx context.Context, req ai.TextRequest) (ai.TextRes
 		if c := string(msg.StopDetails.Category); c != "" {
 			code += ":" + c
 		}
-		return res, &ai.Error{Kind: ai.Refused, Provider: ai.ProviderAnthropic, Status: cap.get(), Code: code, Message: m, Result: &res}
+		return res, &ai.Error{Kind: ai.Refused, Provider: ai.ProviderAnthropic, Status: cap.Status(), Code: code, Message: m, Result: &res}
 	case sdk.StopReasonMaxTokens:
 		return res, ai.Truncated(res, maxTokens)
 	case sdk.StopReasonModelContextWindowExceeded:
@@ -135,29 +134,6 @@ func (p *Provider) Complete(ctx context.Context, req ai.TextRequest) (ai.TextRes
 		return res, e
 	}
 	return ai.CheckText(req, res)
-}
-
-// capture records the last HTTP status the SDK saw.
-type capture struct {
-	mu     sync.Mutex
-	status int
-	header http.Header
-}
-
-func (c *capture) middleware(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
-	res, err := next(req)
-	if res != nil {
-		c.mu.Lock()
-		c.status, c.header = res.StatusCode, res.Header.Clone()
-		c.mu.Unlock()
-	}
-	return res, err
-}
-
-func (c *capture) get() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.status
 }
 
 // errorBody is Anthropic's error envelope:
@@ -169,14 +145,12 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-func (p *Provider) classify(err error, cap *capture) *ai.Error {
-	cap.mu.Lock()
-	status, header := cap.status, cap.header
-	cap.mu.Unlock()
+func (p *Provider) classify(err error, cap *ai.Capture) *ai.Error {
 	var apiErr *sdk.Error
 	if errors.As(err, &apiErr) {
 		var body errorBody
 		_ = json.Unmarshal([]byte(apiErr.RawJSON()), &body)
+		_, header := cap.Last()
 		if apiErr.Response != nil {
 			header = apiErr.Response.Header
 		}
@@ -198,17 +172,5 @@ func (p *Provider) classify(err error, cap *capture) *ai.Error {
 		}
 		return e
 	}
-	if status >= 400 {
-		e := ai.FromStatus(ai.ProviderAnthropic, status, header, "", "")
-		e.Err = err
-		return e
-	}
-	if status/100 == 2 && !ai.IsTransportError(err) {
-		return &ai.Error{Kind: ai.Transient, Provider: ai.ProviderAnthropic, Status: status,
-			Message: "unreadable response body: " + ai.Redact(err.Error(), p.apiKey), Err: err}
-	}
-	e := ai.Classify(err)
-	e.Provider, e.Status = ai.ProviderAnthropic, status
-	e.Message = ai.Redact(e.Message, p.apiKey)
-	return e
+	return cap.Unrecognized(ai.ProviderAnthropic, err, p.apiKey)
 }

@@ -4,51 +4,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/ai"
+	"github.com/igny8/igny8-serverless/shared/ai/aitest"
 )
 
 const testKey = "sk-ant-api03-test0123456789abcdefghij"
 
-type recorded struct {
-	Method, Path string
-	Header       http.Header
-	Body         map[string]any
-}
-
-// fakeAnthropic records every request and answers with respond.
-func fakeAnthropic(t *testing.T, respond http.HandlerFunc) (*httptest.Server, func() []recorded) {
-	t.Helper()
-	var mu sync.Mutex
-	var reqs []recorded
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		var body map[string]any
-		_ = json.Unmarshal(b, &body)
-		mu.Lock()
-		reqs = append(reqs, recorded{r.Method, r.URL.Path, r.Header.Clone(), body})
-		mu.Unlock()
-		respond(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, func() []recorded { mu.Lock(); defer mu.Unlock(); return append([]recorded(nil), reqs...) }
-}
-
+// writeJSON answers as Anthropic does, with its request-id header.
 func writeJSON(w http.ResponseWriter, status int, body string, headers ...string) {
-	for i := 0; i+1 < len(headers); i += 2 {
-		w.Header().Set(headers[i], headers[i+1])
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("request-id", "req_011CSHoEeqs5C35K2UUqR7Fy")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
+	aitest.WriteJSON(w, status, body, append(headers, "request-id", "req_011CSHoEeqs5C35K2UUqR7Fy")...)
+}
+
+// answer is a handler that always answers writeJSON(status, body, headers...).
+func answer(status int, body string, headers ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, status, body, headers...) }
 }
 
 // message is a Messages API response body as Anthropic sends it.
@@ -87,7 +61,7 @@ func TestComplete(t *testing.T) {
 		wantText   string
 		wantIn     int64
 		wantOut    int64
-		checkReq   func(t *testing.T, r recorded)
+		checkReq   func(t *testing.T, r aitest.Request)
 		wantKind   ai.Kind
 		wantStatus int
 		wantRetry  time.Duration
@@ -97,11 +71,9 @@ func TestComplete(t *testing.T) {
 	}{
 		{
 			name: "json success", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, message(`{"title":"T","meta_title":"M","meta_description":"D","html":"<p>x</p>"}`, "end_turn", 2095, 503))
-			},
+			respond:  answer(200, message(`{"title":"T","meta_title":"M","meta_description":"D","html":"<p>x</p>"}`, "end_turn", 2095, 503)),
 			wantText: `{"title":"T","meta_title":"M","meta_description":"D","html":"<p>x</p>"}`, wantIn: 2095, wantOut: 503,
-			checkReq: func(t *testing.T, r recorded) {
+			checkReq: func(t *testing.T, r aitest.Request) {
 				if r.Method != "POST" || r.Path != "/v1/messages" {
 					t.Errorf("request %s %s", r.Method, r.Path)
 				}
@@ -134,13 +106,11 @@ func TestComplete(t *testing.T) {
 			},
 		},
 		{
-			name: "text success uses the default max_tokens and no system",
-			req:  ai.TextRequest{Model: "claude-haiku-4-5", Prompt: "Say hello."},
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, message("Hello!", "end_turn", 10, 4))
-			},
+			name:     "text success uses the default max_tokens and no system",
+			req:      ai.TextRequest{Model: "claude-haiku-4-5", Prompt: "Say hello."},
+			respond:  answer(200, message("Hello!", "end_turn", 10, 4)),
 			wantText: "Hello!", wantIn: 10, wantOut: 4,
-			checkReq: func(t *testing.T, r recorded) {
+			checkReq: func(t *testing.T, r aitest.Request) {
 				if r.Body["max_tokens"] != float64(DefaultMaxTokens) {
 					t.Errorf("max_tokens %v", r.Body["max_tokens"])
 				}
@@ -151,105 +121,78 @@ func TestComplete(t *testing.T) {
 		},
 		{
 			name: "json wrapped in a fence is unwrapped", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, message("```json\n{\"featured\": \"a photo\", \"in_article\": []}\n```", "end_turn", 50, 20))
-			},
+			respond:  answer(200, message("```json\n{\"featured\": \"a photo\", \"in_article\": []}\n```", "end_turn", 50, 20)),
 			wantText: `{"featured": "a photo", "in_article": []}`, wantIn: 50, wantOut: 20,
 		},
 		{
 			name: "429 with retry-after", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 429, apiError("rate_limit_error", "This request would exceed the rate limit for your organization of 50 requests per minute."),
-					"retry-after", "12", "anthropic-ratelimit-requests-remaining", "0")
-			},
+			respond: answer(429, apiError("rate_limit_error", "This request would exceed the rate limit for your organization of 50 requests per minute."),
+				"retry-after", "12", "anthropic-ratelimit-requests-remaining", "0"),
 			wantKind: ai.RateLimited, wantStatus: 429, wantRetry: 12 * time.Second, wantMsg: "rate limit",
 		},
 		{
 			name: "529 overloaded is transient", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 529, apiError("overloaded_error", "Overloaded"))
-			},
+			respond:  answer(529, apiError("overloaded_error", "Overloaded")),
 			wantKind: ai.Transient, wantStatus: 529, wantMsg: "Overloaded",
 		},
 		{
 			name: "500 is transient", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 500, apiError("api_error", "Internal server error"))
-			},
+			respond:  answer(500, apiError("api_error", "Internal server error")),
 			wantKind: ai.Transient, wantStatus: 500,
 		},
 		{
 			name: "401 is permanent and says the key is wrong", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 401, apiError("authentication_error", "invalid x-api-key"))
-			},
+			respond:  answer(401, apiError("authentication_error", "invalid x-api-key")),
 			wantKind: ai.Permanent, wantStatus: 401, wantMsg: "API key is missing, wrong or revoked",
 		},
 		{
 			name: "403 is permanent and says permission", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 403, apiError("permission_error", "Your API key does not have permission to use the specified resource."))
-			},
+			respond:  answer(403, apiError("permission_error", "Your API key does not have permission to use the specified resource.")),
 			wantKind: ai.Permanent, wantStatus: 403, wantMsg: "lacks permission",
 		},
 		{
 			name: "400 low credit balance is permanent", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 400, apiError("invalid_request_error", "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."))
-			},
+			respond:  answer(400, apiError("invalid_request_error", "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.")),
 			wantKind: ai.Permanent, wantStatus: 400, wantMsg: "credit balance is too low",
 		},
 		{
 			name: "timeout is transient", req: jsonReq, timeout: 200 * time.Millisecond,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				select {
-				case <-r.Context().Done():
-				case <-time.After(3 * time.Second):
-				}
-			},
+			respond:  aitest.Hang,
 			wantKind: ai.Transient, wantMsg: "timed out",
 		},
 		{
 			name: "malformed JSON body is transient", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, `{"id": "msg_01", "type": "message", "content": [{"type": "text", "text": "{\"tit`)
-			},
+			respond:  answer(200, `{"id": "msg_01", "type": "message", "content": [{"type": "text", "text": "{\"tit`),
 			wantKind: ai.Transient, wantStatus: 200, wantMsg: "unreadable response body",
 		},
 		{
 			name: "stop_reason max_tokens is malformed (truncated)", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, message(`{"title":"T","html":"<p>Lorem`, "max_tokens", 2095, 3000))
-			},
+			respond:  answer(200, message(`{"title":"T","html":"<p>Lorem`, "max_tokens", 2095, 3000)),
 			wantKind: ai.Malformed, wantIs: ai.ErrTruncated, wantMsg: "max tokens 3000", wantUsage: true,
 		},
 		{
 			name: "JSON mode answer that is not JSON is malformed", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, message("I'd be happy to help! Here is the article: Title: ...", "end_turn", 2095, 40))
-			},
+			respond:  answer(200, message("I'd be happy to help! Here is the article: Title: ...", "end_turn", 2095, 40)),
 			wantKind: ai.Malformed, wantIs: ai.ErrNotJSON, wantUsage: true,
 		},
 		{
 			name: "stop_reason refusal is refused", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, `{"id":"msg_02","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],
+			respond: answer(200, `{"id":"msg_02","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],
 "stop_reason":"refusal","stop_sequence":null,"stop_details":{"type":"refusal","category":"general_harms","explanation":"The request asks for harmful content."},
-"usage":{"input_tokens":120,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}`)
-			},
+"usage":{"input_tokens":120,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}`),
 			wantKind: ai.Refused, wantMsg: "refused", wantUsage: true,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, reqs := fakeAnthropic(t, tc.respond)
+			srv, rc := aitest.Server(t, tc.respond)
 			hc := &http.Client{Timeout: 5 * time.Second}
 			if tc.timeout > 0 {
 				hc.Timeout = tc.timeout
 			}
 			p := New(testKey, srv.URL, hc, Options{})
 			res, err := p.Complete(context.Background(), tc.req)
-			got := reqs()
+			got := rc.All()
 			if len(got) != 1 {
 				t.Fatalf("%d requests, want exactly 1 (the SDK must not retry)", len(got))
 			}
@@ -257,42 +200,11 @@ func TestComplete(t *testing.T) {
 				tc.checkReq(t, got[0])
 			}
 			if tc.wantKind == 0 {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				if res.Text != tc.wantText || res.InputTokens != tc.wantIn || res.OutputTokens != tc.wantOut {
-					t.Fatalf("got %q %d/%d, want %q %d/%d", res.Text, res.InputTokens, res.OutputTokens, tc.wantText, tc.wantIn, tc.wantOut)
-				}
-				if res.Provider != "anthropic" || res.Model != tc.req.Model {
-					t.Fatalf("provider/model %q/%q", res.Provider, res.Model)
-				}
+				aitest.CheckText(t, res, err, ai.TextResult{Provider: "anthropic", Model: tc.req.Model, Text: tc.wantText, InputTokens: tc.wantIn, OutputTokens: tc.wantOut})
 				return
 			}
-			if err == nil {
-				t.Fatalf("want %v, got nil error", tc.wantKind)
-			}
-			var e *ai.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("error %T is not *ai.Error: %v", err, err)
-			}
-			if e.Kind != tc.wantKind || e.Provider != "anthropic" {
-				t.Fatalf("kind %v provider %q, want %v: %v", e.Kind, e.Provider, tc.wantKind, err)
-			}
-			if tc.wantStatus != 0 && e.Status != tc.wantStatus {
-				t.Errorf("status %d, want %d", e.Status, tc.wantStatus)
-			}
-			if e.RetryAfter != tc.wantRetry {
-				t.Errorf("retry after %v, want %v", e.RetryAfter, tc.wantRetry)
-			}
-			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
-				t.Errorf("errors.Is(%v) false", tc.wantIs)
-			}
-			if !strings.Contains(err.Error(), tc.wantMsg) {
-				t.Errorf("message %q lacks %q", err.Error(), tc.wantMsg)
-			}
-			if strings.Contains(err.Error(), testKey) || strings.Contains(err.Error(), "sk-ant") {
-				t.Errorf("message leaks the key: %q", err.Error())
-			}
+			e := aitest.CheckError(t, err, aitest.Want{Kind: tc.wantKind, Provider: "anthropic", Status: tc.wantStatus, Retry: tc.wantRetry,
+				Is: tc.wantIs, Msg: tc.wantMsg, Secrets: []string{testKey, "sk-ant"}})
 			if tc.wantUsage && (e.Result == nil || e.Result.InputTokens == 0 || e.Result.OutputTokens == 0) {
 				t.Errorf("the error should carry the billed usage, got %+v", e.Result)
 			}
@@ -303,24 +215,19 @@ func TestComplete(t *testing.T) {
 func TestEnvironmentIsIgnored(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant-from-env-must-not-be-used")
 	t.Setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:1")
-	srv, reqs := fakeAnthropic(t, func(w http.ResponseWriter, r *http.Request) {
+	srv, rc := aitest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, message("ok", "end_turn", 1, 1))
 	})
 	if _, err := New(testKey, srv.URL, nil, Options{Timeout: 2 * time.Second}).Complete(context.Background(), ai.TextRequest{Model: "claude-haiku-4-5", Prompt: "hi"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := reqs()[0].Header.Get("X-Api-Key"); got != testKey {
+	if got := rc.All()[0].Header.Get("X-Api-Key"); got != testKey {
 		t.Fatalf("x-api-key %q", got)
 	}
 }
 
 func TestContextDeadline(t *testing.T) {
-	srv, _ := fakeAnthropic(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(3 * time.Second):
-		}
-	})
+	srv, _ := aitest.Server(t, aitest.Hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	_, err := New(testKey, srv.URL, nil, Options{}).Complete(ctx, jsonReq)

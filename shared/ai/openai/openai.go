@@ -9,12 +9,10 @@ package openai
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	oa "github.com/openai/openai-go/v3"
@@ -132,8 +130,8 @@ func (p *Provider) Complete(ctx context.Context, req ai.TextRequest) (ai.TextRes
 	if req.JSON {
 		params.ResponseFormat = oa.ChatCompletionNewParamsResponseFormatUnion{OfJSONObject: &shared.ResponseFormatJSONObjectParam{}}
 	}
-	var cap capture
-	resp, err := p.chat.New(ctx, params, option.WithMiddleware(cap.middleware))
+	var cap ai.Capture
+	resp, err := p.chat.New(ctx, params, option.WithMiddleware(cap.Middleware))
 	if err != nil {
 		return ai.TextResult{}, p.classify(err, &cap)
 	}
@@ -147,16 +145,16 @@ func (p *Provider) Complete(ctx context.Context, req ai.TextRequest) (ai.TextRes
 		res.Model = resp.Model
 	}
 	if len(resp.Choices) == 0 {
-		return res, &ai.Error{Kind: ai.Malformed, Provider: p.name, Status: cap.status, Message: "the response has no choices", Err: ai.ErrEmpty, Result: &res}
+		return res, &ai.Error{Kind: ai.Malformed, Provider: p.name, Status: cap.Status(), Message: "the response has no choices", Err: ai.ErrEmpty, Result: &res}
 	}
 	ch := resp.Choices[0]
 	res.Text = ch.Message.Content
 	switch {
 	case ch.Message.Refusal != "":
-		return res, &ai.Error{Kind: ai.Refused, Provider: p.name, Status: cap.status, Code: "refusal",
+		return res, &ai.Error{Kind: ai.Refused, Provider: p.name, Status: cap.Status(), Code: "refusal",
 			Message: "the model refused the request: " + p.redact(ch.Message.Refusal), Result: &res}
 	case ch.FinishReason == "content_filter":
-		return res, &ai.Error{Kind: ai.Refused, Provider: p.name, Status: cap.status, Code: "content_filter",
+		return res, &ai.Error{Kind: ai.Refused, Provider: p.name, Status: cap.Status(), Code: "content_filter",
 			Message: "the answer was withheld by the provider's content filter", Result: &res}
 	case ch.FinishReason == "length":
 		return res, ai.Truncated(res, req.MaxTokens)
@@ -182,23 +180,23 @@ func (p *Provider) Generate(ctx context.Context, req ai.ImageRequest) (ai.ImageR
 	if strings.HasPrefix(model, "dall-e") {
 		params.ResponseFormat = oa.ImageGenerateParamsResponseFormatB64JSON
 	}
-	var cap capture
-	resp, err := p.images.Generate(ctx, params, option.WithMiddleware(cap.middleware))
+	var cap ai.Capture
+	resp, err := p.images.Generate(ctx, params, option.WithMiddleware(cap.Middleware))
 	if err != nil {
 		return ai.ImageResult{}, p.classify(err, &cap)
 	}
 	if len(resp.Data) == 0 {
-		return ai.ImageResult{}, &ai.Error{Kind: ai.Transient, Provider: p.name, Status: cap.status, Message: "the response has no image", Err: ai.ErrEmpty}
+		return ai.ImageResult{}, &ai.Error{Kind: ai.Transient, Provider: p.name, Status: cap.Status(), Message: "the response has no image", Err: ai.ErrEmpty}
 	}
 	img := resp.Data[0]
 	out := ai.ImageResult{Provider: p.name, Model: model}
 	switch {
 	case img.B64JSON != "":
-		data, err := base64.StdEncoding.DecodeString(img.B64JSON)
+		data, ct, err := ai.DecodeImage(p.name, cap.Status(), img.B64JSON)
 		if err != nil {
-			return ai.ImageResult{}, &ai.Error{Kind: ai.Transient, Provider: p.name, Status: cap.status, Message: "the image is not valid base64", Err: err}
+			return ai.ImageResult{}, err
 		}
-		out.Data, out.ContentType = data, ai.ImageContentType(data, "")
+		out.Data, out.ContentType = data, ct
 	case img.URL != "":
 		data, ct, err := ai.FetchImage(ctx, p.hc, p.name, img.URL)
 		if err != nil {
@@ -206,7 +204,7 @@ func (p *Provider) Generate(ctx context.Context, req ai.ImageRequest) (ai.ImageR
 		}
 		out.Data, out.ContentType = data, ct
 	default:
-		return ai.ImageResult{}, &ai.Error{Kind: ai.Transient, Provider: p.name, Status: cap.status, Message: "the response has neither b64_json nor url", Err: ai.ErrEmpty}
+		return ai.ImageResult{}, &ai.Error{Kind: ai.Transient, Provider: p.name, Status: cap.Status(), Message: "the response has neither b64_json nor url", Err: ai.ErrEmpty}
 	}
 	return out, nil
 }
@@ -257,52 +255,15 @@ func Size(model string, w, h int) string {
 	return fmt.Sprintf("%dx%d", r16(w), r16(h))
 }
 
-// capture records the last HTTP response the SDK saw, so a failure can be
-// classified by status and headers even when the SDK could not decode the
-// body into an API error.
-type capture struct {
-	mu     sync.Mutex
-	status int
-	header http.Header
-}
-
-func (c *capture) middleware(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
-	res, err := next(req)
-	if res != nil {
-		c.mu.Lock()
-		c.status, c.header = res.StatusCode, res.Header.Clone()
-		c.mu.Unlock()
-	}
-	return res, err
-}
-
 func (p *Provider) redact(s string) string { return ai.Redact(s, p.apiKey) }
 
 // classify turns an SDK error into an *ai.Error.
-func (p *Provider) classify(err error, cap *capture) *ai.Error {
+func (p *Provider) classify(err error, cap *ai.Capture) *ai.Error {
 	var apiErr *oa.Error
 	if errors.As(err, &apiErr) {
 		return p.fromAPIError(apiErr, err)
 	}
-	cap.mu.Lock()
-	status, header := cap.status, cap.header
-	cap.mu.Unlock()
-	if status >= 400 {
-		// An error status whose body was not OpenAI's error JSON (a proxy's
-		// HTML page, an empty 502).
-		e := ai.FromStatus(p.name, status, header, "", "")
-		e.Err = err
-		return e
-	}
-	e := ai.Classify(err)
-	if status/100 == 2 && !ai.IsTransportError(err) {
-		// A 2xx whose body the SDK could not decode: a broken proxy or a
-		// cut connection, not a wrong request.
-		e = &ai.Error{Kind: ai.Transient, Message: "unreadable response body: " + err.Error(), Err: err}
-	}
-	e.Provider, e.Status = p.name, status
-	e.Message = p.redact(e.Message)
-	return e
+	return cap.Unrecognized(p.name, err, p.apiKey)
 }
 
 func (p *Provider) fromAPIError(apiErr *oa.Error, cause error) *ai.Error {

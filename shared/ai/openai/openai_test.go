@@ -6,75 +6,18 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/ai"
+	"github.com/igny8/igny8-serverless/shared/ai/aitest"
 )
 
 const testKey = "sk-test-0123456789abcdefABCDEF"
-
-// recorder keeps the requests the fake OpenAI server received.
-type recorder struct {
-	mu   sync.Mutex
-	reqs []recorded
-}
-
-type recorded struct {
-	Method, Path string
-	Header       http.Header
-	Body         map[string]any
-}
-
-func (rc *recorder) last(t *testing.T) recorded {
-	t.Helper()
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if len(rc.reqs) == 0 {
-		t.Fatal("the server received no request")
-	}
-	return rc.reqs[len(rc.reqs)-1]
-}
-
-func (rc *recorder) count() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return len(rc.reqs)
-}
-
-// fakeOpenAI serves respond for every request, after recording it.
-func fakeOpenAI(t *testing.T, respond http.HandlerFunc) (*httptest.Server, *recorder) {
-	t.Helper()
-	rc := &recorder{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		var body map[string]any
-		_ = json.Unmarshal(b, &body)
-		rc.mu.Lock()
-		rc.reqs = append(rc.reqs, recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
-		rc.mu.Unlock()
-		respond(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, rc
-}
-
-func writeJSON(w http.ResponseWriter, status int, body string, headers ...string) {
-	for i := 0; i+1 < len(headers); i += 2 {
-		w.Header().Set(headers[i], headers[i+1])
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
-}
 
 // completion is a Chat Completions response body as OpenAI sends it.
 func completion(content, finish string, in, out int) string {
@@ -126,7 +69,7 @@ func TestComplete(t *testing.T) {
 		wantText    string
 		wantIn      int64
 		wantOut     int64
-		checkReq    func(t *testing.T, r recorded)
+		checkReq    func(t *testing.T, r aitest.Request)
 		wantKind    ai.Kind
 		wantStatus  int
 		wantRetry   time.Duration
@@ -136,11 +79,9 @@ func TestComplete(t *testing.T) {
 	}{
 		{
 			name: "json success", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, completion(`{"clusters":[{"name":"Trail Running Shoes","description":"d","keywords":["trail shoes"]}]}`, "stop", 120, 45))
-			},
+			respond:  aitest.JSON(200, completion(`{"clusters":[{"name":"Trail Running Shoes","description":"d","keywords":["trail shoes"]}]}`, "stop", 120, 45)),
 			wantText: `{"clusters":[{"name":"Trail Running Shoes","description":"d","keywords":["trail shoes"]}]}`, wantIn: 120, wantOut: 45,
-			checkReq: func(t *testing.T, r recorded) {
+			checkReq: func(t *testing.T, r aitest.Request) {
 				if r.Method != "POST" || r.Path != "/v1/chat/completions" {
 					t.Errorf("request %s %s, want POST /v1/chat/completions", r.Method, r.Path)
 				}
@@ -168,13 +109,11 @@ func TestComplete(t *testing.T) {
 			},
 		},
 		{
-			name: "text success without system or JSON mode",
-			req:  ai.TextRequest{Model: "gpt-4.1", Prompt: "Say hello."},
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, completion("Hello there!", "stop", 9, 3))
-			},
+			name:     "text success without system or JSON mode",
+			req:      ai.TextRequest{Model: "gpt-4.1", Prompt: "Say hello."},
+			respond:  aitest.JSON(200, completion("Hello there!", "stop", 9, 3)),
 			wantText: "Hello there!", wantIn: 9, wantOut: 3,
-			checkReq: func(t *testing.T, r recorded) {
+			checkReq: func(t *testing.T, r aitest.Request) {
 				msgs, _ := r.Body["messages"].([]any)
 				if len(msgs) != 1 || msgs[0].(map[string]any)["role"] != "user" {
 					t.Errorf("messages %v", r.Body["messages"])
@@ -189,39 +128,29 @@ func TestComplete(t *testing.T) {
 		},
 		{
 			name: "json in a code fence is extracted", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, completion("Here you go:\n```json\n{\"clusters\": []}\n```", "stop", 10, 8))
-			},
+			respond:  aitest.JSON(200, completion("Here you go:\n```json\n{\"clusters\": []}\n```", "stop", 10, 8)),
 			wantText: `{"clusters": []}`, wantIn: 10, wantOut: 8,
 		},
 		{
 			name: "429 with Retry-After seconds", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 429, openAIError("Rate limit reached for gpt-4o-mini in organization org-abc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.", "requests", "rate_limit_exceeded"),
-					"Retry-After", "7", "x-ratelimit-reset-requests", "120ms")
-			},
+			respond: aitest.JSON(429, openAIError("Rate limit reached for gpt-4o-mini in organization org-abc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.", "requests", "rate_limit_exceeded"),
+				"Retry-After", "7", "x-ratelimit-reset-requests", "120ms"),
 			wantKind: ai.RateLimited, wantStatus: 429, wantRetry: 7 * time.Second, wantMsg: "Provider.RateLimited",
 		},
 		{
 			name: "429 with x-ratelimit-reset only", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 429, openAIError("Rate limit reached for gpt-4o-mini on tokens per min (TPM).", "tokens", "rate_limit_exceeded"),
-					"x-ratelimit-reset-requests", "1.5s", "x-ratelimit-reset-tokens", "6m0s")
-			},
+			respond: aitest.JSON(429, openAIError("Rate limit reached for gpt-4o-mini on tokens per min (TPM).", "tokens", "rate_limit_exceeded"),
+				"x-ratelimit-reset-requests", "1.5s", "x-ratelimit-reset-tokens", "6m0s"),
 			wantKind: ai.RateLimited, wantStatus: 429, wantRetry: 6 * time.Minute,
 		},
 		{
 			name: "429 insufficient_quota is permanent", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 429, openAIError("You exceeded your current quota, please check your plan and billing details.", "insufficient_quota", "insufficient_quota"))
-			},
+			respond:  aitest.JSON(429, openAIError("You exceeded your current quota, please check your plan and billing details.", "insufficient_quota", "insufficient_quota")),
 			wantKind: ai.Permanent, wantStatus: 429, wantMsg: "quota",
 		},
 		{
 			name: "500 is transient", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 500, openAIError("The server had an error while processing your request. Sorry about that!", "server_error", ""))
-			},
+			respond:  aitest.JSON(500, openAIError("The server had an error while processing your request. Sorry about that!", "server_error", "")),
 			wantKind: ai.Transient, wantStatus: 500,
 		},
 		{
@@ -235,105 +164,74 @@ func TestComplete(t *testing.T) {
 		},
 		{
 			name: "401 is permanent and says the key is wrong", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 401, openAIError("Incorrect API key provided: sk-test-********************CDEF. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"))
-			},
+			respond:  aitest.JSON(401, openAIError("Incorrect API key provided: sk-test-********************CDEF. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key")),
 			wantKind: ai.Permanent, wantStatus: 401, wantMsg: "API key is missing, wrong or revoked",
 		},
 		{
 			name: "403 is permanent and says the key lacks permission", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 403, openAIError("You have insufficient permissions for this operation. Missing scopes: model.request.", "invalid_request_error", ""))
-			},
+			respond:  aitest.JSON(403, openAIError("You have insufficient permissions for this operation. Missing scopes: model.request.", "invalid_request_error", "")),
 			wantKind: ai.Permanent, wantStatus: 403, wantMsg: "lacks permission",
 		},
 		{
 			name: "404 unknown model is permanent", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 404, openAIError("The model `gpt-9` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"))
-			},
+			respond:  aitest.JSON(404, openAIError("The model `gpt-9` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")),
 			wantKind: ai.Permanent, wantStatus: 404, wantMsg: "does not exist",
 		},
 		{
 			name: "timeout is transient", req: jsonReq, timeout: 200 * time.Millisecond,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				select {
-				case <-r.Context().Done():
-				case <-time.After(3 * time.Second):
-				}
-			},
+			respond:  aitest.Hang,
 			wantKind: ai.Transient, wantMsg: "timed out",
 		},
 		{
 			name: "malformed JSON body is transient", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, `{"id": "chatcmpl-1", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assist`)
-			},
+			respond:  aitest.JSON(200, `{"id": "chatcmpl-1", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assist`),
 			wantKind: ai.Transient, wantStatus: 200, wantMsg: "unreadable response body",
 		},
 		{
 			name: "finish_reason length is malformed (truncated)", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, completion(`{"clusters":[{"name":"Trail Run`, "length", 120, 500))
-			},
+			respond:  aitest.JSON(200, completion(`{"clusters":[{"name":"Trail Run`, "length", 120, 500)),
 			wantKind: ai.Malformed, wantIs: ai.ErrTruncated, wantMsg: "max tokens 500", wantResultT: 500,
 		},
 		{
 			name: "JSON mode answer that is not JSON is malformed", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, completion("Sure! Here are the clusters: trail shoes, bread.", "stop", 120, 12))
-			},
+			respond:  aitest.JSON(200, completion("Sure! Here are the clusters: trail shoes, bread.", "stop", 120, 12)),
 			wantKind: ai.Malformed, wantIs: ai.ErrNotJSON, wantResultT: 12,
 		},
 		{
 			name: "empty answer is malformed", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, completion("", "stop", 120, 0))
-			},
+			respond:  aitest.JSON(200, completion("", "stop", 120, 0)),
 			wantKind: ai.Malformed, wantIs: ai.ErrEmpty,
 		},
 		{
 			name: "content_filter is refused", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, completion("", "content_filter", 120, 0))
-			},
+			respond:  aitest.JSON(200, completion("", "content_filter", 120, 0)),
 			wantKind: ai.Refused,
 		},
 		{
 			name: "refusal message is refused", req: jsonReq,
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, `{"id":"chatcmpl-2","object":"chat.completion","created":1741569952,"model":"gpt-4o-mini-2024-07-18",
+			respond: aitest.JSON(200, `{"id":"chatcmpl-2","object":"chat.completion","created":1741569952,"model":"gpt-4o-mini-2024-07-18",
 "choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"I'm sorry, I can't help with that."},"logprobs":null,"finish_reason":"stop"}],
-"usage":{"prompt_tokens":50,"completion_tokens":9,"total_tokens":59}}`)
-			},
+"usage":{"prompt_tokens":50,"completion_tokens":9,"total_tokens":59}}`),
 			wantKind: ai.Refused, wantMsg: "can't help", wantResultT: 9,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, rc := fakeOpenAI(t, tc.respond)
+			srv, rc := aitest.Server(t, tc.respond)
 			hc := &http.Client{Timeout: 5 * time.Second}
 			if tc.timeout > 0 {
 				hc.Timeout = tc.timeout
 			}
 			p := New(testKey, srv.URL+"/v1", hc, Options{})
 			res, err := p.Complete(context.Background(), tc.req)
-			if rc.count() != 1 {
-				t.Fatalf("%d requests, want exactly 1 (the SDK must not retry)", rc.count())
+			if rc.Count() != 1 {
+				t.Fatalf("%d requests, want exactly 1 (the SDK must not retry)", rc.Count())
 			}
 			if tc.checkReq != nil {
-				tc.checkReq(t, rc.last(t))
+				tc.checkReq(t, rc.Last(t))
 			}
 			if tc.wantKind == 0 {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				if res.Text != tc.wantText || res.InputTokens != tc.wantIn || res.OutputTokens != tc.wantOut {
-					t.Fatalf("got %q %d/%d, want %q %d/%d", res.Text, res.InputTokens, res.OutputTokens, tc.wantText, tc.wantIn, tc.wantOut)
-				}
-				if res.Provider != "openai" || res.Model != tc.req.Model {
-					t.Fatalf("provider/model %q/%q", res.Provider, res.Model)
-				}
+				aitest.CheckText(t, res, err, ai.TextResult{Provider: "openai", Model: tc.req.Model, Text: tc.wantText, InputTokens: tc.wantIn, OutputTokens: tc.wantOut})
 				return
 			}
 			checkErr(t, err, tc.wantKind, tc.wantStatus, tc.wantRetry, tc.wantIs, tc.wantMsg)
@@ -350,46 +248,11 @@ func TestComplete(t *testing.T) {
 
 func checkErr(t *testing.T, err error, kind ai.Kind, status int, retry time.Duration, is error, msg string) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("want a %v error, got nil", kind)
-	}
-	var e *ai.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error is %T, want *ai.Error: %v", err, err)
-	}
-	if e.Kind != kind {
-		t.Fatalf("kind %v, want %v: %v", e.Kind, kind, err)
-	}
-	if e.Provider == "" {
-		t.Errorf("provider not set: %v", err)
-	}
-	if status != 0 && e.Status != status {
-		t.Errorf("status %d, want %d", e.Status, status)
-	}
-	if e.RetryAfter != retry {
-		t.Errorf("retry after %v, want %v", e.RetryAfter, retry)
-	}
-	if is != nil && !errors.Is(err, is) {
-		t.Errorf("errors.Is(%v) false: %v", is, err)
-	}
-	if msg != "" && !strings.Contains(err.Error(), msg) {
-		t.Errorf("message %q does not contain %q", err.Error(), msg)
-	}
-	if strings.Contains(err.Error(), testKey) || strings.Contains(err.Error(), "sk-test") {
-		t.Errorf("message leaks the key: %q", err.Error())
-	}
-	if ai.Classify(err) != e {
-		t.Errorf("Classify must return the adapter's classification unchanged")
-	}
+	aitest.CheckError(t, err, aitest.Want{Kind: kind, Status: status, Retry: retry, Is: is, Msg: msg, Secrets: []string{testKey, "sk-test"}})
 }
 
 func TestCompleteContextDeadlineAndConnectionRefused(t *testing.T) {
-	srv, _ := fakeOpenAI(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(3 * time.Second):
-		}
-	})
+	srv, _ := aitest.Server(t, aitest.Hang)
 	p := New(testKey, srv.URL+"/v1", nil, Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
@@ -406,8 +269,8 @@ func TestCompleteContextDeadlineAndConnectionRefused(t *testing.T) {
 func TestCompatibleSendsNoKeyAndMaxTokens(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "sk-from-the-environment-must-not-leak")
 	t.Setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/not-this-one")
-	srv, rc := fakeOpenAI(t, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, completion(`{"ideas":[]}`, "stop", 30, 5))
+	srv, rc := aitest.Server(t, func(w http.ResponseWriter, r *http.Request) {
+		aitest.WriteJSON(w, 200, completion(`{"ideas":[]}`, "stop", 30, 5))
 	})
 	p := NewCompatible("", srv.URL+"/v1", nil, Options{})
 	res, err := p.Complete(context.Background(), ai.TextRequest{Model: "llama3.1:8b", Prompt: "ideas", MaxTokens: 256, JSON: true})
@@ -417,7 +280,7 @@ func TestCompatibleSendsNoKeyAndMaxTokens(t *testing.T) {
 	if res.Provider != "openai_compatible" || p.Name() != "openai_compatible" || res.Text != `{"ideas":[]}` || res.InputTokens != 30 {
 		t.Fatalf("result %+v", res)
 	}
-	r := rc.last(t)
+	r := rc.Last(t)
 	if r.Header.Get("Authorization") != "" {
 		t.Fatalf("compatible provider without a key sent Authorization %q", r.Header.Get("Authorization"))
 	}
@@ -427,32 +290,20 @@ func TestCompatibleSendsNoKeyAndMaxTokens(t *testing.T) {
 
 	// The OpenAI provider with a configured key sends that key, not the environment's.
 	_, _ = New(testKey, srv.URL+"/v1", nil, Options{Organization: "org-1"}).Complete(context.Background(), jsonReq)
-	r = rc.last(t)
+	r = rc.Last(t)
 	if r.Header.Get("Authorization") != "Bearer "+testKey || r.Header.Get("OpenAI-Organization") != "org-1" {
 		t.Fatalf("headers %v", r.Header)
 	}
 }
 
-func testPNG(w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
-		}
-	}
-	var buf bytes.Buffer
-	_ = png.Encode(&buf, img)
-	return buf.Bytes()
-}
-
 func TestGenerate(t *testing.T) {
-	pngBytes := testPNG(8, 4)
+	pngBytes := aitest.PNG(8, 4)
 	b64 := base64.StdEncoding.EncodeToString(pngBytes)
 	cases := []struct {
 		name     string
 		req      ai.ImageRequest
 		respond  func(srvURL string) http.HandlerFunc
-		checkReq func(t *testing.T, r recorded)
+		checkReq func(t *testing.T, r aitest.Request)
 		wantKind ai.Kind
 		wantMsg  string
 	}{
@@ -461,12 +312,12 @@ func TestGenerate(t *testing.T) {
 			req:  ai.ImageRequest{Model: "gpt-image-1", Prompt: "a lighthouse at dawn", Width: 1600, Height: 900},
 			respond: func(string) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
-					writeJSON(w, 200, `{"created": 1713833628, "background": "opaque", "output_format": "png", "quality": "high", "size": "1536x1024",
+					aitest.WriteJSON(w, 200, `{"created": 1713833628, "background": "opaque", "output_format": "png", "quality": "high", "size": "1536x1024",
 "data": [{"b64_json": "`+b64+`"}],
 "usage": {"total_tokens": 100, "input_tokens": 50, "output_tokens": 50, "input_tokens_details": {"text_tokens": 10, "image_tokens": 40}}}`)
 				}
 			},
-			checkReq: func(t *testing.T, r recorded) {
+			checkReq: func(t *testing.T, r aitest.Request) {
 				if r.Path != "/v1/images/generations" || r.Header.Get("Authorization") != "Bearer "+testKey {
 					t.Errorf("request %s auth %q", r.Path, r.Header.Get("Authorization"))
 				}
@@ -491,10 +342,10 @@ func TestGenerate(t *testing.T) {
 						_, _ = w.Write(pngBytes)
 						return
 					}
-					writeJSON(w, 200, `{"created": 1713833628, "data": [{"url": "`+srvURL+`/files/img.png", "revised_prompt": "a cat sitting"}]}`)
+					aitest.WriteJSON(w, 200, `{"created": 1713833628, "data": [{"url": "`+srvURL+`/files/img.png", "revised_prompt": "a cat sitting"}]}`)
 				}
 			},
-			checkReq: func(t *testing.T, r recorded) {
+			checkReq: func(t *testing.T, r aitest.Request) {
 				if r.Path != "/files/img.png" {
 					t.Errorf("last request %s, want the image download", r.Path)
 				}
@@ -505,10 +356,10 @@ func TestGenerate(t *testing.T) {
 			req:  ai.ImageRequest{Model: "dall-e-3", Prompt: "something not allowed"},
 			respond: func(string) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
-					writeJSON(w, 400, openAIError("Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.", "invalid_request_error", "content_policy_violation"))
+					aitest.WriteJSON(w, 400, openAIError("Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.", "invalid_request_error", "content_policy_violation"))
 				}
 			},
-			checkReq: func(t *testing.T, r recorded) {
+			checkReq: func(t *testing.T, r aitest.Request) {
 				if r.Body["response_format"] != "b64_json" || r.Body["size"] != "1024x1024" {
 					t.Errorf("body %v", r.Body)
 				}
@@ -520,7 +371,7 @@ func TestGenerate(t *testing.T) {
 			req:  ai.ImageRequest{Model: "gpt-image-1", Prompt: "x"},
 			respond: func(string) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
-					writeJSON(w, 400, openAIError("Your request was rejected by the safety system.", "image_generation_user_error", "moderation_blocked"))
+					aitest.WriteJSON(w, 400, openAIError("Your request was rejected by the safety system.", "image_generation_user_error", "moderation_blocked"))
 				}
 			},
 			wantKind: ai.Refused,
@@ -535,7 +386,7 @@ func TestGenerate(t *testing.T) {
 						_, _ = io.WriteString(w, "<Error><Code>AuthenticationFailed</Code></Error>")
 						return
 					}
-					writeJSON(w, 200, `{"created": 1, "data": [{"url": "`+srvURL+`/files/gone.png"}]}`)
+					aitest.WriteJSON(w, 200, `{"created": 1, "data": [{"url": "`+srvURL+`/files/gone.png"}]}`)
 				}
 			},
 			wantKind: ai.Permanent, wantMsg: "expired",
@@ -545,7 +396,7 @@ func TestGenerate(t *testing.T) {
 			req:  ai.ImageRequest{Model: "gpt-image-1", Prompt: "x"},
 			respond: func(string) http.HandlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) {
-					writeJSON(w, 429, openAIError("Rate limit exceeded for images per minute.", "requests", "rate_limit_exceeded"), "Retry-After", "20")
+					aitest.WriteJSON(w, 429, openAIError("Rate limit exceeded for images per minute.", "requests", "rate_limit_exceeded"), "Retry-After", "20")
 				}
 			},
 			wantKind: ai.RateLimited,
@@ -554,12 +405,12 @@ func TestGenerate(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var srvURL string
-			srv, rc := fakeOpenAI(t, func(w http.ResponseWriter, r *http.Request) { tc.respond(srvURL)(w, r) })
+			srv, rc := aitest.Server(t, func(w http.ResponseWriter, r *http.Request) { tc.respond(srvURL)(w, r) })
 			srvURL = srv.URL
 			p := New(testKey, srv.URL+"/v1", &http.Client{Timeout: 5 * time.Second}, Options{})
 			res, err := p.Generate(context.Background(), tc.req)
 			if tc.checkReq != nil {
-				tc.checkReq(t, rc.last(t))
+				tc.checkReq(t, rc.Last(t))
 			}
 			if tc.wantKind != 0 {
 				var e *ai.Error

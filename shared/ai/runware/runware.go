@@ -19,7 +19,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -240,12 +239,11 @@ func (p *Provider) Generate(ctx context.Context, req ai.ImageRequest) (ai.ImageR
 		if i := strings.Index(s, ";base64,"); strings.HasPrefix(s, "data:") && i >= 0 {
 			s = s[i+len(";base64,"):]
 		}
-		data, err := base64.StdEncoding.DecodeString(s)
+		data, ct, err := ai.DecodeImage(ai.ProviderRunware, res.StatusCode, s)
 		if err != nil {
-			return ai.ImageResult{}, &ai.Error{Kind: ai.Transient, Provider: ai.ProviderRunware, Status: res.StatusCode,
-				Message: "the image is not valid base64", Err: err}
+			return ai.ImageResult{}, err
 		}
-		img.Data, img.ContentType = data, ai.ImageContentType(data, "")
+		img.Data, img.ContentType = data, ct
 	case item.ImageURL != "":
 		data, ct, err := ai.FetchImage(ctx, p.hc, ai.ProviderRunware, item.ImageURL)
 		if err != nil {

@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"image"
-	"image/color"
 	"image/png"
 	"io"
 	"net/http"
@@ -19,23 +17,12 @@ import (
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/ai"
+	"github.com/igny8/igny8-serverless/shared/ai/aitest"
 )
 
 const testKey = "rw0123456789abcdefghijABCDEFGHIJ"
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-
-func testPNG(w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			img.Set(x, y, color.RGBA{uint8(x * 9), uint8(y * 9), 200, 255})
-		}
-	}
-	var buf bytes.Buffer
-	_ = png.Encode(&buf, img)
-	return buf.Bytes()
-}
 
 // task is one decoded task of a request the fake Runware server received.
 type task map[string]any
@@ -66,15 +53,6 @@ func fakeRunware(t *testing.T, respond func(w http.ResponseWriter, r *http.Reque
 	return srv, func() [][]task { mu.Lock(); defer mu.Unlock(); return append([][]task(nil), got...) }
 }
 
-func writeJSON(w http.ResponseWriter, status int, body string, headers ...string) {
-	for i := 0; i+1 < len(headers); i += 2 {
-		w.Header().Set(headers[i], headers[i+1])
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
-}
-
 func uuidOf(tasks []task) string {
 	if len(tasks) < 2 {
 		return ""
@@ -89,7 +67,7 @@ func success(uuid, field, value string) string {
 }
 
 func TestGenerate(t *testing.T) {
-	pngBytes := testPNG(16, 8)
+	pngBytes := aitest.PNG(16, 8)
 	b64 := base64.StdEncoding.EncodeToString(pngBytes)
 	cases := []struct {
 		name      string
@@ -107,7 +85,7 @@ func TestGenerate(t *testing.T) {
 			name: "base64 success",
 			req:  ai.ImageRequest{Model: "runware:101@1", Prompt: "a cosy bakery at sunrise, warm light", Width: 1000, Height: 563},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 200, success(uuidOf(tasks), "imageBase64Data", b64))
+				aitest.WriteJSON(w, 200, success(uuidOf(tasks), "imageBase64Data", b64))
 			},
 			checkReq: func(t *testing.T, tasks []task) {
 				if len(tasks) != 2 {
@@ -143,7 +121,7 @@ func TestGenerate(t *testing.T) {
 					_, _ = w.Write(pngBytes)
 					return
 				}
-				writeJSON(w, 200, success(uuidOf(tasks), "imageURL", srvURL+"/image/ws/2/ii/b7db282d.png"))
+				aitest.WriteJSON(w, 200, success(uuidOf(tasks), "imageURL", srvURL+"/image/ws/2/ii/b7db282d.png"))
 			},
 			checkReq: func(t *testing.T, tasks []task) {
 				it := tasks[1]
@@ -157,7 +135,7 @@ func TestGenerate(t *testing.T) {
 			name: "401 invalidApiKey is permanent with a clear message",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 401, `{"errors": [{"code": "invalidApiKey", "message": "Invalid API key. Get one at https://my.runware.ai/signup", "parameter": "apiKey", "taskType": "authentication"}]}`)
+				aitest.WriteJSON(w, 401, `{"errors": [{"code": "invalidApiKey", "message": "Invalid API key. Get one at https://my.runware.ai/signup", "parameter": "apiKey", "taskType": "authentication"}]}`)
 			},
 			wantKind: ai.Permanent, wantMsg: "API key is missing, wrong or revoked",
 		},
@@ -165,7 +143,7 @@ func TestGenerate(t *testing.T) {
 			name: "402 insufficient balance is permanent",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 402, `{"errors": [{"code": "insufficientCredits", "message": "Insufficient credits to process the request.", "taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`"}]}`)
+				aitest.WriteJSON(w, 402, `{"errors": [{"code": "insufficientCredits", "message": "Insufficient credits to process the request.", "taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`"}]}`)
 			},
 			wantKind: ai.Permanent, wantMsg: "balance is insufficient",
 		},
@@ -173,7 +151,7 @@ func TestGenerate(t *testing.T) {
 			name: "429 with Retry-After is rate limited",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 429, `{"errors": [{"code": "tooManyRequests", "message": "Queue capacity exceeded, please retry.", "taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`"}]}`,
+				aitest.WriteJSON(w, 429, `{"errors": [{"code": "tooManyRequests", "message": "Queue capacity exceeded, please retry.", "taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`"}]}`,
 					"Retry-After", "3")
 			},
 			wantKind: ai.RateLimited, wantRetry: 3 * time.Second,
@@ -182,7 +160,7 @@ func TestGenerate(t *testing.T) {
 			name: "500 is transient",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 500, `{"errors": [{"code": "internalServerError", "message": "An unexpected error occurred.", "taskType": "imageInference"}]}`)
+				aitest.WriteJSON(w, 500, `{"errors": [{"code": "internalServerError", "message": "An unexpected error occurred.", "taskType": "imageInference"}]}`)
 			},
 			wantKind: ai.Transient,
 		},
@@ -190,7 +168,7 @@ func TestGenerate(t *testing.T) {
 			name: "provider timeout beside a 200 is transient",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 200, `{"data": [], "errors": [{"code": "timeoutProvider", "message": "The provider did not answer in time.", "taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`"}]}`)
+				aitest.WriteJSON(w, 200, `{"data": [], "errors": [{"code": "timeoutProvider", "message": "The provider did not answer in time.", "taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`"}]}`)
 			},
 			wantKind: ai.Transient, wantMsg: "did not answer in time",
 		},
@@ -198,7 +176,7 @@ func TestGenerate(t *testing.T) {
 			name: "invalid parameter beside a 200 is permanent",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 200, `{"data": [], "errors": [{"code": "invalidModel", "message": "Invalid value for 'model' parameter.", "parameter": "model", "taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`"}]}`)
+				aitest.WriteJSON(w, 200, `{"data": [], "errors": [{"code": "invalidModel", "message": "Invalid value for 'model' parameter.", "parameter": "model", "taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`"}]}`)
 			},
 			wantKind: ai.Permanent, wantMsg: "parameter model",
 		},
@@ -206,26 +184,21 @@ func TestGenerate(t *testing.T) {
 			name: "NSFW result is refused",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 200, `{"data": [{"taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`", "imageBase64Data": "`+b64+`", "NSFWContent": true}]}`)
+				aitest.WriteJSON(w, 200, `{"data": [{"taskType": "imageInference", "taskUUID": "`+uuidOf(tasks)+`", "imageBase64Data": "`+b64+`", "NSFWContent": true}]}`)
 			},
 			wantKind: ai.Refused,
 		},
 		{
 			name: "timeout is transient", timeout: 200 * time.Millisecond,
-			req: ai.ImageRequest{Prompt: "a cat"},
-			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				select {
-				case <-r.Context().Done():
-				case <-time.After(3 * time.Second):
-				}
-			},
+			req:      ai.ImageRequest{Prompt: "a cat"},
+			respond:  func(w http.ResponseWriter, r *http.Request, _ []task, _ string) { aitest.Hang(w, r) },
 			wantKind: ai.Transient, wantMsg: "timed out",
 		},
 		{
 			name: "malformed JSON body is transient",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 200, `{"data": [{"taskType": "imageInference", "imageBase64Data": "iVBORw0`)
+				aitest.WriteJSON(w, 200, `{"data": [{"taskType": "imageInference", "imageBase64Data": "iVBORw0`)
 			},
 			wantKind: ai.Transient, wantMsg: "unreadable response body",
 		},
@@ -233,7 +206,7 @@ func TestGenerate(t *testing.T) {
 			name: "a result for another task is not taken",
 			req:  ai.ImageRequest{Prompt: "a cat"},
 			respond: func(w http.ResponseWriter, r *http.Request, tasks []task, _ string) {
-				writeJSON(w, 200, success("00000000-0000-4000-8000-000000000000", "imageBase64Data", b64))
+				aitest.WriteJSON(w, 200, success("00000000-0000-4000-8000-000000000000", "imageBase64Data", b64))
 			},
 			wantKind: ai.Transient, wantMsg: "no result",
 		},

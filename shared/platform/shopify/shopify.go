@@ -1,5 +1,5 @@
 // Package shopify publishes posts as blog articles through the Shopify Admin
-// REST API (platform.Publisher, platform.Checker).
+// REST API (a platform.Site).
 //
 // # Recognising our articles
 //
@@ -55,8 +55,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/platform"
 )
 
@@ -101,10 +101,7 @@ type Client struct {
 	blogHandle string
 }
 
-var (
-	_ platform.Publisher = (*Client)(nil)
-	_ platform.Checker   = (*Client)(nil)
-)
+var _ platform.Site = (*Client)(nil)
 
 // New returns a client for the shop. hc may be nil (a client with a 30 s
 // timeout); it is copied, never changed, to turn off redirects.
@@ -396,7 +393,7 @@ func joinTags(categories, tags []string, contentTag string) string {
 	var out []string
 	add := func(t string) {
 		t = strings.Join(strings.Fields(strings.ReplaceAll(t, ",", " ")), " ")
-		t = truncate(t, maxTagLen)
+		t = strings.TrimSpace(domain.Clip(t, maxTagLen))
 		k := strings.ToLower(t)
 		if t == "" || seen[k] {
 			return
@@ -412,17 +409,6 @@ func joinTags(categories, tags []string, contentTag string) string {
 	}
 	add(contentTag)
 	return strings.Join(out, ", ")
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return strings.TrimSpace(s)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -602,13 +588,13 @@ func classify(resp *http.Response, body []byte, notFound func(int) *platform.Err
 	case status >= 500:
 		e.Kind = platform.Transient
 		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		e.Message = withDetail(fmt.Sprintf("Shopify is unavailable (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = platform.WithDetail(fmt.Sprintf("Shopify is unavailable (%d %s)", status, http.StatusText(status)), detail)
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
 		e.Message = "the admin token is wrong or revoked: paste the custom app's current Admin API access token"
 	case status == http.StatusForbidden:
 		e.Kind = platform.Forbidden
-		e.Message = withDetail("the app needs the write_content scope: grant it in the custom app's Admin API scopes and reinstall the app", detail)
+		e.Message = platform.WithDetail("the app needs the write_content scope: grant it in the custom app's Admin API scopes and reinstall the app", detail)
 	case status == http.StatusNotFound && notFound != nil:
 		return notFound(status)
 	case status == http.StatusPaymentRequired:
@@ -619,7 +605,7 @@ func classify(resp *http.Response, body []byte, notFound func(int) *platform.Err
 		e.Message = "the shop is locked by Shopify"
 	case status == http.StatusUnprocessableEntity:
 		e.Kind = platform.Permanent
-		e.Message = withDetail("Shopify rejected the article", detail)
+		e.Message = platform.WithDetail("Shopify rejected the article", detail)
 	case status/100 == 3:
 		e.Kind = platform.Permanent
 		e.Message = "the shop domain redirects"
@@ -631,16 +617,9 @@ func classify(resp *http.Response, body []byte, notFound func(int) *platform.Err
 		e.Message += ": set the shop's my-shop.myshopify.com domain"
 	default:
 		e.Kind = platform.Permanent
-		e.Message = withDetail(fmt.Sprintf("Shopify refused the request (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = platform.WithDetail(fmt.Sprintf("Shopify refused the request (%d %s)", status, http.StatusText(status)), detail)
 	}
 	return e
-}
-
-func withDetail(summary, detail string) string {
-	if detail == "" {
-		return summary
-	}
-	return summary + ": " + detail
 }
 
 // shopifyErrors reads Shopify's error body: {"errors": "..."},
@@ -657,7 +636,7 @@ func shopifyErrors(body []byte) string {
 	if len(raw) == 0 {
 		raw = env.Error
 	}
-	return truncate(oneLine(flatten(raw)), 500)
+	return strings.TrimSpace(domain.Clip(oneLine(flatten(raw)), 500))
 }
 
 func flatten(raw json.RawMessage) string {

@@ -1,5 +1,5 @@
 // Package webhook publishes posts to a custom site: it POSTs a signed JSON
-// event to a URL the site owner runs (platform.Publisher, platform.Checker).
+// event to a URL the site owner runs (a platform.Site).
 // It is the adapter for sites that are neither WordPress nor Shopify.
 //
 // # The receiver's contract
@@ -129,10 +129,7 @@ type Client struct {
 	now func() time.Time
 }
 
-var (
-	_ platform.Publisher = (*Client)(nil)
-	_ platform.Checker   = (*Client)(nil)
-)
+var _ platform.Site = (*Client)(nil)
 
 // New returns a client for the webhook. hc may be nil (a client with a 30 s
 // timeout); it is copied, never changed, to turn off redirects. now may be
@@ -358,17 +355,17 @@ func (c *Client) classify(resp *http.Response, body []byte, check bool) *platfor
 	case status == http.StatusTooManyRequests:
 		e.Kind = platform.RateLimited
 		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), c.now())
-		e.Message = withDetail("the site asked us to slow down: retrying later", detail)
+		e.Message = platform.WithDetail("the site asked us to slow down: retrying later", detail)
 	case status >= 500 || status == http.StatusRequestTimeout:
 		e.Kind = platform.Transient
 		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), c.now())
-		e.Message = withDetail(fmt.Sprintf("the site's receiver failed (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = platform.WithDetail(fmt.Sprintf("the site's receiver failed (%d %s)", status, http.StatusText(status)), detail)
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
-		e.Message = withDetail("the site refused the request as unauthorized: make sure the receiver checks the signature with the current webhook secret", detail)
+		e.Message = platform.WithDetail("the site refused the request as unauthorized: make sure the receiver checks the signature with the current webhook secret", detail)
 	case status == http.StatusForbidden:
 		e.Kind = platform.Forbidden
-		e.Message = withDetail("the site refused the request (forbidden): make sure the receiver accepts our requests", detail)
+		e.Message = platform.WithDetail("the site refused the request (forbidden): make sure the receiver accepts our requests", detail)
 	case status/100 == 3:
 		e.Kind = platform.Permanent
 		e.Message = "the webhook URL redirects"
@@ -378,19 +375,12 @@ func (c *Client) classify(resp *http.Response, body []byte, check bool) *platfor
 		e.Message += ": set the final URL"
 	case check && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusGone):
 		e.Kind = platform.NotPlatform
-		e.Message = withDetail(fmt.Sprintf("nothing at the webhook URL accepts the webhook (%d %s): check the URL", status, http.StatusText(status)), detail)
+		e.Message = platform.WithDetail(fmt.Sprintf("nothing at the webhook URL accepts the webhook (%d %s): check the URL", status, http.StatusText(status)), detail)
 	default:
 		e.Kind = platform.Permanent
-		e.Message = withDetail(fmt.Sprintf("the site rejected the request (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = platform.WithDetail(fmt.Sprintf("the site rejected the request (%d %s)", status, http.StatusText(status)), detail)
 	}
 	return e
-}
-
-func withDetail(summary, detail string) string {
-	if detail == "" {
-		return summary
-	}
-	return summary + ": " + detail
 }
 
 // scrub removes the secret from text the receiver or the network sent back.
@@ -417,26 +407,28 @@ func errorDetail(contentType string, body []byte) string {
 			}
 			var s string
 			if json.Unmarshal(raw, &s) == nil {
-				return clip(s)
+				return excerpt(s)
 			}
 			var inner map[string]json.RawMessage
 			if json.Unmarshal(raw, &inner) == nil {
 				if json.Unmarshal(inner["message"], &s) == nil {
-					return clip(s)
+					return excerpt(s)
 				}
 			}
-			return clip(string(raw))
+			return excerpt(string(raw))
 		}
 		return ""
 	}
 	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/plain") {
 		line, _, _ := strings.Cut(string(body), "\n")
-		return clip(line)
+		return excerpt(line)
 	}
 	return ""
 }
 
-func clip(s string) string {
+// excerpt is s on one line, cut to at most maxDetail bytes (a receiver's
+// text can be anything; the bound is on what we store) with "…" when cut.
+func excerpt(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) <= maxDetail {
 		return s

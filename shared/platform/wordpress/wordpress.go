@@ -1,7 +1,6 @@
-// Package wordpress publishes posts through the WordPress REST API v2
-// (platform.Publisher, platform.Checker), authenticated with an application
-// password, so that it works with a stock WordPress (5.6 or later) and no
-// plugin of ours.
+// Package wordpress publishes posts through the WordPress REST API v2 (a
+// platform.Site), authenticated with an application password, so that it
+// works with a stock WordPress (5.6 or later) and no plugin of ours.
 //
 // # Recognising our posts
 //
@@ -97,10 +96,7 @@ const (
 	rootQuery           // {base}/?rest_route=/wp/v2/...
 )
 
-var (
-	_ platform.Publisher = (*Client)(nil)
-	_ platform.Checker   = (*Client)(nil)
-)
+var _ platform.Site = (*Client)(nil)
 
 // New returns a client for the site. hc may be nil (a client with a 30 s
 // timeout); it is copied, never changed, to turn off redirects.
@@ -717,29 +713,29 @@ func classify(status int, hdr http.Header, body []byte) *platform.Error {
 	case status == http.StatusTooManyRequests:
 		e.Kind = platform.RateLimited
 		e.RetryAfter = platform.RetryAfter(hdr.Get("Retry-After"), time.Now())
-		e.Message = withDetail("the site is rate limiting requests: retrying later", detail)
+		e.Message = platform.WithDetail("the site is rate limiting requests: retrying later", detail)
 	case status >= 500:
 		e.Kind = platform.Transient
 		e.RetryAfter = platform.RetryAfter(hdr.Get("Retry-After"), time.Now())
-		e.Message = withDetail(fmt.Sprintf("the site is unavailable (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = platform.WithDetail(fmt.Sprintf("the site is unavailable (%d %s)", status, http.StatusText(status)), detail)
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
 		switch {
 		case !isWP:
 			e.Message = "the site asks for a login before WordPress answers (HTTP authentication or a firewall): allow the REST API through it, or use the site's public address"
 		case we.Code == "rest_not_logged_in":
-			e.Message = withDetail("WordPress did not log in the user", detail) +
+			e.Message = platform.WithDetail("WordPress did not log in the user", detail) +
 				": the username or application password is wrong, or the host strips the Authorization header before WordPress sees it" +
 				" (a common hosting problem; on Apache add `SetEnvIf Authorization \"(.*)\" HTTP_AUTHORIZATION=$1` to .htaccess," +
 				" on nginx with PHP-FPM pass `fastcgi_param HTTP_AUTHORIZATION $http_authorization;`)"
 		default:
-			e.Message = withDetail("WordPress refused the credentials", detail) +
+			e.Message = platform.WithDetail("WordPress refused the credentials", detail) +
 				": the username or application password is wrong; create a new application password under Users → Profile → Application Passwords"
 		}
 	case status == http.StatusForbidden:
 		e.Kind = platform.Forbidden
 		if isWP {
-			e.Message = withDetail("the WordPress user may not do this", detail) + ": give it the Editor or Administrator role"
+			e.Message = platform.WithDetail("the WordPress user may not do this", detail) + ": give it the Editor or Administrator role"
 		} else {
 			e.Message = "the site or its firewall refused the request (403 without a WordPress answer): allow the REST API (/wp-json/) for this client"
 		}
@@ -754,7 +750,7 @@ func classify(status int, hdr http.Header, body []byte) *platform.Error {
 		e.Message += ": set the site address to the one WordPress uses (Settings → General → Site Address)"
 	case status == http.StatusRequestEntityTooLarge:
 		e.Kind = platform.Permanent
-		e.Message = withDetail("the request is larger than the site accepts (413)", detail)
+		e.Message = platform.WithDetail("the request is larger than the site accepts (413)", detail)
 	default:
 		e.Kind = platform.Permanent
 		if detail == "" {
@@ -763,13 +759,6 @@ func classify(status int, hdr http.Header, body []byte) *platform.Error {
 		e.Message = "WordPress refused the request: " + detail
 	}
 	return e
-}
-
-func withDetail(summary, detail string) string {
-	if detail == "" {
-		return summary
-	}
-	return summary + " (" + detail + ")"
 }
 
 // decodeJSON decodes WordPress's answer, skipping PHP notices that a

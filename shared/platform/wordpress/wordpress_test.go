@@ -67,6 +67,15 @@ func testPNG(t testing.TB) []byte {
 	return b.Bytes()
 }
 
+// checkAgainst runs Check against a site that h serves and answers its
+// classified error.
+func checkAgainst(t *testing.T, h http.Handler) *platform.Error {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	return asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
+}
+
 func newClient(url string, hc *http.Client) *Client {
 	return New(Config{URL: url, Username: "editor", AppPassword: testPassword}, hc)
 }
@@ -313,80 +322,64 @@ func TestCheck(t *testing.T) {
 		}
 	})
 	t.Run("not WordPress", func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pe := checkAgainst(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = io.WriteString(w, "<html>Welcome to nginx!</html>")
 		}))
-		defer srv.Close()
-		pe := asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
 		if pe.Kind != platform.NotPlatform || !strings.Contains(pe.Message, "this address does not serve the WordPress REST API") {
 			t.Fatalf("got %v", pe)
 		}
 	})
 	t.Run("some other JSON API", func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pe := checkAgainst(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 200, `{"status":"ok"}`)
 		}))
-		defer srv.Close()
-		pe := asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
 		if pe.Kind != platform.NotPlatform {
 			t.Fatalf("got %v", pe)
 		}
 	})
 	t.Run("no wp/v2", func(t *testing.T) {
-		srv := httptest.NewServer(&checkSite{me: allCaps, namespaces: `["oembed/1.0"]`})
-		defer srv.Close()
-		pe := asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
+		pe := checkAgainst(t, &checkSite{me: allCaps, namespaces: `["oembed/1.0"]`})
 		if pe.Kind != platform.NotPlatform || !strings.Contains(pe.Message, "wp/v2") {
 			t.Fatalf("got %v", pe)
 		}
 	})
 	t.Run("missing capability", func(t *testing.T) {
-		srv := httptest.NewServer(&checkSite{me: meWith("publish_posts", "upload_files")})
-		defer srv.Close()
-		pe := asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
+		pe := checkAgainst(t, &checkSite{me: meWith("publish_posts", "upload_files")})
 		if pe.Kind != platform.Forbidden || !strings.Contains(pe.Message, "manage_categories") || strings.Contains(pe.Message, "upload_files") {
 			t.Fatalf("got %v", pe)
 		}
 	})
 	t.Run("header stripped", func(t *testing.T) {
-		srv := httptest.NewServer(&checkSite{me: func(w http.ResponseWriter) {
+		pe := checkAgainst(t, &checkSite{me: func(w http.ResponseWriter) {
 			writeJSON(w, 401, wpErr("rest_not_logged_in", "You are not currently logged in.", 401))
 		}})
-		defer srv.Close()
-		pe := asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
 		if pe.Kind != platform.Unauthorized || pe.Status != 401 || !strings.Contains(pe.Message, ".htaccess") {
 			t.Fatalf("got %v", pe)
 		}
 	})
 	t.Run("wrong password on the index", func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pe := checkAgainst(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 401, wpErr("incorrect_password", "The provided password is an invalid application password.", 401))
 		}))
-		defer srv.Close()
-		pe := asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
 		if pe.Kind != platform.Unauthorized || !strings.Contains(pe.Message, "incorrect_password") {
 			t.Fatalf("got %v", pe)
 		}
 	})
 	t.Run("site down for maintenance", func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pe := checkAgainst(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "600")
 			w.WriteHeader(503)
 			_, _ = io.WriteString(w, "<html>Briefly unavailable for scheduled maintenance. Check back in a minute.</html>")
 		}))
-		defer srv.Close()
-		pe := asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
 		if pe.Kind != platform.Transient || pe.RetryAfter != 10*time.Minute {
 			t.Fatalf("got %v", pe)
 		}
 	})
 	t.Run("redirect", func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pe := checkAgainst(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://example.com"+r.URL.RequestURI(), http.StatusMovedPermanently)
 		}))
-		defer srv.Close()
-		pe := asPlatformError(t, newClient(srv.URL, nil).Check(context.Background()))
 		if pe.Kind != platform.Misconfigured || !strings.Contains(pe.Message, "redirects to https://example.com") {
 			t.Fatalf("got %v", pe)
 		}
