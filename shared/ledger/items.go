@@ -15,9 +15,6 @@ import (
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
-// pendingHoldsPK is the GSI1 partition of the sparse pending-holds queue.
-const pendingHoldsPK = "HOLDS#PENDING"
-
 // Items are built by hand rather than with attributevalue: the ledger wants
 // every number written as an exact int64 and every time in one format.
 
@@ -94,7 +91,7 @@ func (l *Ledger) holdPut(h Hold) types.TransactWriteItem {
 		"id": str(h.ID), "account_id": str(h.AccountID), "amount": num(h.Amount),
 		"status": str(string(h.Status)), "idempotency_key": str(h.IdempotencyKey),
 		"created_at": str(h.CreatedAt.Format(time.RFC3339Nano)), "expires_at": str(exp),
-		tabledef.GSI1PK: str(pendingHoldsPK), tabledef.GSI1SK: str(exp + "#" + h.AccountID + "#" + h.ID),
+		tabledef.GSI1PK: str(keys.PendingHoldsPK), tabledef.GSI1SK: str(keys.Queued(exp, h.AccountID, h.ID)),
 	}
 	optional(it, "description", h.Description)
 	if len(h.Metadata) > 0 {
@@ -284,7 +281,7 @@ func pendingHoldsQuery(table string, now time.Time, limit int32, start map[strin
 			"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(pendingHoldsPK), ":bound": str(bound.Format(time.RFC3339)),
+			":pk": str(keys.PendingHoldsPK), ":bound": str(bound.Format(time.RFC3339)),
 		},
 		Limit:             aws.Int32(limit),
 		ExclusiveStartKey: start,

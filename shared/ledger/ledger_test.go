@@ -178,15 +178,16 @@ func TestIntegrationValidationAndMissing(t *testing.T) {
 	e := newEnv(t)
 	e.funded(t, "acct", 10)
 	var ve *domain.ValidationError
+	tooMany := extras(make([]types.TransactWriteItem, MaxSettleExtra+1)...)
 	for name, err := range map[string]error{
 		"zero deduct":     second(e.l.Deduct(ctx, "acct", 0, "k", Meta{})),
 		"negative grant":  second(e.l.Grant(ctx, "acct", -5, "k", "")),
 		"empty key":       second(e.l.Deduct(ctx, "acct", 1, "", Meta{})),
 		"zero reserve":    second(e.l.Reserve(ctx, "acct", 0, "k", time.Minute, Meta{})),
 		"no ttl":          second(e.l.Reserve(ctx, "acct", 1, "k", 0, Meta{})),
-		"negative settle": second(e.l.Settle(ctx, "acct", "h", -1)),
+		"negative settle": second(e.l.Settle(ctx, "acct", "h", -1, nil)),
 		"long key":        second(e.l.Grant(ctx, "acct", 1, strings.Repeat("k", 300), "")),
-		"too many extras": second(e.l.Settle(ctx, "acct", "h", 1, make([]types.TransactWriteItem, MaxSettleExtra+1)...)),
+		"too many extras": second(e.l.Settle(ctx, "acct", "h", 1, tooMany)),
 	} {
 		if !errors.As(err, &ve) {
 			t.Errorf("%s: got %v, want a validation error", name, err)
@@ -200,7 +201,7 @@ func TestIntegrationValidationAndMissing(t *testing.T) {
 	wantErr(t, err, domain.ErrNotFound)
 	_, err = e.l.Balance(ctx, "nobody")
 	wantErr(t, err, domain.ErrNotFound)
-	_, err = e.l.Settle(ctx, "acct", "no-such-hold", 1)
+	_, err = e.l.Settle(ctx, "acct", "no-such-hold", 1, nil)
 	wantErr(t, err, domain.ErrNotFound)
 	_, err = e.l.Release(ctx, "acct", "no-such-hold", "")
 	wantErr(t, err, domain.ErrNotFound)
@@ -242,7 +243,7 @@ func TestIntegrationReserveRelease(t *testing.T) {
 	if err != nil || again.ID != rel.ID {
 		t.Fatalf("second release: %v, %v (want entry %s)", again.ID, err, rel.ID)
 	}
-	_, err = e.l.Settle(ctx, "acct", h.ID, 10)
+	_, err = e.l.Settle(ctx, "acct", h.ID, 10, nil)
 	wantErr(t, err, domain.ErrHoldResolved)
 	got, err := e.l.GetHold(ctx, "acct", h.ID)
 	if err != nil || got.Status != HoldReleased || got.ResolveTxID != rel.ID || got.ResolvedAt == nil {
@@ -287,7 +288,7 @@ func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 
 	// After settling, a late retry of the reservation reports the settled hold
 	// and reserves nothing new.
-	if _, err := e.l.Settle(ctx, "acct", first.ID, 25); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", first.ID, 25, nil); err != nil {
 		t.Fatal(err)
 	}
 	late, err := e.l.Reserve(ctx, "acct", 25, "k", time.Minute, Meta{})
@@ -306,7 +307,7 @@ func TestIntegrationSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := e.l.Settle(ctx, "acct", h.ID, 20)
+	st, err := e.l.Settle(ctx, "acct", h.ID, 20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,11 +317,11 @@ func TestIntegrationSettle(t *testing.T) {
 	}
 	before := e.wantBalance(t, "acct", 80, 0, 20, 100)
 
-	again, err := e.l.Settle(ctx, "acct", h.ID, 20)
+	again, err := e.l.Settle(ctx, "acct", h.ID, 20, nil)
 	if err != nil || again.ID != st.ID {
 		t.Fatalf("second settle: %v, %v (want entry %s)", again.ID, err, st.ID)
 	}
-	_, err = e.l.Settle(ctx, "acct", h.ID, 21)
+	_, err = e.l.Settle(ctx, "acct", h.ID, 21, nil)
 	wantErr(t, err, domain.ErrIdempotencyMismatch)
 	_, err = e.l.Release(ctx, "acct", h.ID, "")
 	wantErr(t, err, domain.ErrHoldResolved)
@@ -333,7 +334,7 @@ func TestIntegrationSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.l.Settle(ctx, "acct", h2.ID, 15); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h2.ID, 15, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance(t, "acct", 65, 0, 35, 100)
@@ -343,7 +344,7 @@ func TestIntegrationSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.l.Settle(ctx, "acct", h3.ID, 0); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h3.ID, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance(t, "acct", 65, 0, 35, 100)
@@ -354,7 +355,7 @@ func TestIntegrationSettle(t *testing.T) {
 		t.Fatal(err)
 	}
 	mark := e.wantBalance(t, "acct", 5, 60, 35, 100)
-	_, err = e.l.Settle(ctx, "acct", h4.ID, 70)
+	_, err = e.l.Settle(ctx, "acct", h4.ID, 70, nil)
 	var ice *domain.InsufficientCreditsError
 	if !errors.As(err, &ice) || ice.Required != 10 || ice.Available != 5 {
 		t.Fatalf("over-settle: got %v, want insufficient (10 required, 5 available)", err)
@@ -365,7 +366,7 @@ func TestIntegrationSettle(t *testing.T) {
 	if s := e.wantBalance(t, "acct", 5, 60, 35, 100); s.TxCount != mark.TxCount {
 		t.Fatal("a failed settle changed tx_count")
 	}
-	if _, err := e.l.Settle(ctx, "acct", h4.ID, 65); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h4.ID, 65, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance(t, "acct", 0, 0, 100, 100)
@@ -388,7 +389,7 @@ func TestIntegrationConcurrentSettleChargesOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			en, err := e.l.Settle(ctx, "acct", h.ID, 35)
+			en, err := e.l.Settle(ctx, "acct", h.ID, 35, nil)
 			ids[i], errs[i] = en.ID, err
 		}()
 	}
@@ -475,7 +476,7 @@ func TestIntegrationSweepExpiresHolds(t *testing.T) {
 	if err != nil || exp.Type != TypeExpire || exp.ID != got.ResolveTxID || exp.Amount != 30 {
 		t.Fatalf("release of an expired hold: %+v, %v", exp, err)
 	}
-	_, err = e.l.Settle(ctx, "a1", short.ID, 30)
+	_, err = e.l.Settle(ctx, "a1", short.ID, 30, nil)
 	wantErr(t, err, domain.ErrHoldResolved)
 
 	// The limit bounds one sweep; the next one takes the rest.
@@ -521,7 +522,7 @@ func TestIntegrationSweepSkipsHoldResolvedAfterTheRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.l.Settle(ctx, "acct", h.ID, 40); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h.ID, 40, nil); err != nil {
 		t.Fatal(err)
 	}
 	clk.Add(time.Hour)
@@ -556,7 +557,7 @@ func TestIntegrationConflictRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.set(3, 0)
-	if _, err := e.l.Settle(ctx, "acct", h.ID, 12); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, nil); err != nil {
 		t.Fatal(err)
 	}
 	s := e.wantBalance(t, "acct", 81, 0, 19, 100)
@@ -591,7 +592,7 @@ func TestIntegrationConflictRetry(t *testing.T) {
 		t.Fatalf("reserve after a lost response: %+v, %v", h2, err)
 	}
 	f.set(0, 1)
-	st, err := e.l.Settle(ctx, "acct", h2.ID, 4)
+	st, err := e.l.Settle(ctx, "acct", h2.ID, 4, nil)
 	if err != nil || st.Amount != 4 {
 		t.Fatalf("settle after a lost response: %+v, %v", st, err)
 	}
@@ -625,7 +626,7 @@ func TestIntegrationSettleExtraItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := e.state(t, "acct")
-	_, err = e.l.Settle(ctx, "acct", h.ID, 12, usage("fresh-1"), usage("taken"))
+	_, err = e.l.Settle(ctx, "acct", h.ID, 12, extras(usage("fresh-1"), usage("taken")))
 	var xe *ExtraConditionError
 	if !errors.As(err, &xe) || xe.Index != 1 || !errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrInsufficientCredits) {
 		t.Fatalf("got %v, want an ExtraConditionError for extra item 1", err)
@@ -641,14 +642,14 @@ func TestIntegrationSettleExtraItems(t *testing.T) {
 	}
 
 	// With good extras the usage log is written with the charge.
-	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, usage("fresh-1")); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, extras(usage("fresh-1"))); err != nil {
 		t.Fatal(err)
 	}
 	if !e.exists(t, "acct", "USAGE#fresh-1") {
 		t.Fatal("extra item missing after settle")
 	}
 	// A replay whose extra already exists is still recognised as a replay.
-	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, usage("fresh-1")); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, extras(usage("fresh-1"))); err != nil {
 		t.Fatalf("replayed settle with extras: %v", err)
 	}
 	e.wantBalance(t, "acct", 88, 0, 12, 100)

@@ -17,14 +17,14 @@ type SiteList struct {
 
 // The workflow lists that later stages fill.
 var (
-	Clusters = SiteList{"clusters", "CL#", func(s domain.SiteStats) int64 { return s.Clusters }}
-	Ideas    = SiteList{"ideas", "IDEA#", func(s domain.SiteStats) int64 { return s.Ideas }}
-	Tasks    = SiteList{"tasks", "TASK#", func(s domain.SiteStats) int64 { return s.Tasks }}
-	Contents = SiteList{"content", "CONT#", func(s domain.SiteStats) int64 {
+	Clusters = SiteList{"clusters", keys.Cluster.Prefix, func(s domain.SiteStats) int64 { return s.Clusters }}
+	Ideas    = SiteList{"ideas", keys.Idea.Prefix, func(s domain.SiteStats) int64 { return s.Ideas }}
+	Tasks    = SiteList{"tasks", keys.Task.Prefix, func(s domain.SiteStats) int64 { return s.Tasks }}
+	Contents = SiteList{"content", keys.Content.Prefix, func(s domain.SiteStats) int64 {
 		return s.ContentDraft + s.ContentReview + s.ContentApproved
 	}}
 	// Images lists every version; previous ones have status superseded.
-	Images = SiteList{"images", "IMG#", func(s domain.SiteStats) int64 { return s.Images + s.ImagesSuperseded }}
+	Images = SiteList{"images", keys.Image.Prefix, func(s domain.SiteStats) int64 { return s.Images + s.ImagesSuperseded }}
 )
 
 // List reads one page of a site list.

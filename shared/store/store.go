@@ -20,6 +20,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/cursor"
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 )
 
 // DB is the part of the DynamoDB client the store uses.
@@ -94,62 +95,14 @@ func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
 	return unmarshal(out.Item, v)
 }
 
-// cancelReasons returns the per-item cancellation codes of a failed
-// transaction, or nil when err is not a cancellation.
-func cancelReasons(err error) []string {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil
-	}
-	codes := make([]string, len(tce.CancellationReasons))
-	for i, r := range tce.CancellationReasons {
-		codes[i] = aws.ToString(r.Code)
-	}
-	return codes
-}
-
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
 }
 
-// retryable reports a cancellation caused by a concurrent transaction or
-// throttling (never by our own conditions), which is safe to retry.
-func retryable(codes []string) bool {
-	for _, c := range codes {
-		if c == "TransactionConflict" || c == "ThrottlingError" || c == "ProvisionedThroughputExceeded" {
-			return true
-		}
-	}
-	return false
-}
-
-// transact writes items atomically, retrying conflicts with jittered backoff.
+// transact writes items atomically with the default retry policy.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
-	var err error
-	for attempt := 0; attempt < 8; attempt++ {
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil || !retryable(cancelReasons(err)) {
-			return err
-		}
-		if werr := sleepBackoff(ctx, attempt); werr != nil {
-			return werr
-		}
-	}
-	return err
-}
-
-func sleepBackoff(ctx context.Context, attempt int) error {
-	d := time.Duration(10<<attempt) * time.Millisecond
-	var b [1]byte
-	_, _ = rand.Read(b[:])
-	d = d * time.Duration(b[0]) / 255 // full jitter
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
+	return txn.Write(ctx, s.db, txn.DefaultRetry, items)
 }
 
 func trim(s string) string { return strings.TrimSpace(s) }
