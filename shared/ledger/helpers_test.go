@@ -194,3 +194,13 @@ func extras(items ...types.TransactWriteItem) *txn.Tx {
 	tx.Add(items...)
 	return &tx
 }
+
+// reserve places a hold that must succeed.
+func (e *env) reserve(tb testing.TB, account string, amount int64, idemKey string, ttl time.Duration) Hold {
+	tb.Helper()
+	h, err := e.l.Reserve(context.Background(), account, amount, idemKey, ttl, Meta{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}

@@ -146,12 +146,9 @@ func (r idemRec) check(key string, op EntryType, amount int64) error {
 
 // idemRecord decodes old (the record a failed put returned) or reads it.
 func (l *Ledger) idemRecord(ctx context.Context, account, idemKey string, old map[string]types.AttributeValue) (idemRec, error) {
-	it, err := l.itemOr(ctx, old, keys.Account(account), keys.IdemPrefix+idemKey)
+	it, err := l.itemOr(ctx, old, keys.Account(account), keys.IdemPrefix+idemKey, fmt.Sprintf("idempotency record %q of %s", idemKey, account))
 	if err != nil {
 		return idemRec{}, err
-	}
-	if it == nil {
-		return idemRec{}, fmt.Errorf("ledger: idempotency record %q of %s: %w", idemKey, account, domain.ErrNotFound)
 	}
 	d := dec{m: it}
 	r := idemRec{Op: EntryType(d.str("op")), Amount: d.num("amount"), TxID: d.str("tx_id")}
@@ -160,36 +157,27 @@ func (l *Ledger) idemRecord(ctx context.Context, account, idemKey string, old ma
 
 // entry reads one ledger entry.
 func (l *Ledger) entry(ctx context.Context, account, id string) (Entry, error) {
-	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.TxPrefix+id)
+	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.TxPrefix+id, fmt.Sprintf("entry %s of %s", id, account))
 	if err != nil {
 		return Entry{}, err
-	}
-	if it == nil {
-		return Entry{}, fmt.Errorf("ledger: entry %s of %s: %w", id, account, domain.ErrNotFound)
 	}
 	return decodeEntry(it)
 }
 
 // holdFrom decodes old (a hold a failed condition returned) or reads it.
 func (l *Ledger) holdFrom(ctx context.Context, account, id string, old map[string]types.AttributeValue) (Hold, error) {
-	it, err := l.itemOr(ctx, old, keys.Account(account), keys.HoldPrefix+id)
+	it, err := l.itemOr(ctx, old, keys.Account(account), keys.HoldPrefix+id, fmt.Sprintf("hold %s of %s", id, account))
 	if err != nil {
 		return Hold{}, err
-	}
-	if it == nil {
-		return Hold{}, fmt.Errorf("ledger: hold %s of %s: %w", id, account, domain.ErrNotFound)
 	}
 	return decodeHold(it)
 }
 
 // account reads the account item with its tx_count.
 func (l *Ledger) account(ctx context.Context, account string) (domain.Account, int64, error) {
-	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.AccountSK)
+	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.AccountSK, "account "+account)
 	if err != nil {
 		return domain.Account{}, 0, err
-	}
-	if it == nil {
-		return domain.Account{}, 0, fmt.Errorf("ledger: account %s: %w", account, domain.ErrNotFound)
 	}
 	d := dec{m: it}
 	a := domain.Account{
@@ -203,8 +191,9 @@ func (l *Ledger) account(ctx context.Context, account string) (domain.Account, i
 }
 
 // itemOr returns old when the failed transaction handed the item back, else
-// reads it (strongly consistent). A missing item is nil, nil.
-func (l *Ledger) itemOr(ctx context.Context, old map[string]types.AttributeValue, pk, sk string) (map[string]types.AttributeValue, error) {
+// reads it (strongly consistent). A missing item is domain.ErrNotFound
+// naming what.
+func (l *Ledger) itemOr(ctx context.Context, old map[string]types.AttributeValue, pk, sk, what string) (map[string]types.AttributeValue, error) {
 	if len(old) > 0 {
 		return old, nil
 	}
@@ -215,7 +204,7 @@ func (l *Ledger) itemOr(ctx context.Context, old map[string]types.AttributeValue
 		return nil, fmt.Errorf("ledger: get %s %s: %w", pk, sk, err)
 	}
 	if len(out.Item) == 0 {
-		return nil, nil
+		return nil, fmt.Errorf("ledger: %s: %w", what, domain.ErrNotFound)
 	}
 	return out.Item, nil
 }

@@ -259,10 +259,7 @@ func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.funded(t, "acct", 100)
-	first, err := e.l.Reserve(ctx, "acct", 25, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := e.reserve(t, "acct", 25, "k", time.Minute)
 	var wg sync.WaitGroup
 	var bad atomic.Int64
 	for range 10 {
@@ -279,7 +276,7 @@ func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 	if bad.Load() != 0 {
 		t.Fatalf("%d retried reservations failed or returned another hold", bad.Load())
 	}
-	_, err = e.l.Reserve(ctx, "acct", 26, "k", time.Minute, Meta{})
+	_, err := e.l.Reserve(ctx, "acct", 26, "k", time.Minute, Meta{})
 	wantErr(t, err, domain.ErrIdempotencyMismatch)
 	e.wantBalance(t, "acct", 75, 25, 0, 100)
 	if r := e.wantAuditOK(t, "acct"); r.PendingHolds != 1 || r.Entries != 2 {
@@ -330,30 +327,21 @@ func TestIntegrationSettle(t *testing.T) {
 	}
 
 	// Settling for more than the hold takes the excess from available.
-	h2, err := e.l.Reserve(ctx, "acct", 10, "k2", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h2 := e.reserve(t, "acct", 10, "k2", time.Minute)
 	if _, err := e.l.Settle(ctx, "acct", h2.ID, 15, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance(t, "acct", 65, 0, 35, 100)
 
 	// Zero actual returns the whole hold.
-	h3, err := e.l.Reserve(ctx, "acct", 5, "k3", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h3 := e.reserve(t, "acct", 5, "k3", time.Minute)
 	if _, err := e.l.Settle(ctx, "acct", h3.ID, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance(t, "acct", 65, 0, 35, 100)
 
 	// An excess beyond available fails whole: the hold stays pending.
-	h4, err := e.l.Reserve(ctx, "acct", 60, "k4", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h4 := e.reserve(t, "acct", 60, "k4", time.Minute)
 	mark := e.wantBalance(t, "acct", 5, 60, 35, 100)
 	_, err = e.l.Settle(ctx, "acct", h4.ID, 70, nil)
 	var ice *domain.InsufficientCreditsError
@@ -378,10 +366,7 @@ func TestIntegrationConcurrentSettleChargesOnce(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.funded(t, "acct", 100)
-	h, err := e.l.Reserve(ctx, "acct", 50, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := e.reserve(t, "acct", 50, "k", time.Minute)
 	ids := make([]string, 10)
 	errs := make([]error, 10)
 	var wg sync.WaitGroup
@@ -438,10 +423,7 @@ func TestIntegrationSweepExpiresHolds(t *testing.T) {
 	e := newEnv(t, WithClock(clk.Now))
 	e.funded(t, "a1", 100)
 	e.funded(t, "a2", 100)
-	short, err := e.l.Reserve(ctx, "a1", 30, "short", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	short := e.reserve(t, "a1", 30, "short", time.Minute)
 	if want := time.Date(2025, 6, 1, 12, 1, 1, 0, time.UTC); !short.ExpiresAt.Equal(want) {
 		t.Fatalf("expires_at %v, want %v (rounded up to a second)", short.ExpiresAt, want)
 	}
@@ -450,10 +432,7 @@ func TestIntegrationSweepExpiresHolds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	long, err := e.l.Reserve(ctx, "a1", 20, "long", time.Hour, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	long := e.reserve(t, "a1", 20, "long", time.Hour)
 
 	if n, err := e.l.Sweep(ctx, clk.Now(), 0); err != nil || n != 0 {
 		t.Fatalf("sweep before any expiry: %d, %v", n, err)
@@ -513,10 +492,7 @@ func TestIntegrationSweepSkipsHoldResolvedAfterTheRead(t *testing.T) {
 	clk := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 	e := newEnv(t, WithClock(clk.Now))
 	e.funded(t, "acct", 100)
-	h, err := e.l.Reserve(ctx, "acct", 40, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := e.reserve(t, "acct", 40, "k", time.Minute)
 	// The stale view: the hold as the index showed it while pending.
 	stale, err := e.l.GetHold(ctx, "acct", h.ID)
 	if err != nil {
@@ -552,10 +528,7 @@ func TestIntegrationConflictRetry(t *testing.T) {
 	e.wantBalance(t, "acct", 93, 0, 7, 100)
 
 	f.set(3, 0)
-	h, err := e.l.Reserve(ctx, "acct", 20, "r1", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := e.reserve(t, "acct", 20, "r1", time.Minute)
 	f.set(3, 0)
 	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, nil); err != nil {
 		t.Fatal(err)
@@ -564,7 +537,7 @@ func TestIntegrationConflictRetry(t *testing.T) {
 
 	// Conflicts past the attempt budget: a clear error and nothing applied.
 	f.set(100, 0)
-	_, err = e.l.Deduct(ctx, "acct", 1, "d2", Meta{})
+	_, err := e.l.Deduct(ctx, "acct", 1, "d2", Meta{})
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) || errors.Is(err, domain.ErrInsufficientCredits) {
 		t.Fatalf("got %v, want the cancellation after giving up", err)
@@ -608,10 +581,7 @@ func TestIntegrationSettleExtraItems(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.funded(t, "acct", 100)
-	h, err := e.l.Reserve(ctx, "acct", 30, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := e.reserve(t, "acct", 30, "k", time.Minute)
 	usage := func(id string) types.TransactWriteItem {
 		return types.TransactWriteItem{Put: &types.Put{
 			TableName: aws.String(e.table),
@@ -626,7 +596,7 @@ func TestIntegrationSettleExtraItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := e.state(t, "acct")
-	_, err = e.l.Settle(ctx, "acct", h.ID, 12, extras(usage("fresh-1"), usage("taken")))
+	_, err := e.l.Settle(ctx, "acct", h.ID, 12, extras(usage("fresh-1"), usage("taken")))
 	var xe *ExtraConditionError
 	if !errors.As(err, &xe) || xe.Index != 1 || !errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrInsufficientCredits) {
 		t.Fatalf("got %v, want an ExtraConditionError for extra item 1", err)
@@ -710,13 +680,10 @@ func TestIntegrationAuditFindsDrift(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.funded(t, "acct", 100)
-	h, err := e.l.Reserve(ctx, "acct", 10, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := e.reserve(t, "acct", 10, "k", time.Minute)
 	e.wantAuditOK(t, "acct")
 	// Someone edits the balance behind the ledger's back ...
-	_, err = e.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := e.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(e.table), Key: key(keys.Account("acct"), keys.AccountSK),
 		UpdateExpression:          aws.String("ADD available :n"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(-95)},

@@ -230,22 +230,20 @@ func (w *work) result(ids []string, failed []Failed) Result {
 	return res
 }
 
+// steps is the work of each operation type.
+var steps = map[domain.OperationType]func(*work, context.Context) (Result, error){
+	domain.OperationClustering:        (*work).cluster,
+	domain.OperationIdeaGeneration:    (*work).ideas,
+	domain.OperationCreateTasks:       (*work).createTasks,
+	domain.OperationContentGeneration: (*work).content,
+	domain.OperationImagePrompts:      (*work).imagePrompts,
+	domain.OperationImageGeneration:   (*work).images,
+	domain.OperationReview:            (*work).review,
+}
+
 func (w *work) do(ctx context.Context) (Result, error) {
-	switch w.job.Type {
-	case domain.OperationClustering:
-		return w.cluster(ctx)
-	case domain.OperationIdeaGeneration:
-		return w.ideas(ctx)
-	case domain.OperationCreateTasks:
-		return w.createTasks(ctx)
-	case domain.OperationContentGeneration:
-		return w.content(ctx)
-	case domain.OperationImagePrompts:
-		return w.imagePrompts(ctx)
-	case domain.OperationImageGeneration:
-		return w.images(ctx)
-	case domain.OperationReview:
-		return w.review(ctx)
+	if step, ok := steps[w.job.Type]; ok {
+		return step(w, ctx)
 	}
 	return Result{}, domain.Invalid("type", "unknown operation type %q", w.job.Type)
 }

@@ -32,11 +32,12 @@ func (w *work) finish(ctx context.Context, o *made) (Result, error) {
 }
 
 // eachItem is the skeleton of the steps that work item by item: it loads
-// each of the job's items with get and calls fn with it. A missing item is
-// recorded as failed (missing says why) and skipped; fn itself records and
-// skips the items whose status it cannot work on.
+// each of the job's items with get and calls fn with it, then writes what
+// fn made (finish). A missing item is recorded as failed (missing says why)
+// and skipped; fn itself records and skips the items whose status it cannot
+// work on.
 func eachItem[T any](ctx context.Context, w *work, o *made, get func(ctx context.Context, account, site, id string) (T, error),
-	missing string, fn func(i int, id string, v T) error) error {
+	missing string, fn func(i int, id string, v T) error) (Result, error) {
 	for i, id := range w.job.ItemIDs {
 		v, err := get(ctx, w.job.AccountID, w.job.SiteID, id)
 		if errors.Is(err, domain.ErrNotFound) {
@@ -44,13 +45,13 @@ func eachItem[T any](ctx context.Context, w *work, o *made, get func(ctx context
 			continue
 		}
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		if err := fn(i, id, v); err != nil {
-			return err
+			return Result{}, err
 		}
 	}
-	return nil
+	return w.finish(ctx, o)
 }
 
 // Defaults of the operations.
@@ -135,7 +136,7 @@ func (w *work) ideas(ctx context.Context) (Result, error) {
 	job := w.job
 	var o made
 	n := 0
-	err := eachItem(ctx, w, &o, w.r.Store.GetCluster, "no such cluster", func(ci int, cid string, cl domain.Cluster) error {
+	return eachItem(ctx, w, &o, w.r.Store.GetCluster, "no such cluster", func(ci int, cid string, cl domain.Cluster) error {
 		kws, err := w.r.Store.KeywordsOfCluster(ctx, job.AccountID, job.SiteID, cid)
 		if err != nil {
 			return err
@@ -176,16 +177,12 @@ func (w *work) ideas(ctx context.Context) (Result, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return w.finish(ctx, &o)
 }
 
 func (w *work) createTasks(ctx context.Context) (Result, error) {
 	job := w.job
 	var o made
-	err := eachItem(ctx, w, &o, w.r.Store.GetIdea, "no such idea", func(i int, iid string, idea domain.ContentIdea) error {
+	return eachItem(ctx, w, &o, w.r.Store.GetIdea, "no such idea", func(i int, iid string, idea domain.ContentIdea) error {
 		if idea.Status != domain.IdeaNew {
 			o.fail(iid, "a task was already made from this idea")
 			return nil
@@ -202,16 +199,12 @@ func (w *work) createTasks(ctx context.Context) (Result, error) {
 		o.ids = append(o.ids, t.ID)
 		return nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return w.finish(ctx, &o)
 }
 
 func (w *work) content(ctx context.Context) (Result, error) {
 	job := w.job
 	var o made
-	err := eachItem(ctx, w, &o, w.r.Store.GetTask, "no such task", func(i int, tid string, t domain.Task) error {
+	return eachItem(ctx, w, &o, w.r.Store.GetTask, "no such task", func(i int, tid string, t domain.Task) error {
 		if t.Status != domain.TaskQueued {
 			o.fail(tid, "this task already has content")
 			return nil
@@ -247,10 +240,6 @@ func (w *work) content(ctx context.Context) (Result, error) {
 		o.ids = append(o.ids, content.ID)
 		return nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return w.finish(ctx, &o)
 }
 
 var headingRE = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
@@ -260,7 +249,7 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 	job := w.job
 	var o made
 	n := 0
-	err := eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(i int, cid string, c domain.Content) error {
+	return eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(i int, cid string, c domain.Content) error {
 		in := ai.ImagePromptsInput{Title: c.Title, Summary: orDefault(c.MetaDescription, summary(c.HTML)), InArticleCount: InArticleImages}
 		for _, m := range headingRE.FindAllStringSubmatch(c.HTML, 8) {
 			in.Headings = append(in.Headings, strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")))
@@ -296,10 +285,6 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return w.finish(ctx, &o)
 }
 
 // review is stage 7: drafts go to review, or straight to approved when the
@@ -315,7 +300,7 @@ func (w *work) review(ctx context.Context) (Result, error) {
 		to = domain.ContentApproved
 	}
 	var o made
-	err = eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(_ int, cid string, c domain.Content) error {
+	res, err := eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(_ int, _ string, c domain.Content) error {
 		if c.Status != domain.ContentDraft {
 			return nil // reviewed meanwhile by a person
 		}
@@ -325,10 +310,6 @@ func (w *work) review(ctx context.Context) (Result, error) {
 		o.ids = append(o.ids, c.ID)
 		return nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	res, err := w.finish(ctx, &o)
 	if err != nil || to != domain.ContentApproved || w.r.Publishing == nil {
 		return res, err
 	}
@@ -361,7 +342,7 @@ func (w *work) images(ctx context.Context) (Result, error) {
 	}
 	var o made
 	images := int64(0)
-	err := eachItem(ctx, w, &o, w.r.Store.GetImage, "no such image", func(i int, iid string, img domain.Image) error {
+	res, err := eachItem(ctx, w, &o, w.r.Store.GetImage, "no such image", func(i int, iid string, img domain.Image) error {
 		if !opt.Regenerate && img.Status == domain.ImageGenerated {
 			o.fail(iid, "already generated: use regenerate")
 			return nil
@@ -418,10 +399,6 @@ func (w *work) images(ctx context.Context) (Result, error) {
 		o.ids = append(o.ids, newID)
 		return nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	res, err := w.finish(ctx, &o)
 	res.Images = images
 	return res, err
 }

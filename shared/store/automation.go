@@ -219,11 +219,7 @@ func (s *Store) ListRuns(ctx context.Context, account, site string, pr PageReque
 		return Page[domain.AutomationRun]{}, err
 	}
 	q := query{account: account, filter: "runs|" + site, pkAttr: "PK", pk: keys.Site(account, site), skAttr: "SK", prefix: keys.RunPrefix, newest: true}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.AutomationRun]{}, err
-	}
-	recs, err := decodePage[runRecord](items)
+	recs, next, err := runPage[runRecord](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.AutomationRun]{}, err
 	}

@@ -220,11 +220,7 @@ func (s *Store) ListKeywords(ctx context.Context, account, siteID string, f Keyw
 	} else if f.Status != "" {
 		q.index, q.pkAttr, q.skAttr, q.prefix = tabledef.ByStatus, tabledef.GSI1PK, tabledef.GSI1SK, keys.Keyword.StatusPrefix(string(f.Status))
 	}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.Keyword]{}, err
-	}
-	kws, err := decodePage[domain.Keyword](items)
+	kws, next, err := runPage[domain.Keyword](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.Keyword]{}, err
 	}

@@ -34,11 +34,7 @@ func List[T any](ctx context.Context, s *Store, l SiteList, account, site string
 		return Page[T]{}, err
 	}
 	q := query{account: account, filter: l.Name + "|" + site, pkAttr: "PK", pk: keys.Site(account, site), skAttr: "SK", prefix: l.Prefix}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[T]{}, err
-	}
-	out, err := decodePage[T](items)
+	out, next, err := runPage[T](ctx, s, q, pr)
 	return Page[T]{Items: out, NextCursor: next, Total: l.Total(st)}, err
 }
 
@@ -51,10 +47,6 @@ func ListLedgerEntries[T any](ctx context.Context, s *Store, account string, pr 
 		return Page[T]{}, err
 	}
 	q := query{account: account, filter: "transactions", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: keys.TxPrefix, newest: true}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[T]{}, err
-	}
-	out, err := decodePage[T](items)
+	out, next, err := runPage[T](ctx, s, q, pr)
 	return Page[T]{Items: out, NextCursor: next, Total: rec.TxCount}, err
 }

@@ -256,11 +256,7 @@ func (s *Store) ListNotifications(ctx context.Context, account string, unreadOnl
 	if unreadOnly {
 		q.index, q.pkAttr, q.pk, q.skAttr, q.prefix = tabledef.ByStatus, tabledef.GSI1PK, keys.Notifications(account), tabledef.GSI1SK, keys.NotificationStatus(false, "")
 	}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.Notification]{}, err
-	}
-	ns, err := decodePage[domain.Notification](items)
+	ns, next, err := runPage[domain.Notification](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.Notification]{}, err
 	}
@@ -303,11 +299,7 @@ func (s *Store) MarkNotificationRead(ctx context.Context, account, id string) (d
 // ListAITasks lists AI task logs, newest first.
 func (s *Store) ListAITasks(ctx context.Context, account string, pr PageRequest) (Page[domain.AITaskLog], error) {
 	q := query{account: account, filter: "ai-tasks", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: keys.TaskLogPrefix, newest: true}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.AITaskLog]{}, err
-	}
-	logs, err := decodePage[domain.AITaskLog](items)
+	logs, next, err := runPage[domain.AITaskLog](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.AITaskLog]{}, err
 	}
@@ -378,11 +370,7 @@ func (f UsageFilter) query(account string) query {
 // filtered range (read with Query over the account's usage range).
 func (s *Store) ListUsage(ctx context.Context, account string, f UsageFilter, pr PageRequest) (Page[domain.UsageLog], UsageSummary, error) {
 	q := f.query(account)
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.UsageLog]{}, UsageSummary{}, err
-	}
-	logs, err := decodePage[domain.UsageLog](items)
+	logs, next, err := runPage[domain.UsageLog](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.UsageLog]{}, UsageSummary{}, err
 	}

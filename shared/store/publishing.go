@@ -168,19 +168,7 @@ func (s *Store) slotRange(ctx context.Context, account, site string, from, to ti
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":lo": str(keys.SlotPrefix + slotTime(from)), ":hi": str(hi)},
 		ConsistentRead:            aws.Bool(true),
 	}
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return err
-		}
-		for _, it := range page.Items {
-			if err := fn(it); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.forEach(ctx, in, fn)
 }
 
 // CalendarEntry is one slot item: a scheduled or a published item.

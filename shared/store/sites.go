@@ -109,11 +109,7 @@ func (s *Store) siteRecord(ctx context.Context, account, site string) (siteRecor
 // ListSites lists the account's sites, oldest first.
 func (s *Store) ListSites(ctx context.Context, account string, pr PageRequest) (Page[domain.Site], error) {
 	q := query{account: account, filter: "sites", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: keys.SitePrefix}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.Site]{}, err
-	}
-	sites, err := decodePage[domain.Site](items)
+	sites, next, err := runPage[domain.Site](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.Site]{}, err
 	}
@@ -234,10 +230,6 @@ func (s *Store) ListSectors(ctx context.Context, account, site string, pr PageRe
 		return Page[domain.Sector]{}, err
 	}
 	q := query{account: account, filter: "sectors|" + site, pkAttr: "PK", pk: keys.Site(account, site), skAttr: "SK", prefix: keys.SectorPre}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.Sector]{}, err
-	}
-	secs, err := decodePage[domain.Sector](items)
+	secs, next, err := runPage[domain.Sector](ctx, s, q, pr)
 	return Page[domain.Sector]{Items: secs, NextCursor: next, Total: rec.SectorCount}, err
 }

@@ -192,17 +192,14 @@ func (s *Store) KeywordsOfCluster(ctx context.Context, account, site, cluster st
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str(keys.Keyword.StatusPrefix(string(domain.KeywordMapped))), ":c": str(cluster)},
 	}
 	var out []domain.Keyword
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		kws, err := decodePage[domain.Keyword](page.Items)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, kws...)
+	err := s.forEach(ctx, in, func(it map[string]types.AttributeValue) error {
+		var kw domain.Keyword
+		err := unmarshal(it, &kw)
+		out = append(out, kw)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
