@@ -1,7 +1,25 @@
-// Package store is the DynamoDB adapter for accounts, API keys, sites,
-// sectors, keywords, the site counters and the lists. Every key it builds
-// starts with the caller's account (see package keys), so tenant isolation
-// holds by construction: another account's ID is simply not found.
+// Package store is the DynamoDB adapter for everything on the single table
+// except the credit ledger (package ledger). Every key it builds comes from
+// package keys and starts with the caller's account, so tenant isolation
+// holds by construction: another account's ID is simply not found. Writes
+// that must happen together are collected in a Tx (package txn) and written
+// in one transaction with their counter deltas.
+//
+// The files:
+//
+//	store.go       the Store, its DB interface, item (un)marshalling, reads and the transaction call
+//	page.go        cursor-sealed pages of one query, full queries for audits
+//	lists.go       the site lists (clusters, ideas, tasks, content, images) and the ledger entries
+//	accounts.go    accounts and API keys
+//	sites.go       sites and sectors (with their name guards), site deletion
+//	stats.go       the site and sector counters, and their audit and repair
+//	keywords.go    keyword import (with uniqueness guards), listing, bulk status and delete
+//	workflow.go    clusters, ideas, tasks, content and images: puts, status moves, reads
+//	steps.go       exactly-once step records and the chunked writes of a step's results
+//	operations.go  operations, AI task logs, usage logs, notifications and activity counters
+//	automation.go  automation settings and schedules, runs, run locks and batch counts
+//	publishing.go  publishing settings, calendar slots, the due queue, claims, integrations
+//	config.go      the AI model registry and the billing configuration
 package store
 
 import (
