@@ -204,3 +204,10 @@ func (e *env) reserve(tb testing.TB, account string, amount int64, idemKey strin
 	}
 	return h
 }
+
+// newFunded is a new environment with the account "acct" holding credits.
+func newFunded(tb testing.TB, credits int64) *env {
+	e := newEnv(tb)
+	e.funded(tb, "acct", credits)
+	return e
+}

@@ -22,8 +22,7 @@ import (
 // 32 writers race 6400 one-credit deductions against 5000 credits: the
 // conditional write must let exactly 5000 through and never go negative.
 func TestIntegrationConcurrentDeductsNeverOverdraw(t *testing.T) {
-	e := newEnv(t)
-	e.funded(t, "acct", 5000)
+	e := newFunded(t, 5000)
 	const workers, each = 32, 200
 	var ok, short atomic.Int64
 	errs := make(chan error, workers)
@@ -71,8 +70,7 @@ func TestIntegrationConcurrentDeductsNeverOverdraw(t *testing.T) {
 
 func TestIntegrationDeductIdempotent(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 
 	first, err := e.l.Deduct(ctx, "acct", 7, "job-1", Meta{Description: "write article", Metadata: map[string]string{"task": "t1"}})
 	if err != nil {
@@ -175,8 +173,7 @@ func TestIntegrationGrantIdempotent(t *testing.T) {
 
 func TestIntegrationValidationAndMissing(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 10)
+	e := newFunded(t, 10)
 	var ve *domain.ValidationError
 	tooMany := extras(make([]types.TransactWriteItem, MaxSettleExtra+1)...)
 	for name, err := range map[string]error{
@@ -217,8 +214,7 @@ func second[T any](_ T, err error) error { return err }
 
 func TestIntegrationReserveRelease(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 	h, err := e.l.Reserve(ctx, "acct", 40, "run-1/stage-4/item-9", 10*time.Minute, Meta{Description: "write"})
 	if err != nil {
 		t.Fatal(err)
@@ -257,8 +253,7 @@ func TestIntegrationReserveRelease(t *testing.T) {
 
 func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 	first := e.reserve(t, "acct", 25, "k", time.Minute)
 	var wg sync.WaitGroup
 	var bad atomic.Int64
@@ -298,8 +293,7 @@ func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 
 func TestIntegrationSettle(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 	h, err := e.l.Reserve(ctx, "acct", 50, "k1", time.Minute, Meta{Description: "cluster keywords", Metadata: map[string]string{"run": "r1"}})
 	if err != nil {
 		t.Fatal(err)
@@ -364,8 +358,7 @@ func TestIntegrationSettle(t *testing.T) {
 // Duplicate deliveries of one settle racing each other charge once.
 func TestIntegrationConcurrentSettleChargesOnce(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 	h := e.reserve(t, "acct", 50, "k", time.Minute)
 	ids := make([]string, 10)
 	errs := make([]error, 10)
@@ -392,8 +385,7 @@ func TestIntegrationConcurrentSettleChargesOnce(t *testing.T) {
 
 func TestIntegrationReserveInsufficientWritesNothing(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 30)
+	e := newFunded(t, 30)
 	before := e.state(t, "acct")
 	_, err := e.l.Reserve(ctx, "acct", 31, "big", time.Minute, Meta{})
 	var ice *domain.InsufficientCreditsError
@@ -579,8 +571,7 @@ func TestIntegrationConflictRetry(t *testing.T) {
 
 func TestIntegrationSettleExtraItems(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 	h := e.reserve(t, "acct", 30, "k", time.Minute)
 	usage := func(id string) types.TransactWriteItem {
 		return types.TransactWriteItem{Put: &types.Put{
@@ -678,8 +669,7 @@ func TestIntegrationEntriesNewestFirst(t *testing.T) {
 // The audit must notice drift, or its OK means nothing.
 func TestIntegrationAuditFindsDrift(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 	h := e.reserve(t, "acct", 10, "k", time.Minute)
 	e.wantAuditOK(t, "acct")
 	// Someone edits the balance behind the ledger's back ...

@@ -23,6 +23,12 @@ type made struct {
 
 func (o *made) fail(id, msg string) { o.failed = append(o.failed, Failed{ID: id, Error: msg}) }
 
+// add records a unit of writes that made the item id.
+func (o *made) add(u store.Tx, id string) {
+	o.units = append(o.units, u)
+	o.ids = append(o.ids, id)
+}
+
 // finish writes the units (each chunk exactly once) and sums the result.
 func (w *work) finish(ctx context.Context, o *made) (Result, error) {
 	if err := w.r.Store.ApplyStep(ctx, w.job.AccountID, w.key, o.units); err != nil {
@@ -167,8 +173,7 @@ func (w *work) ideas(ctx context.Context) (Result, error) {
 			if err := w.r.Store.PutIdea(&u, job.AccountID, it); err != nil {
 				return err
 			}
-			o.units = append(o.units, u)
-			o.ids = append(o.ids, it.ID)
+			o.add(u, it.ID)
 		}
 		if cl.Status == domain.ClusterNew {
 			var u store.Tx
@@ -195,8 +200,7 @@ func (w *work) createTasks(ctx context.Context) (Result, error) {
 			return err
 		}
 		w.r.Store.SetIdeaStatus(&u, job.AccountID, idea, domain.IdeaQueued)
-		o.units = append(o.units, u)
-		o.ids = append(o.ids, t.ID)
+		o.add(u, t.ID)
 		return nil
 	})
 }
@@ -236,8 +240,7 @@ func (w *work) content(ctx context.Context) (Result, error) {
 		if idea, err := w.r.Store.GetIdea(ctx, job.AccountID, job.SiteID, t.IdeaID); err == nil && idea.Status == domain.IdeaQueued {
 			w.r.Store.SetIdeaStatus(&u, job.AccountID, idea, domain.IdeaCompleted)
 		}
-		o.units = append(o.units, u)
-		o.ids = append(o.ids, content.ID)
+		o.add(u, content.ID)
 		return nil
 	})
 }
@@ -280,8 +283,7 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 			if err := w.r.Store.PutImage(&u, job.AccountID, img); err != nil {
 				return err
 			}
-			o.units = append(o.units, u)
-			o.ids = append(o.ids, img.ID)
+			o.add(u, img.ID)
 		}
 		return nil
 	})
@@ -306,8 +308,7 @@ func (w *work) review(ctx context.Context) (Result, error) {
 		}
 		var u store.Tx
 		w.r.Store.SetContentStatus(&u, job.AccountID, c, to)
-		o.units = append(o.units, u)
-		o.ids = append(o.ids, c.ID)
+		o.add(u, c.ID)
 		return nil
 	})
 	if err != nil || to != domain.ContentApproved || w.r.Publishing == nil {
@@ -395,8 +396,7 @@ func (w *work) images(ctx context.Context) (Result, error) {
 		} else {
 			w.r.Store.SetImageGenerated(&u, job.AccountID, img, call.URL, call.Provider, call.Model, w.model.QualityTier)
 		}
-		o.units = append(o.units, u)
-		o.ids = append(o.ids, newID)
+		o.add(u, newID)
 		return nil
 	})
 	res.Images = images
