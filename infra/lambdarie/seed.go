@@ -192,7 +192,7 @@ func seedWorkflow(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	var w store.Writes
+	var w store.Tx
 	cl := domain.Cluster{ID: ClusterID, SiteID: SiteID, SectorID: SectorID, Name: "Sourdough starter care",
 		Description: "Feeding and keeping a sourdough starter", Status: domain.ClusterNew, CreatedAt: now}
 	for _, k := range kws {
@@ -230,7 +230,7 @@ func seedWorkflow(ctx context.Context, st *store.Store) error {
 		Prompt: "A jar of bubbly sourdough starter on a kitchen counter, morning light", Status: domain.ImagePending, CreatedAt: now}); err != nil {
 		return err
 	}
-	return st.Commit(ctx, AccountID, SiteID, w)
+	return st.Commit(ctx, &w)
 }
 
 // rekey moves items to new IDs: every occurrence of an old ID in a key, an

@@ -81,17 +81,17 @@ func (s *testStack) seedApproved(t *testing.T, key, site string, n int) []string
 		t.Fatal(err)
 	}
 	acct := k.AccountID
-	var w store.Writes
+	var w store.Tx
 	cl := domain.Cluster{ID: store.NewID(), SiteID: site, Name: "Trail Running", Status: domain.ClusterMapped, CreatedAt: time.Now().UTC()}
 	if err := s.Deps.Store.PutCluster(&w, acct, cl); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Deps.Store.Commit(ctx, acct, site, w); err != nil {
+	if err := s.Deps.Store.Commit(ctx, &w); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for i := 0; i < n; i++ {
-		var w store.Writes
+		var w store.Tx
 		c := domain.Content{ID: store.NewID(), SiteID: site, TaskID: store.NewID(), ClusterID: cl.ID,
 			Title: fmt.Sprintf("Trail Shoes Guide Part %d", i+1), HTML: fmt.Sprintf("<h2>Part %d</h2><p>Grip, drop and fit.</p>", i+1),
 			MetaDescription: fmt.Sprintf("How to pick trail shoes, part %d.", i+1), Keywords: []string{"trail shoes", "running gear"},
@@ -108,7 +108,7 @@ func (s *testStack) seedApproved(t *testing.T, key, site string, n int) []string
 		if err := s.Deps.Store.PutImage(&w, acct, img); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Deps.Store.Commit(ctx, acct, site, w); err != nil {
+		if err := s.Deps.Store.Commit(ctx, &w); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, c.ID)

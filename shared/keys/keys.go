@@ -1,10 +1,58 @@
-// Package keys builds the table's partition and sort keys. Every tenant key
+// Package keys is the table's whole key scheme: every partition key, sort
+// key, prefix and index tag is built here and nowhere else. Every tenant key
 // starts with ACCT#<account>, so no query built here can reach another
-// account's items. The one exception is the API-key lookup item, keyed by the
-// key's SHA-256 so a request can be authenticated before its account is known.
+// account's items. The exceptions are global: the API-key lookup item (keyed
+// by the key's SHA-256 so a request can be authenticated before its account
+// is known), the configuration partition and the three time-ordered queues.
+//
+// Partitions (PK) and what their sort keys (SK) hold:
+//
+//	ACCT#<a>                  the account's own items
+//	  ACCOUNT                 the account and its balance (the ledger's)
+//	  SITE#<s>                a site record of the account
+//	  COUNTERS                activity counters (operations, notifications, AI tasks)
+//	  TX#<id>                 a ledger entry
+//	  HOLD#<id>               a credit hold
+//	  IDEM#<key>              a ledger idempotency record (TTL)
+//	  OP#<id>                 an operation
+//	  AITASK#<id>             an AI task log
+//	  USAGE#<id>              a usage log (ULID: sorts by time)
+//	  NOTIF#<id>              a notification
+//	  STEP#<key>              a step's exactly-once record (TTL)
+//	  STEP#<key>#CHUNK#<n>    the marker of one applied write chunk (TTL)
+//	ACCT#<a>#SITE#<s>         one site's data
+//	  STATS                   the site's counters
+//	  STATS#SEC#<sector>      one sector's keyword counters
+//	  SECTOR#<id>             a sector
+//	  SECN#<name>             guard: a sector name is unique in its site
+//	  KW#<id>, CL#<id>, IDEA#<id>, TASK#<id>, CONT#<id>, IMG#<id>
+//	                          the workflow entities (see Kind)
+//	  KWU#<sector>#<hash>     guard: a keyword is unique in its sector
+//	  AUTOMATION              the automation configuration
+//	  PUBLISHING              the publishing settings
+//	  INTEGRATION             the site's publishing integration
+//	  SLOT#<time>#<content>   a publishing calendar slot
+//	  RUN#<id>                an automation run
+//	  RUNSTATS                the site's run counters
+//	  RUNBATCH#<run>#<batch>  marker: a batch was counted on its run
+//	  LOCK#automation         the one active run of the site
+//	APIKEY#<sha256>           APIKEY: an API key, for lookup before the account is known
+//	CONFIG                    MODEL#<id>: an AI model; BILLING: the billing configuration
+//
+// GSI1 (by status) and GSI2 (by sector, and the publish queue):
+//
+//	GSI1 ACCT#<a>#SITE#<s>        <TAG>#<status>#<id>: a site's entities by status
+//	GSI1 ACCT#<a>#NOTIF           NOTIF#read|unread#<id>: notifications by read state
+//	GSI1 HOLDS#PENDING            <expiry>#<account>#<hold>: the holds the sweeper voids
+//	GSI1 AUTOMATION#SCHEDULED     <next run>#<account>#<site>: the due automation schedules
+//	GSI2 ACCT#<a>#SITE#<s>#SEC#<sector>  KW#<status>#<id>: a sector's keywords by status
+//	GSI2 PUBLISH#DUE              <due>#<account>#<site>#<content>: the content due for publishing
 package keys
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Account is the partition of an account's own items (account, sites, ledger).
 func Account(account string) string { return "ACCT#" + account }
@@ -18,19 +66,70 @@ func SiteSector(account, site, sector string) string { return Site(account, site
 // APIKey is the lookup partition of an API key hash.
 func APIKey(hash string) string { return "APIKEY#" + hash }
 
+// Notifications is the GSI1 partition of an account's notifications.
+func Notifications(account string) string { return Account(account) + "#NOTIF" }
+
+// Global partitions: configuration and the time-ordered queues.
+const (
+	ConfigPK       = "CONFIG"
+	PendingHoldsPK = "HOLDS#PENDING"
+	ScheduledPK    = "AUTOMATION#SCHEDULED"
+	PublishQueuePK = "PUBLISH#DUE"
+)
+
 // Sort keys and prefixes.
 const (
-	AccountSK   = "ACCOUNT"
-	APIKeySK    = "APIKEY"
-	StatsSK     = "STATS"
-	SitePrefix  = "SITE#"
-	TxPrefix    = "TX#"
-	HoldPrefix  = "HOLD#"
-	IdemPrefix  = "IDEM#"
-	SectorPre   = "SECTOR#"
-	KeywordPre  = "KW#"
-	KwUniquePre = "KWU#"
+	AccountSK         = "ACCOUNT"
+	APIKeySK          = "APIKEY"
+	StatsSK           = "STATS"
+	CountersSK        = "COUNTERS"
+	BillingSK         = "BILLING"
+	AutomationSK      = "AUTOMATION"
+	PublishingSK      = "PUBLISHING"
+	IntegrationSK     = "INTEGRATION"
+	RunStatsSK        = "RUNSTATS"
+	RunLockSK         = "LOCK#automation"
+	SitePrefix        = "SITE#"
+	TxPrefix          = "TX#"
+	HoldPrefix        = "HOLD#"
+	IdemPrefix        = "IDEM#"
+	SectorPre         = "SECTOR#"
+	SectorNamePrefix  = "SECN#"
+	SectorStatsPrefix = StatsSK + "#SEC#"
+	KeywordPre        = "KW#"
+	KwUniquePre       = "KWU#"
+	ModelPrefix       = "MODEL#"
+	OperationPrefix   = "OP#"
+	TaskLogPrefix     = "AITASK#"
+	UsagePrefix       = "USAGE#"
+	StepPrefix        = "STEP#"
+	RunPrefix         = "RUN#"
+	RunBatchPrefix    = "RUNBATCH#"
+	SlotPrefix        = "SLOT#"
+	// NotificationPrefix is the SK prefix of notifications; it is also their
+	// GSI1 tag ("NOTIF#read#<id>", "NOTIF#unread#<id>").
+	NotificationPrefix = "NOTIF#"
 )
+
+// SectorStats is the sort key of one sector's keyword counters.
+func SectorStats(sector string) string { return SectorStatsPrefix + sector }
+
+// StepChunk is the sort key of the marker of chunk index of a step.
+func StepChunk(stepKey string, index int) string {
+	return StepPrefix + stepKey + "#CHUNK#" + strconv.Itoa(index)
+}
+
+// RunBatch is the sort key of the marker of a batch counted on its run.
+func RunBatch(run, batch string) string { return RunBatchPrefix + run + "#" + batch }
+
+// NotificationStatus is a notification's GSI1 sort key; with read false and
+// no id it is the prefix that lists the unread ones.
+func NotificationStatus(read bool, id string) string {
+	if read {
+		return NotificationPrefix + "read#" + id
+	}
+	return NotificationPrefix + "unread#" + id
+}
 
 // ID returns the part of a sort key after its prefix.
 func ID(sk, prefix string) string { return strings.TrimPrefix(sk, prefix) }
@@ -38,3 +137,15 @@ func ID(sk, prefix string) string { return strings.TrimPrefix(sk, prefix) }
 // Status is a GSI1/GSI2 sort key: "<TYPE>#<status>#<id>", so a begins_with on
 // "<TYPE>#<status>#" lists one status and on "<TYPE>#" all of them.
 func Status(typ, status, id string) string { return typ + "#" + status + "#" + id }
+
+// Queued is the sort key of an entry of a time-ordered queue (pending holds,
+// scheduled runs, due publications): "<at>#<id>#<id>...", so a range up to
+// "<now>#~" lists what is due.
+func Queued(at string, ids ...string) string { return at + "#" + strings.Join(ids, "#") }
+
+// Slot is the sort key of a publishing calendar slot.
+func Slot(at, content string) string { return SlotPrefix + at + "#" + content }
+
+// KeywordGuard is the sort key of the guard that keeps a keyword (by the
+// hash of its normalised text) unique in its sector.
+func KeywordGuard(sector, hash string) string { return KwUniquePre + sector + "#" + hash }

@@ -42,3 +42,7 @@ func (k Kind) Status(status, id string) string { return Status(k.Tag, status, id
 
 // StatusPrefix is the begins_with prefix that lists one status of this kind.
 func (k Kind) StatusPrefix(status string) string { return k.Tag + "#" + status + "#" }
+
+// AnyStatusPrefix is the begins_with prefix that lists every status of this
+// kind in a status index.
+func (k Kind) AnyStatusPrefix() string { return k.Tag + "#" }

@@ -16,6 +16,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ddblocal"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 )
 
 func TestMain(m *testing.M) { ddblocal.Run(m) }
@@ -162,7 +163,7 @@ func (f *faultyDB) TransactWriteItems(ctx context.Context, in *dynamodb.Transact
 		for i := range reasons {
 			reasons[i].Code = aws.String("None")
 		}
-		reasons[len(reasons)-1] = types.CancellationReason{Code: aws.String(codeConflict), Message: aws.String("Transaction is ongoing for the item")}
+		reasons[len(reasons)-1] = types.CancellationReason{Code: aws.String("TransactionConflict"), Message: aws.String("Transaction is ongoing for the item")}
 		return nil, &types.TransactionCanceledException{
 			Message:             aws.String(fmt.Sprintf("Transaction cancelled [%d items]", len(reasons))),
 			CancellationReasons: reasons,
@@ -185,4 +186,28 @@ func (f *faultyDB) callCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls
+}
+
+// extras is a transaction of the given items, for Settle.
+func extras(items ...types.TransactWriteItem) *txn.Tx {
+	var tx txn.Tx
+	tx.Add(items...)
+	return &tx
+}
+
+// reserve places a hold that must succeed.
+func (e *env) reserve(tb testing.TB, account string, amount int64, idemKey string, ttl time.Duration) Hold {
+	tb.Helper()
+	h, err := e.l.Reserve(context.Background(), account, amount, idemKey, ttl, Meta{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}
+
+// newFunded is a new environment with the account "acct" holding credits.
+func newFunded(tb testing.TB, credits int64) *env {
+	e := newEnv(tb)
+	e.funded(tb, "acct", credits)
+	return e
 }

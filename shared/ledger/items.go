@@ -15,9 +15,6 @@ import (
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
-// pendingHoldsPK is the GSI1 partition of the sparse pending-holds queue.
-const pendingHoldsPK = "HOLDS#PENDING"
-
 // Items are built by hand rather than with attributevalue: the ledger wants
 // every number written as an exact int64 and every time in one format.
 
@@ -94,7 +91,7 @@ func (l *Ledger) holdPut(h Hold) types.TransactWriteItem {
 		"id": str(h.ID), "account_id": str(h.AccountID), "amount": num(h.Amount),
 		"status": str(string(h.Status)), "idempotency_key": str(h.IdempotencyKey),
 		"created_at": str(h.CreatedAt.Format(time.RFC3339Nano)), "expires_at": str(exp),
-		tabledef.GSI1PK: str(pendingHoldsPK), tabledef.GSI1SK: str(exp + "#" + h.AccountID + "#" + h.ID),
+		tabledef.GSI1PK: str(keys.PendingHoldsPK), tabledef.GSI1SK: str(keys.Queued(exp, h.AccountID, h.ID)),
 	}
 	optional(it, "description", h.Description)
 	if len(h.Metadata) > 0 {
@@ -149,12 +146,9 @@ func (r idemRec) check(key string, op EntryType, amount int64) error {
 
 // idemRecord decodes old (the record a failed put returned) or reads it.
 func (l *Ledger) idemRecord(ctx context.Context, account, idemKey string, old map[string]types.AttributeValue) (idemRec, error) {
-	it, err := l.itemOr(ctx, old, keys.Account(account), keys.IdemPrefix+idemKey)
+	it, err := l.itemOr(ctx, old, keys.Account(account), keys.IdemPrefix+idemKey, fmt.Sprintf("idempotency record %q of %s", idemKey, account))
 	if err != nil {
 		return idemRec{}, err
-	}
-	if it == nil {
-		return idemRec{}, fmt.Errorf("ledger: idempotency record %q of %s: %w", idemKey, account, domain.ErrNotFound)
 	}
 	d := dec{m: it}
 	r := idemRec{Op: EntryType(d.str("op")), Amount: d.num("amount"), TxID: d.str("tx_id")}
@@ -163,36 +157,27 @@ func (l *Ledger) idemRecord(ctx context.Context, account, idemKey string, old ma
 
 // entry reads one ledger entry.
 func (l *Ledger) entry(ctx context.Context, account, id string) (Entry, error) {
-	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.TxPrefix+id)
+	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.TxPrefix+id, fmt.Sprintf("entry %s of %s", id, account))
 	if err != nil {
 		return Entry{}, err
-	}
-	if it == nil {
-		return Entry{}, fmt.Errorf("ledger: entry %s of %s: %w", id, account, domain.ErrNotFound)
 	}
 	return decodeEntry(it)
 }
 
 // holdFrom decodes old (a hold a failed condition returned) or reads it.
 func (l *Ledger) holdFrom(ctx context.Context, account, id string, old map[string]types.AttributeValue) (Hold, error) {
-	it, err := l.itemOr(ctx, old, keys.Account(account), keys.HoldPrefix+id)
+	it, err := l.itemOr(ctx, old, keys.Account(account), keys.HoldPrefix+id, fmt.Sprintf("hold %s of %s", id, account))
 	if err != nil {
 		return Hold{}, err
-	}
-	if it == nil {
-		return Hold{}, fmt.Errorf("ledger: hold %s of %s: %w", id, account, domain.ErrNotFound)
 	}
 	return decodeHold(it)
 }
 
 // account reads the account item with its tx_count.
 func (l *Ledger) account(ctx context.Context, account string) (domain.Account, int64, error) {
-	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.AccountSK)
+	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.AccountSK, "account "+account)
 	if err != nil {
 		return domain.Account{}, 0, err
-	}
-	if it == nil {
-		return domain.Account{}, 0, fmt.Errorf("ledger: account %s: %w", account, domain.ErrNotFound)
 	}
 	d := dec{m: it}
 	a := domain.Account{
@@ -206,8 +191,9 @@ func (l *Ledger) account(ctx context.Context, account string) (domain.Account, i
 }
 
 // itemOr returns old when the failed transaction handed the item back, else
-// reads it (strongly consistent). A missing item is nil, nil.
-func (l *Ledger) itemOr(ctx context.Context, old map[string]types.AttributeValue, pk, sk string) (map[string]types.AttributeValue, error) {
+// reads it (strongly consistent). A missing item is domain.ErrNotFound
+// naming what.
+func (l *Ledger) itemOr(ctx context.Context, old map[string]types.AttributeValue, pk, sk, what string) (map[string]types.AttributeValue, error) {
 	if len(old) > 0 {
 		return old, nil
 	}
@@ -218,7 +204,7 @@ func (l *Ledger) itemOr(ctx context.Context, old map[string]types.AttributeValue
 		return nil, fmt.Errorf("ledger: get %s %s: %w", pk, sk, err)
 	}
 	if len(out.Item) == 0 {
-		return nil, nil
+		return nil, fmt.Errorf("ledger: %s: %w", what, domain.ErrNotFound)
 	}
 	return out.Item, nil
 }
@@ -284,7 +270,7 @@ func pendingHoldsQuery(table string, now time.Time, limit int32, start map[strin
 			"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(pendingHoldsPK), ":bound": str(bound.Format(time.RFC3339)),
+			":pk": str(keys.PendingHoldsPK), ":bound": str(bound.Format(time.RFC3339)),
 		},
 		Limit:             aws.Int32(limit),
 		ExclusiveStartKey: start,

@@ -25,6 +25,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 )
 
 // DB is the part of *dynamodb.Client the ledger calls. It is an interface so
@@ -116,12 +117,10 @@ func (e *ExtraConditionError) Error() string {
 func (e *ExtraConditionError) Unwrap() error { return domain.ErrConflict }
 
 const (
-	// maxTransactItems is DynamoDB's limit per TransactWriteItems.
-	maxTransactItems = 100
 	// settleItems is how many items Settle itself writes (hold, account, entry).
 	settleItems = 3
 	// MaxSettleExtra is how many extra items Settle accepts.
-	MaxSettleExtra = maxTransactItems - settleItems
+	MaxSettleExtra = txn.MaxItems - settleItems
 	// idemRetention is how long an idempotency record outlives its request
 	// (removed by the table's TTL afterwards).
 	idemRetention = 30 * 24 * time.Hour
@@ -131,13 +130,11 @@ const (
 // Ledger posts credit movements for accounts of one table. It is safe for
 // concurrent use.
 type Ledger struct {
-	db          DB
-	table       string
-	now         func() time.Time
-	maxAttempts int
-	backoffBase time.Duration
-	backoffCap  time.Duration
-	entropy     *ulid.LockedMonotonicReader
+	db      DB
+	table   string
+	now     func() time.Time
+	retry   txn.Retry
+	entropy *ulid.LockedMonotonicReader
 }
 
 // Option configures a Ledger.
@@ -153,7 +150,7 @@ func WithRetry(maxAttempts int, base, max time.Duration) Option {
 		if maxAttempts < 1 {
 			maxAttempts = 1
 		}
-		l.maxAttempts, l.backoffBase, l.backoffCap = maxAttempts, base, max
+		l.retry = txn.Retry{Attempts: maxAttempts, Base: base, Cap: max}
 	}
 }
 
@@ -161,7 +158,7 @@ func WithRetry(maxAttempts int, base, max time.Duration) Option {
 func New(db DB, table string, opts ...Option) *Ledger {
 	l := &Ledger{
 		db: db, table: table, now: time.Now,
-		maxAttempts: 8, backoffBase: 20 * time.Millisecond, backoffCap: time.Second,
+		retry:   txn.DefaultRetry,
 		entropy: &ulid.LockedMonotonicReader{MonotonicReader: ulid.Monotonic(rand.Reader, 0)},
 	}
 	for _, o := range opts {
@@ -201,12 +198,9 @@ func (l *Ledger) Deduct(ctx context.Context, account string, amount int64, idemK
 // post writes a grant or deduction: account update, idempotency record and
 // entry in one transaction. need is what must be available beforehand.
 func (l *Ledger) post(ctx context.Context, e Entry, need int64) (Entry, error) {
-	items := []types.TransactWriteItem{
-		l.accountUpdate(e, need),
-		l.idemPut(e),
-		l.entryPut(e),
-	}
-	err := l.transact(ctx, items)
+	var tx txn.Tx
+	tx.Add(l.accountUpdate(e, need), l.idemPut(e), l.entryPut(e))
+	err := l.transact(ctx, &tx)
 	if err == nil {
 		return e, nil
 	}
@@ -255,13 +249,9 @@ func (l *Ledger) Reserve(ctx context.Context, account string, amount int64, idem
 		ID: e.HoldID, AccountID: account, Amount: amount, Status: HoldPending, IdempotencyKey: idemKey,
 		Description: meta.Description, Metadata: meta.Metadata, CreatedAt: e.CreatedAt, ExpiresAt: exp,
 	}
-	items := []types.TransactWriteItem{
-		l.accountUpdate(e, amount),
-		l.idemPut(e),
-		l.holdPut(h),
-		l.entryPut(e),
-	}
-	err := l.transact(ctx, items)
+	var tx txn.Tx
+	tx.Add(l.accountUpdate(e, amount), l.idemPut(e), l.holdPut(h), l.entryPut(e))
+	err := l.transact(ctx, &tx)
 	if err == nil {
 		return h, nil
 	}
@@ -278,7 +268,7 @@ func (l *Ledger) Reserve(ctx context.Context, account string, amount int64, idem
 // replayHold answers a Reserve whose idempotency record or hold exists. The
 // failed items hand them back: the record is item 1, the hold item 2.
 func (l *Ledger) replayHold(ctx context.Context, e Entry, err error) (Hold, error) {
-	reasons := cancellation(err)
+	reasons := txn.Reasons(err)
 	rec, rerr := l.idemRecord(ctx, e.AccountID, e.IdempotencyKey, reasons[1].Item)
 	switch {
 	case rerr == nil:
@@ -303,18 +293,19 @@ func (l *Ledger) replayHold(ctx context.Context, e Entry, err error) (Hold, erro
 // When actual exceeds the hold, the excess is taken from available (and must
 // be there, else *domain.InsufficientCreditsError and the hold stays pending).
 //
-// extra items join the same transaction, so the usage log, the task log and
-// the notification exist if and only if the charge does. If one of them fails
-// its condition the error is an *ExtraConditionError (domain.ErrConflict).
+// extra's writes (nil: none) join the same transaction, so the usage log, the
+// task log and the notification exist if and only if the charge does. If one
+// of them fails its condition the error is an *ExtraConditionError
+// (domain.ErrConflict).
 //
 // Settling a settled hold again with the same actual returns the original
 // entry; with another actual it is domain.ErrIdempotencyMismatch. A released
 // or expired hold gives domain.ErrHoldResolved.
-func (l *Ledger) Settle(ctx context.Context, account, holdID string, actual int64, extra ...types.TransactWriteItem) (Entry, error) {
+func (l *Ledger) Settle(ctx context.Context, account, holdID string, actual int64, extra *txn.Tx) (Entry, error) {
 	if actual < 0 {
 		return Entry{}, domain.Invalid("actual", "must not be negative")
 	}
-	if len(extra) > MaxSettleExtra {
+	if extra != nil && !extra.Fits(settleItems) {
 		return Entry{}, domain.Invalid("extra", "at most %d items fit in the settle transaction", MaxSettleExtra)
 	}
 	h, err := l.GetHold(ctx, account, holdID)
@@ -340,8 +331,9 @@ func (l *Ledger) Release(ctx context.Context, account, holdID, reason string) (E
 }
 
 // resolve moves a hold out of pending in one transaction: hold update
-// (condition: still pending), account update, entry, extra items.
-func (l *Ledger) resolve(ctx context.Context, h Hold, to HoldStatus, actual int64, desc string, extra []types.TransactWriteItem) (Entry, error) {
+// (condition: still pending), account update, entry, extra's writes (nil:
+// none).
+func (l *Ledger) resolve(ctx context.Context, h Hold, to HoldStatus, actual int64, desc string, extra *txn.Tx) (Entry, error) {
 	if h.Status != HoldPending {
 		return l.replayResolve(ctx, h, to, actual)
 	}
@@ -362,14 +354,16 @@ func (l *Ledger) resolve(ctx context.Context, h Hold, to HoldStatus, actual int6
 		e.Amount, e.DeltaAvailable = h.Amount, h.Amount
 	}
 
-	items := make([]types.TransactWriteItem, 0, settleItems+len(extra))
-	items = append(items, l.holdResolve(h, to, e), l.accountUpdate(e, need), l.entryPut(e))
-	items = append(items, extra...)
+	var tx txn.Tx
+	tx.Add(l.holdResolve(h, to, e), l.accountUpdate(e, need), l.entryPut(e))
+	if extra != nil {
+		tx.Merge(*extra)
+	}
 	roles := []role{roleReplay, roleAccount, roleEntry}
-	for range extra {
+	for range len(tx.Items()) - settleItems {
 		roles = append(roles, roleExtra)
 	}
-	err := l.transact(ctx, items)
+	err := l.transact(ctx, &tx)
 	if err == nil {
 		return e, nil
 	}

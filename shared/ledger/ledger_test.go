@@ -22,8 +22,7 @@ import (
 // 32 writers race 6400 one-credit deductions against 5000 credits: the
 // conditional write must let exactly 5000 through and never go negative.
 func TestIntegrationConcurrentDeductsNeverOverdraw(t *testing.T) {
-	e := newEnv(t)
-	e.funded(t, "acct", 5000)
+	e := newFunded(t, 5000)
 	const workers, each = 32, 200
 	var ok, short atomic.Int64
 	errs := make(chan error, workers)
@@ -71,8 +70,7 @@ func TestIntegrationConcurrentDeductsNeverOverdraw(t *testing.T) {
 
 func TestIntegrationDeductIdempotent(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 
 	first, err := e.l.Deduct(ctx, "acct", 7, "job-1", Meta{Description: "write article", Metadata: map[string]string{"task": "t1"}})
 	if err != nil {
@@ -175,18 +173,18 @@ func TestIntegrationGrantIdempotent(t *testing.T) {
 
 func TestIntegrationValidationAndMissing(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 10)
+	e := newFunded(t, 10)
 	var ve *domain.ValidationError
+	tooMany := extras(make([]types.TransactWriteItem, MaxSettleExtra+1)...)
 	for name, err := range map[string]error{
 		"zero deduct":     second(e.l.Deduct(ctx, "acct", 0, "k", Meta{})),
 		"negative grant":  second(e.l.Grant(ctx, "acct", -5, "k", "")),
 		"empty key":       second(e.l.Deduct(ctx, "acct", 1, "", Meta{})),
 		"zero reserve":    second(e.l.Reserve(ctx, "acct", 0, "k", time.Minute, Meta{})),
 		"no ttl":          second(e.l.Reserve(ctx, "acct", 1, "k", 0, Meta{})),
-		"negative settle": second(e.l.Settle(ctx, "acct", "h", -1)),
+		"negative settle": second(e.l.Settle(ctx, "acct", "h", -1, nil)),
 		"long key":        second(e.l.Grant(ctx, "acct", 1, strings.Repeat("k", 300), "")),
-		"too many extras": second(e.l.Settle(ctx, "acct", "h", 1, make([]types.TransactWriteItem, MaxSettleExtra+1)...)),
+		"too many extras": second(e.l.Settle(ctx, "acct", "h", 1, tooMany)),
 	} {
 		if !errors.As(err, &ve) {
 			t.Errorf("%s: got %v, want a validation error", name, err)
@@ -200,7 +198,7 @@ func TestIntegrationValidationAndMissing(t *testing.T) {
 	wantErr(t, err, domain.ErrNotFound)
 	_, err = e.l.Balance(ctx, "nobody")
 	wantErr(t, err, domain.ErrNotFound)
-	_, err = e.l.Settle(ctx, "acct", "no-such-hold", 1)
+	_, err = e.l.Settle(ctx, "acct", "no-such-hold", 1, nil)
 	wantErr(t, err, domain.ErrNotFound)
 	_, err = e.l.Release(ctx, "acct", "no-such-hold", "")
 	wantErr(t, err, domain.ErrNotFound)
@@ -216,8 +214,7 @@ func second[T any](_ T, err error) error { return err }
 
 func TestIntegrationReserveRelease(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 	h, err := e.l.Reserve(ctx, "acct", 40, "run-1/stage-4/item-9", 10*time.Minute, Meta{Description: "write"})
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +239,7 @@ func TestIntegrationReserveRelease(t *testing.T) {
 	if err != nil || again.ID != rel.ID {
 		t.Fatalf("second release: %v, %v (want entry %s)", again.ID, err, rel.ID)
 	}
-	_, err = e.l.Settle(ctx, "acct", h.ID, 10)
+	_, err = e.l.Settle(ctx, "acct", h.ID, 10, nil)
 	wantErr(t, err, domain.ErrHoldResolved)
 	got, err := e.l.GetHold(ctx, "acct", h.ID)
 	if err != nil || got.Status != HoldReleased || got.ResolveTxID != rel.ID || got.ResolvedAt == nil {
@@ -256,12 +253,8 @@ func TestIntegrationReserveRelease(t *testing.T) {
 
 func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
-	first, err := e.l.Reserve(ctx, "acct", 25, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newFunded(t, 100)
+	first := e.reserve(t, "acct", 25, "k", time.Minute)
 	var wg sync.WaitGroup
 	var bad atomic.Int64
 	for range 10 {
@@ -278,7 +271,7 @@ func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 	if bad.Load() != 0 {
 		t.Fatalf("%d retried reservations failed or returned another hold", bad.Load())
 	}
-	_, err = e.l.Reserve(ctx, "acct", 26, "k", time.Minute, Meta{})
+	_, err := e.l.Reserve(ctx, "acct", 26, "k", time.Minute, Meta{})
 	wantErr(t, err, domain.ErrIdempotencyMismatch)
 	e.wantBalance(t, "acct", 75, 25, 0, 100)
 	if r := e.wantAuditOK(t, "acct"); r.PendingHolds != 1 || r.Entries != 2 {
@@ -287,7 +280,7 @@ func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 
 	// After settling, a late retry of the reservation reports the settled hold
 	// and reserves nothing new.
-	if _, err := e.l.Settle(ctx, "acct", first.ID, 25); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", first.ID, 25, nil); err != nil {
 		t.Fatal(err)
 	}
 	late, err := e.l.Reserve(ctx, "acct", 25, "k", time.Minute, Meta{})
@@ -300,13 +293,12 @@ func TestIntegrationReserveSameKeyMakesOneHold(t *testing.T) {
 
 func TestIntegrationSettle(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
+	e := newFunded(t, 100)
 	h, err := e.l.Reserve(ctx, "acct", 50, "k1", time.Minute, Meta{Description: "cluster keywords", Metadata: map[string]string{"run": "r1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := e.l.Settle(ctx, "acct", h.ID, 20)
+	st, err := e.l.Settle(ctx, "acct", h.ID, 20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,11 +308,11 @@ func TestIntegrationSettle(t *testing.T) {
 	}
 	before := e.wantBalance(t, "acct", 80, 0, 20, 100)
 
-	again, err := e.l.Settle(ctx, "acct", h.ID, 20)
+	again, err := e.l.Settle(ctx, "acct", h.ID, 20, nil)
 	if err != nil || again.ID != st.ID {
 		t.Fatalf("second settle: %v, %v (want entry %s)", again.ID, err, st.ID)
 	}
-	_, err = e.l.Settle(ctx, "acct", h.ID, 21)
+	_, err = e.l.Settle(ctx, "acct", h.ID, 21, nil)
 	wantErr(t, err, domain.ErrIdempotencyMismatch)
 	_, err = e.l.Release(ctx, "acct", h.ID, "")
 	wantErr(t, err, domain.ErrHoldResolved)
@@ -329,32 +321,23 @@ func TestIntegrationSettle(t *testing.T) {
 	}
 
 	// Settling for more than the hold takes the excess from available.
-	h2, err := e.l.Reserve(ctx, "acct", 10, "k2", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.l.Settle(ctx, "acct", h2.ID, 15); err != nil {
+	h2 := e.reserve(t, "acct", 10, "k2", time.Minute)
+	if _, err := e.l.Settle(ctx, "acct", h2.ID, 15, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance(t, "acct", 65, 0, 35, 100)
 
 	// Zero actual returns the whole hold.
-	h3, err := e.l.Reserve(ctx, "acct", 5, "k3", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.l.Settle(ctx, "acct", h3.ID, 0); err != nil {
+	h3 := e.reserve(t, "acct", 5, "k3", time.Minute)
+	if _, err := e.l.Settle(ctx, "acct", h3.ID, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance(t, "acct", 65, 0, 35, 100)
 
 	// An excess beyond available fails whole: the hold stays pending.
-	h4, err := e.l.Reserve(ctx, "acct", 60, "k4", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h4 := e.reserve(t, "acct", 60, "k4", time.Minute)
 	mark := e.wantBalance(t, "acct", 5, 60, 35, 100)
-	_, err = e.l.Settle(ctx, "acct", h4.ID, 70)
+	_, err = e.l.Settle(ctx, "acct", h4.ID, 70, nil)
 	var ice *domain.InsufficientCreditsError
 	if !errors.As(err, &ice) || ice.Required != 10 || ice.Available != 5 {
 		t.Fatalf("over-settle: got %v, want insufficient (10 required, 5 available)", err)
@@ -365,7 +348,7 @@ func TestIntegrationSettle(t *testing.T) {
 	if s := e.wantBalance(t, "acct", 5, 60, 35, 100); s.TxCount != mark.TxCount {
 		t.Fatal("a failed settle changed tx_count")
 	}
-	if _, err := e.l.Settle(ctx, "acct", h4.ID, 65); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h4.ID, 65, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.wantBalance(t, "acct", 0, 0, 100, 100)
@@ -375,12 +358,8 @@ func TestIntegrationSettle(t *testing.T) {
 // Duplicate deliveries of one settle racing each other charge once.
 func TestIntegrationConcurrentSettleChargesOnce(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
-	h, err := e.l.Reserve(ctx, "acct", 50, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newFunded(t, 100)
+	h := e.reserve(t, "acct", 50, "k", time.Minute)
 	ids := make([]string, 10)
 	errs := make([]error, 10)
 	var wg sync.WaitGroup
@@ -388,7 +367,7 @@ func TestIntegrationConcurrentSettleChargesOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			en, err := e.l.Settle(ctx, "acct", h.ID, 35)
+			en, err := e.l.Settle(ctx, "acct", h.ID, 35, nil)
 			ids[i], errs[i] = en.ID, err
 		}()
 	}
@@ -406,8 +385,7 @@ func TestIntegrationConcurrentSettleChargesOnce(t *testing.T) {
 
 func TestIntegrationReserveInsufficientWritesNothing(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 30)
+	e := newFunded(t, 30)
 	before := e.state(t, "acct")
 	_, err := e.l.Reserve(ctx, "acct", 31, "big", time.Minute, Meta{})
 	var ice *domain.InsufficientCreditsError
@@ -437,10 +415,7 @@ func TestIntegrationSweepExpiresHolds(t *testing.T) {
 	e := newEnv(t, WithClock(clk.Now))
 	e.funded(t, "a1", 100)
 	e.funded(t, "a2", 100)
-	short, err := e.l.Reserve(ctx, "a1", 30, "short", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	short := e.reserve(t, "a1", 30, "short", time.Minute)
 	if want := time.Date(2025, 6, 1, 12, 1, 1, 0, time.UTC); !short.ExpiresAt.Equal(want) {
 		t.Fatalf("expires_at %v, want %v (rounded up to a second)", short.ExpiresAt, want)
 	}
@@ -449,10 +424,7 @@ func TestIntegrationSweepExpiresHolds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	long, err := e.l.Reserve(ctx, "a1", 20, "long", time.Hour, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	long := e.reserve(t, "a1", 20, "long", time.Hour)
 
 	if n, err := e.l.Sweep(ctx, clk.Now(), 0); err != nil || n != 0 {
 		t.Fatalf("sweep before any expiry: %d, %v", n, err)
@@ -475,7 +447,7 @@ func TestIntegrationSweepExpiresHolds(t *testing.T) {
 	if err != nil || exp.Type != TypeExpire || exp.ID != got.ResolveTxID || exp.Amount != 30 {
 		t.Fatalf("release of an expired hold: %+v, %v", exp, err)
 	}
-	_, err = e.l.Settle(ctx, "a1", short.ID, 30)
+	_, err = e.l.Settle(ctx, "a1", short.ID, 30, nil)
 	wantErr(t, err, domain.ErrHoldResolved)
 
 	// The limit bounds one sweep; the next one takes the rest.
@@ -512,16 +484,13 @@ func TestIntegrationSweepSkipsHoldResolvedAfterTheRead(t *testing.T) {
 	clk := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 	e := newEnv(t, WithClock(clk.Now))
 	e.funded(t, "acct", 100)
-	h, err := e.l.Reserve(ctx, "acct", 40, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := e.reserve(t, "acct", 40, "k", time.Minute)
 	// The stale view: the hold as the index showed it while pending.
 	stale, err := e.l.GetHold(ctx, "acct", h.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.l.Settle(ctx, "acct", h.ID, 40); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h.ID, 40, nil); err != nil {
 		t.Fatal(err)
 	}
 	clk.Add(time.Hour)
@@ -551,19 +520,16 @@ func TestIntegrationConflictRetry(t *testing.T) {
 	e.wantBalance(t, "acct", 93, 0, 7, 100)
 
 	f.set(3, 0)
-	h, err := e.l.Reserve(ctx, "acct", 20, "r1", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := e.reserve(t, "acct", 20, "r1", time.Minute)
 	f.set(3, 0)
-	if _, err := e.l.Settle(ctx, "acct", h.ID, 12); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, nil); err != nil {
 		t.Fatal(err)
 	}
 	s := e.wantBalance(t, "acct", 81, 0, 19, 100)
 
 	// Conflicts past the attempt budget: a clear error and nothing applied.
 	f.set(100, 0)
-	_, err = e.l.Deduct(ctx, "acct", 1, "d2", Meta{})
+	_, err := e.l.Deduct(ctx, "acct", 1, "d2", Meta{})
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) || errors.Is(err, domain.ErrInsufficientCredits) {
 		t.Fatalf("got %v, want the cancellation after giving up", err)
@@ -591,7 +557,7 @@ func TestIntegrationConflictRetry(t *testing.T) {
 		t.Fatalf("reserve after a lost response: %+v, %v", h2, err)
 	}
 	f.set(0, 1)
-	st, err := e.l.Settle(ctx, "acct", h2.ID, 4)
+	st, err := e.l.Settle(ctx, "acct", h2.ID, 4, nil)
 	if err != nil || st.Amount != 4 {
 		t.Fatalf("settle after a lost response: %+v, %v", st, err)
 	}
@@ -605,12 +571,8 @@ func TestIntegrationConflictRetry(t *testing.T) {
 
 func TestIntegrationSettleExtraItems(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
-	h, err := e.l.Reserve(ctx, "acct", 30, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newFunded(t, 100)
+	h := e.reserve(t, "acct", 30, "k", time.Minute)
 	usage := func(id string) types.TransactWriteItem {
 		return types.TransactWriteItem{Put: &types.Put{
 			TableName: aws.String(e.table),
@@ -625,7 +587,7 @@ func TestIntegrationSettleExtraItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := e.state(t, "acct")
-	_, err = e.l.Settle(ctx, "acct", h.ID, 12, usage("fresh-1"), usage("taken"))
+	_, err := e.l.Settle(ctx, "acct", h.ID, 12, extras(usage("fresh-1"), usage("taken")))
 	var xe *ExtraConditionError
 	if !errors.As(err, &xe) || xe.Index != 1 || !errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrInsufficientCredits) {
 		t.Fatalf("got %v, want an ExtraConditionError for extra item 1", err)
@@ -641,14 +603,14 @@ func TestIntegrationSettleExtraItems(t *testing.T) {
 	}
 
 	// With good extras the usage log is written with the charge.
-	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, usage("fresh-1")); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, extras(usage("fresh-1"))); err != nil {
 		t.Fatal(err)
 	}
 	if !e.exists(t, "acct", "USAGE#fresh-1") {
 		t.Fatal("extra item missing after settle")
 	}
 	// A replay whose extra already exists is still recognised as a replay.
-	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, usage("fresh-1")); err != nil {
+	if _, err := e.l.Settle(ctx, "acct", h.ID, 12, extras(usage("fresh-1"))); err != nil {
 		t.Fatalf("replayed settle with extras: %v", err)
 	}
 	e.wantBalance(t, "acct", 88, 0, 12, 100)
@@ -707,15 +669,11 @@ func TestIntegrationEntriesNewestFirst(t *testing.T) {
 // The audit must notice drift, or its OK means nothing.
 func TestIntegrationAuditFindsDrift(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
-	e.funded(t, "acct", 100)
-	h, err := e.l.Reserve(ctx, "acct", 10, "k", time.Minute, Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newFunded(t, 100)
+	h := e.reserve(t, "acct", 10, "k", time.Minute)
 	e.wantAuditOK(t, "acct")
 	// Someone edits the balance behind the ledger's back ...
-	_, err = e.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := e.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(e.table), Key: key(keys.Account("acct"), keys.AccountSK),
 		UpdateExpression:          aws.String("ADD available :n"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(-95)},

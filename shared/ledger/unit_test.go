@@ -1,18 +1,17 @@
 package ledger
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 )
 
 func TestHoldID(t *testing.T) {
@@ -58,8 +57,8 @@ func cancelled(codes ...string) error {
 func TestClassify(t *testing.T) {
 	const (
 		none = "None"
-		ccf  = codeCondition
-		tc   = codeConflict
+		ccf  = txn.CodeCondition
+		tc   = "TransactionConflict"
 	)
 	post := []role{roleAccount, roleReplay, roleEntry}
 	settle := []role{roleReplay, roleAccount, roleEntry, roleExtra, roleExtra}
@@ -74,7 +73,7 @@ func TestClassify(t *testing.T) {
 		{"request throttled", &smithy.GenericAPIError{Code: "ThrottlingException"}, post, outRetry, -1},
 		{"validation error", &smithy.GenericAPIError{Code: "ValidationException"}, post, outOther, -1},
 		{"conflict", cancelled(none, tc, none), post, outRetry, -1},
-		{"throttled item", cancelled(codeThrottling, none, none), post, outRetry, -1},
+		{"throttled item", cancelled("ThrottlingError", none, none), post, outRetry, -1},
 		{"insufficient", cancelled(ccf, none, none), post, outAccount, 0},
 		{"replay", cancelled(none, ccf, none), post, outReplay, 1},
 		{"replay beats insufficient", cancelled(ccf, ccf, none), post, outReplay, 1},
@@ -127,26 +126,6 @@ func TestAuditProblems(t *testing.T) {
 				t.Fatalf("problems %q, want %d", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestBackoffIsBoundedAndCancellable(t *testing.T) {
-	l := New(nil, "t", WithRetry(8, 10*time.Millisecond, 40*time.Millisecond))
-	start := time.Now()
-	for attempt := 1; attempt <= 8; attempt++ {
-		if err := l.sleep(context.Background(), attempt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// 10+20+40·6 ms at most.
-	if d := time.Since(start); d > 270*time.Millisecond+200*time.Millisecond {
-		t.Fatalf("8 backoffs took %v, more than the cap allows", d)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	long := New(nil, "t", WithRetry(8, time.Hour, time.Hour))
-	if err := long.sleep(ctx, 1); !errors.Is(err, context.Canceled) {
-		t.Fatalf("sleep with a cancelled context: %v", err)
 	}
 }
 

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/store"
@@ -18,8 +16,30 @@ import (
 // Credits holds the credit steps of the operation path: reserve before the
 // work, settle after it, release (and record the failure) when it fails.
 type Credits struct {
-	Store  *store.Store
-	Ledger *ledger.Ledger
+	Store  CreditStore
+	Ledger CreditLedger
+}
+
+// CreditStore is what the credit steps read and write besides the ledger
+// (*store.Store).
+type CreditStore interface {
+	SetOperationRunning(ctx context.Context, account, id, execution string) error
+	GetModel(ctx context.Context, id string) (domain.AIModelConfig, error)
+	Billing(ctx context.Context) (domain.BillingConfiguration, error)
+	SuccessWrites(w *store.Tx, account string, op domain.Operation, usage domain.UsageLog, o store.Outcome, note domain.Notification) error
+	UsageWrites(w *store.Tx, account string, usage domain.UsageLog) error
+	TaskLogWrites(w *store.Tx, account string, tl domain.AITaskLog) error
+	BatchWrites(w *store.Tx, account string, b store.BatchCount)
+	CountBatch(ctx context.Context, account string, b store.BatchCount) error
+	SucceedOperation(ctx context.Context, account string, op domain.Operation, results []string, note domain.Notification) error
+	FailOperation(ctx context.Context, account string, op domain.Operation, opErr domain.OperationError, note domain.Notification) error
+}
+
+// CreditLedger is the part of *ledger.Ledger the credit steps use.
+type CreditLedger interface {
+	Reserve(ctx context.Context, account string, amount int64, idemKey string, ttl time.Duration, meta ledger.Meta) (ledger.Hold, error)
+	Settle(ctx context.Context, account, holdID string, actual int64, extra *store.Tx) (ledger.Entry, error)
+	Release(ctx context.Context, account, holdID, reason string) (ledger.Entry, error)
 }
 
 // Reserve holds the job's estimated credits. A retried or duplicated reserve
@@ -77,10 +97,10 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 	}
 	outcome := store.Outcome{Provider: res.Provider, Model: res.Model, Tier: model.QualityTier, InputTokens: res.InputTokens,
 		OutputTokens: res.OutputTokens, Images: res.Images, Credits: credits, Results: res.Results}
-	var extra []types.TransactWriteItem
+	var extra store.Tx
 	if job.RunID == "" {
 		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
-		extra, err = c.Store.SuccessWrites(job.AccountID, op, usage, outcome, successNote(job, *res, credits))
+		err = c.Store.SuccessWrites(&extra, job.AccountID, op, usage, outcome, successNote(job, *res, credits))
 	} else {
 		// An automation batch: its usage log, its AI task log and the run's
 		// counters, all in the charge's transaction.
@@ -88,16 +108,15 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 		tl := domain.AITaskLog{ID: usage.ID, OperationID: job.RunID, SiteID: job.SiteID, OperationType: job.Type,
 			Status: domain.TaskLogSucceeded, Provider: res.Provider, Model: res.Model, Tier: model.QualityTier,
 			InputTokens: res.InputTokens, OutputTokens: res.OutputTokens, Images: res.Images, CreditsUsed: credits, CreatedAt: now, FinishedAt: &now}
-		var u, t []types.TransactWriteItem
-		if u, err = c.Store.UsageWrites(job.AccountID, usage); err == nil {
-			t, err = c.Store.TaskLogWrites(job.AccountID, tl)
+		if err = c.Store.UsageWrites(&extra, job.AccountID, usage); err == nil {
+			err = c.Store.TaskLogWrites(&extra, job.AccountID, tl)
 		}
-		extra = append(append(u, t...), c.Store.BatchWrites(job.AccountID, batchCount(job, *res, credits))...)
+		c.Store.BatchWrites(&extra, job.AccountID, batchCount(job, *res, credits))
 	}
 	if err != nil {
 		return Settled{}, err
 	}
-	e, err := c.Ledger.Settle(ctx, job.AccountID, st.Hold.HoldID, credits, extra...)
+	e, err := c.Ledger.Settle(ctx, job.AccountID, st.Hold.HoldID, credits, &extra)
 	if err != nil {
 		return Settled{}, err
 	}

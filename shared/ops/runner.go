@@ -27,11 +27,45 @@ type Scheduler interface {
 	AutoSchedule(ctx context.Context, account, site string, contentIDs []string) (int, error)
 }
 
+// RunStore is what the run step reads and writes (*store.Store): the step
+// record, the job's items and the writes of its results.
+type RunStore interface {
+	BeginStep(ctx context.Context, account, stepKey string, lease time.Duration) (store.StepRecord, error)
+	SaveStepOutput(ctx context.Context, account, stepKey string, output []byte) error
+	ApplyStep(ctx context.Context, account, stepKey string, units []store.Tx) error
+	CompleteStep(ctx context.Context, account, stepKey string, result []byte) error
+	ReleaseStep(ctx context.Context, account, stepKey string) error
+
+	GetModel(ctx context.Context, id string) (domain.AIModelConfig, error)
+	GetPublishingSettings(ctx context.Context, account, site string) (domain.PublishingSettings, error)
+	GetKeywords(ctx context.Context, account, site string, ids []string) ([]domain.Keyword, error)
+	KeywordsOfCluster(ctx context.Context, account, site, cluster string) ([]domain.Keyword, error)
+	GetCluster(ctx context.Context, account, site, id string) (domain.Cluster, error)
+	GetIdea(ctx context.Context, account, site, id string) (domain.ContentIdea, error)
+	GetTask(ctx context.Context, account, site, id string) (domain.Task, error)
+	GetContent(ctx context.Context, account, site, id string) (domain.Content, error)
+	GetImage(ctx context.Context, account, site, id string) (domain.Image, error)
+
+	PutCluster(w *store.Tx, account string, c domain.Cluster) error
+	MapKeyword(w *store.Tx, account string, kw domain.Keyword, cluster string)
+	PutIdea(w *store.Tx, account string, i domain.ContentIdea) error
+	SetClusterStatus(w *store.Tx, account string, c domain.Cluster, to domain.ClusterStatus)
+	PutTask(w *store.Tx, account string, t domain.Task) error
+	SetIdeaStatus(w *store.Tx, account string, i domain.ContentIdea, to domain.IdeaStatus)
+	PutContent(w *store.Tx, account string, c domain.Content) error
+	SetTaskStatus(w *store.Tx, account string, t domain.Task, to domain.TaskStatus)
+	MarkImagePrompted(w *store.Tx, account string, c domain.Content)
+	PutImage(w *store.Tx, account string, img domain.Image) error
+	SetImageGenerated(w *store.Tx, account string, img domain.Image, url, provider, model string, tier domain.QualityTier)
+	SupersedeImage(w *store.Tx, account string, img domain.Image, by string)
+	SetContentStatus(w *store.Tx, account string, c domain.Content, to domain.ContentStatus)
+}
+
 // Runner is the run step of every operation: it calls the provider and
 // writes the results, exactly once per job key however often it is
 // delivered.
 type Runner struct {
-	Store     *store.Store
+	Store     RunStore
 	Providers Providers
 	Blobs     BlobStore
 	Lease     time.Duration // how long one attempt may hold the step; the Lambda timeout
@@ -179,35 +213,6 @@ func (w *work) text(ctx context.Context, i int, req ai.TextRequest) (savedCall, 
 	})
 }
 
-// apply writes units (each a small set of writes with its counters) in
-// chunks that fit one transaction; each chunk applies exactly once.
-func (w *work) apply(ctx context.Context, units []store.Writes) error {
-	var chunk store.Writes
-	n := 0
-	flush := func() error {
-		if len(chunk.Items) == 0 {
-			return nil
-		}
-		err := w.r.Store.ApplyStepChunk(ctx, w.job.AccountID, w.job.SiteID, w.key, n, chunk)
-		chunk, n = store.Writes{}, n+1
-		return err
-	}
-	for _, u := range units {
-		next := store.Writes{}
-		next.Merge(chunk)
-		next.Merge(u)
-		if next.Len()+1 > 100 {
-			if err := flush(); err != nil {
-				return err
-			}
-			next = store.Writes{}
-			next.Merge(u)
-		}
-		chunk = next
-	}
-	return flush()
-}
-
 // result sums the provider answers into the step's result.
 func (w *work) result(ids []string, failed []Failed) Result {
 	res := Result{Results: ids, Failed: failed, Provider: ai.ProviderOffline, Model: w.model.ModelID, Tier: w.model.QualityTier}
@@ -225,22 +230,20 @@ func (w *work) result(ids []string, failed []Failed) Result {
 	return res
 }
 
+// steps is the work of each operation type.
+var steps = map[domain.OperationType]func(*work, context.Context) (Result, error){
+	domain.OperationClustering:        (*work).cluster,
+	domain.OperationIdeaGeneration:    (*work).ideas,
+	domain.OperationCreateTasks:       (*work).createTasks,
+	domain.OperationContentGeneration: (*work).content,
+	domain.OperationImagePrompts:      (*work).imagePrompts,
+	domain.OperationImageGeneration:   (*work).images,
+	domain.OperationReview:            (*work).review,
+}
+
 func (w *work) do(ctx context.Context) (Result, error) {
-	switch w.job.Type {
-	case domain.OperationClustering:
-		return w.cluster(ctx)
-	case domain.OperationIdeaGeneration:
-		return w.ideas(ctx)
-	case domain.OperationCreateTasks:
-		return w.createTasks(ctx)
-	case domain.OperationContentGeneration:
-		return w.content(ctx)
-	case domain.OperationImagePrompts:
-		return w.imagePrompts(ctx)
-	case domain.OperationImageGeneration:
-		return w.images(ctx)
-	case domain.OperationReview:
-		return w.review(ctx)
+	if step, ok := steps[w.job.Type]; ok {
+		return step(w, ctx)
 	}
 	return Result{}, domain.Invalid("type", "unknown operation type %q", w.job.Type)
 }

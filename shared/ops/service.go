@@ -19,7 +19,7 @@ type Starter interface {
 
 // Service starts operations for the API.
 type Service struct {
-	Store     *store.Store
+	Store     ServiceStore
 	Providers ProviderNames // which providers are configured: the model an operation uses
 	Starter   Starter
 }

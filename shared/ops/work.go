@@ -13,22 +13,51 @@ import (
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
-// out collects what a step makes: its writes (in units that each apply with
+// made collects what a step makes: its writes (in units that each apply with
 // their counters), the IDs it made, and the input items it could not process.
-type out struct {
-	units  []store.Writes
+type made struct {
+	units  []store.Tx
 	ids    []string
 	failed []Failed
 }
 
-func (o *out) fail(id, msg string) { o.failed = append(o.failed, Failed{ID: id, Error: msg}) }
+func (o *made) fail(id, msg string) { o.failed = append(o.failed, Failed{ID: id, Error: msg}) }
+
+// add records a unit of writes that made the item id.
+func (o *made) add(u store.Tx, id string) {
+	o.units = append(o.units, u)
+	o.ids = append(o.ids, id)
+}
 
 // finish writes the units (each chunk exactly once) and sums the result.
-func (w *work) finish(ctx context.Context, o *out) (Result, error) {
-	if err := w.apply(ctx, o.units); err != nil {
+func (w *work) finish(ctx context.Context, o *made) (Result, error) {
+	if err := w.r.Store.ApplyStep(ctx, w.job.AccountID, w.key, o.units); err != nil {
 		return Result{}, err
 	}
 	return w.result(o.ids, o.failed), nil
+}
+
+// eachItem is the skeleton of the steps that work item by item: it loads
+// each of the job's items with get and calls fn with it, then writes what
+// fn made (finish). A missing item is recorded as failed (missing says why)
+// and skipped; fn itself records and skips the items whose status it cannot
+// work on.
+func eachItem[T any](ctx context.Context, w *work, o *made, get func(ctx context.Context, account, site, id string) (T, error),
+	missing string, fn func(i int, id string, v T) error) (Result, error) {
+	for i, id := range w.job.ItemIDs {
+		v, err := get(ctx, w.job.AccountID, w.job.SiteID, id)
+		if errors.Is(err, domain.ErrNotFound) {
+			o.fail(id, missing)
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if err := fn(i, id, v); err != nil {
+			return Result{}, err
+		}
+	}
+	return w.finish(ctx, o)
 }
 
 // Defaults of the operations.
@@ -48,7 +77,7 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var o out
+	var o made
 	byKey := map[string]domain.Keyword{}
 	in := ai.ClusteringInput{}
 	for _, k := range kws {
@@ -66,12 +95,12 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var out ai.ClusteringOutput
-	if err := parseAnswer(c.Provider, c.Text, &out); err != nil {
+	var ans ai.ClusteringOutput
+	if err := parseAnswer(c.Provider, c.Text, &ans); err != nil {
 		return Result{}, err
 	}
 	placed := map[string]bool{}
-	for i, cl := range out.Clusters {
+	for i, cl := range ans.Clusters {
 		var members []domain.Keyword
 		for _, text := range cl.Keywords {
 			k, ok := byKey[domain.KeywordKey(text)]
@@ -83,19 +112,19 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 		if len(members) == 0 {
 			continue
 		}
-		cluster := domain.Cluster{ID: w.id(i), SiteID: job.SiteID, SectorID: members[0].SectorID, Name: clip(cl.Name, 200),
-			Description: clip(cl.Description, 1000), Status: domain.ClusterNew, CreatedAt: w.saved.At}
+		cluster := domain.Cluster{ID: w.id(i), SiteID: job.SiteID, SectorID: members[0].SectorID, Name: domain.Clip(cl.Name, 200),
+			Description: domain.Clip(cl.Description, 1000), Status: domain.ClusterNew, CreatedAt: w.saved.At}
 		for _, k := range members {
 			cluster.KeywordsCount++
 			cluster.Volume += k.Volume
 		}
-		var u store.Writes
+		var u store.Tx
 		if err := w.r.Store.PutCluster(&u, job.AccountID, cluster); err != nil {
 			return Result{}, err
 		}
 		o.units = append(o.units, u)
 		for _, k := range members {
-			var m store.Writes
+			var m store.Tx
 			w.r.Store.MapKeyword(&m, job.AccountID, k, cluster.ID)
 			o.units = append(o.units, m)
 		}
@@ -111,20 +140,12 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 
 func (w *work) ideas(ctx context.Context) (Result, error) {
 	job := w.job
-	var o out
+	var o made
 	n := 0
-	for ci, cid := range job.ItemIDs {
-		cl, err := w.r.Store.GetCluster(ctx, job.AccountID, job.SiteID, cid)
-		if errors.Is(err, domain.ErrNotFound) {
-			o.fail(cid, "no such cluster")
-			continue
-		}
-		if err != nil {
-			return Result{}, err
-		}
+	return eachItem(ctx, w, &o, w.r.Store.GetCluster, "no such cluster", func(ci int, cid string, cl domain.Cluster) error {
 		kws, err := w.r.Store.KeywordsOfCluster(ctx, job.AccountID, job.SiteID, cid)
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		in := ai.IdeaInput{Cluster: ai.IdeaCluster{Name: cl.Name, Description: cl.Description}, Count: IdeasPerCluster}
 		for _, k := range kws {
@@ -132,83 +153,65 @@ func (w *work) ideas(ctx context.Context) (Result, error) {
 		}
 		c, err := w.text(ctx, ci, ideasRequest(w.model.ModelID, in))
 		if err != nil {
-			return Result{}, err
+			return err
 		}
-		var out ai.IdeaOutput
-		if err := parseAnswer(c.Provider, c.Text, &out); err != nil {
-			return Result{}, err
+		var ans ai.IdeaOutput
+		if err := parseAnswer(c.Provider, c.Text, &ans); err != nil {
+			return err
 		}
-		for _, idea := range out.Ideas {
+		for _, idea := range ans.Ideas {
 			words := int64(idea.EstimatedWordCount)
 			if words <= 0 {
 				words = DefaultWordCount
 			}
-			it := domain.ContentIdea{ID: w.id(n), SiteID: job.SiteID, ClusterID: cid, Title: clip(idea.Title, 300),
-				Description: clip(idea.Description, 2000), ContentType: orDefault(idea.ContentType, "post"),
+			it := domain.ContentIdea{ID: w.id(n), SiteID: job.SiteID, ClusterID: cid, Title: domain.Clip(idea.Title, 300),
+				Description: domain.Clip(idea.Description, 2000), ContentType: orDefault(idea.ContentType, "post"),
 				ContentStructure: orDefault(idea.ContentStructure, ai.StructureArticle), EstimatedWordCount: min(words, 5000),
 				Keywords: nonNil(idea.TargetKeywords), Status: domain.IdeaNew, CreatedAt: w.saved.At}
 			n++
-			var u store.Writes
+			var u store.Tx
 			if err := w.r.Store.PutIdea(&u, job.AccountID, it); err != nil {
-				return Result{}, err
+				return err
 			}
-			o.units = append(o.units, u)
-			o.ids = append(o.ids, it.ID)
+			o.add(u, it.ID)
 		}
 		if cl.Status == domain.ClusterNew {
-			var u store.Writes
+			var u store.Tx
 			w.r.Store.SetClusterStatus(&u, job.AccountID, cl, domain.ClusterMapped)
 			o.units = append(o.units, u)
 		}
-	}
-	return w.finish(ctx, &o)
+		return nil
+	})
 }
 
 func (w *work) createTasks(ctx context.Context) (Result, error) {
 	job := w.job
-	var o out
-	for i, iid := range job.ItemIDs {
-		idea, err := w.r.Store.GetIdea(ctx, job.AccountID, job.SiteID, iid)
-		if errors.Is(err, domain.ErrNotFound) {
-			o.fail(iid, "no such idea")
-			continue
-		}
-		if err != nil {
-			return Result{}, err
-		}
+	var o made
+	return eachItem(ctx, w, &o, w.r.Store.GetIdea, "no such idea", func(i int, iid string, idea domain.ContentIdea) error {
 		if idea.Status != domain.IdeaNew {
 			o.fail(iid, "a task was already made from this idea")
-			continue
+			return nil
 		}
 		t := domain.Task{ID: w.id(i), SiteID: job.SiteID, IdeaID: idea.ID, ClusterID: idea.ClusterID, Title: idea.Title,
 			Keywords: nonNil(idea.Keywords), WordCount: idea.EstimatedWordCount, ContentStructure: idea.ContentStructure,
 			Status: domain.TaskQueued, CreatedAt: w.saved.At}
-		var u store.Writes
+		var u store.Tx
 		if err := w.r.Store.PutTask(&u, job.AccountID, t); err != nil {
-			return Result{}, err
+			return err
 		}
 		w.r.Store.SetIdeaStatus(&u, job.AccountID, idea, domain.IdeaQueued)
-		o.units = append(o.units, u)
-		o.ids = append(o.ids, t.ID)
-	}
-	return w.finish(ctx, &o)
+		o.add(u, t.ID)
+		return nil
+	})
 }
 
 func (w *work) content(ctx context.Context) (Result, error) {
 	job := w.job
-	var o out
-	for i, tid := range job.ItemIDs {
-		t, err := w.r.Store.GetTask(ctx, job.AccountID, job.SiteID, tid)
-		if errors.Is(err, domain.ErrNotFound) {
-			o.fail(tid, "no such task")
-			continue
-		}
-		if err != nil {
-			return Result{}, err
-		}
+	var o made
+	return eachItem(ctx, w, &o, w.r.Store.GetTask, "no such task", func(i int, tid string, t domain.Task) error {
 		if t.Status != domain.TaskQueued {
 			o.fail(tid, "this task already has content")
-			continue
+			return nil
 		}
 		words := int(t.WordCount)
 		if words <= 0 {
@@ -217,30 +220,29 @@ func (w *work) content(ctx context.Context) (Result, error) {
 		in := ai.ContentInput{Title: t.Title, Keywords: t.Keywords, WordCount: words, ContentStructure: orDefault(t.ContentStructure, ai.StructureArticle), Tone: DefaultTone}
 		c, err := w.text(ctx, i, contentRequest(w.model.ModelID, in))
 		if err != nil {
-			return Result{}, err
+			return err
 		}
-		var out ai.ContentOutput
-		if err := parseAnswer(c.Provider, c.Text, &out); err != nil {
-			return Result{}, err
+		var ans ai.ContentOutput
+		if err := parseAnswer(c.Provider, c.Text, &ans); err != nil {
+			return err
 		}
-		if strings.TrimSpace(out.HTML) == "" {
-			return Result{}, &ai.Error{Kind: ai.Malformed, Provider: c.Provider, Message: "the article has no body"}
+		if strings.TrimSpace(ans.HTML) == "" {
+			return &ai.Error{Kind: ai.Malformed, Provider: c.Provider, Message: "the article has no body"}
 		}
-		content := domain.Content{ID: w.id(i), SiteID: job.SiteID, TaskID: t.ID, ClusterID: t.ClusterID, Title: clip(orDefault(out.Title, t.Title), 300),
-			HTML: out.HTML, MetaTitle: clip(out.MetaTitle, 60), MetaDescription: clip(out.MetaDescription, 160), Keywords: t.Keywords,
-			WordCount: int64(ai.CountWords(out.HTML)), Status: domain.ContentDraft, SiteStatus: domain.SiteNotPublished, CreatedAt: w.saved.At}
-		var u store.Writes
+		content := domain.Content{ID: w.id(i), SiteID: job.SiteID, TaskID: t.ID, ClusterID: t.ClusterID, Title: domain.Clip(orDefault(ans.Title, t.Title), 300),
+			HTML: ans.HTML, MetaTitle: domain.Clip(ans.MetaTitle, 60), MetaDescription: domain.Clip(ans.MetaDescription, 160), Keywords: t.Keywords,
+			WordCount: int64(ai.CountWords(ans.HTML)), Status: domain.ContentDraft, SiteStatus: domain.SiteNotPublished, CreatedAt: w.saved.At}
+		var u store.Tx
 		if err := w.r.Store.PutContent(&u, job.AccountID, content); err != nil {
-			return Result{}, err
+			return err
 		}
 		w.r.Store.SetTaskStatus(&u, job.AccountID, t, domain.TaskCompleted)
 		if idea, err := w.r.Store.GetIdea(ctx, job.AccountID, job.SiteID, t.IdeaID); err == nil && idea.Status == domain.IdeaQueued {
 			w.r.Store.SetIdeaStatus(&u, job.AccountID, idea, domain.IdeaCompleted)
 		}
-		o.units = append(o.units, u)
-		o.ids = append(o.ids, content.ID)
-	}
-	return w.finish(ctx, &o)
+		o.add(u, content.ID)
+		return nil
+	})
 }
 
 var headingRE = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)
@@ -248,52 +250,43 @@ var tagRE = regexp.MustCompile(`<[^>]+>`)
 
 func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 	job := w.job
-	var o out
+	var o made
 	n := 0
-	for i, cid := range job.ItemIDs {
-		c, err := w.r.Store.GetContent(ctx, job.AccountID, job.SiteID, cid)
-		if errors.Is(err, domain.ErrNotFound) {
-			o.fail(cid, "no such content")
-			continue
-		}
-		if err != nil {
-			return Result{}, err
-		}
+	return eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(i int, cid string, c domain.Content) error {
 		in := ai.ImagePromptsInput{Title: c.Title, Summary: orDefault(c.MetaDescription, summary(c.HTML)), InArticleCount: InArticleImages}
 		for _, m := range headingRE.FindAllStringSubmatch(c.HTML, 8) {
 			in.Headings = append(in.Headings, strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")))
 		}
 		call, err := w.text(ctx, i, imagePromptsRequest(w.model.ModelID, in))
 		if err != nil {
-			return Result{}, err
+			return err
 		}
-		var out ai.ImagePromptsOutput
-		if err := parseAnswer(call.Provider, call.Text, &out); err != nil {
-			return Result{}, err
+		var ans ai.ImagePromptsOutput
+		if err := parseAnswer(call.Provider, call.Text, &ans); err != nil {
+			return err
 		}
-		if strings.TrimSpace(out.Featured) == "" {
-			return Result{}, &ai.Error{Kind: ai.Malformed, Provider: call.Provider, Message: "no featured-image prompt"}
+		if strings.TrimSpace(ans.Featured) == "" {
+			return &ai.Error{Kind: ai.Malformed, Provider: call.Provider, Message: "no featured-image prompt"}
 		}
-		var mark store.Writes
+		var mark store.Tx
 		w.r.Store.MarkImagePrompted(&mark, job.AccountID, c)
 		o.units = append(o.units, mark)
-		prompts := append([]string{out.Featured}, out.InArticle...)
+		prompts := append([]string{ans.Featured}, ans.InArticle...)
 		for pos, p := range prompts {
-			img := domain.Image{ID: w.id(n), SiteID: job.SiteID, ContentID: c.ID, ImageType: "in_article", Prompt: clip(p, 2000),
+			img := domain.Image{ID: w.id(n), SiteID: job.SiteID, ContentID: c.ID, ImageType: "in_article", Prompt: domain.Clip(p, 2000),
 				Position: int64(pos), Status: domain.ImagePending, CreatedAt: w.saved.At}
 			if pos == 0 {
 				img.ImageType = "featured"
 			}
 			n++
-			var u store.Writes
+			var u store.Tx
 			if err := w.r.Store.PutImage(&u, job.AccountID, img); err != nil {
-				return Result{}, err
+				return err
 			}
-			o.units = append(o.units, u)
-			o.ids = append(o.ids, img.ID)
+			o.add(u, img.ID)
 		}
-	}
-	return w.finish(ctx, &o)
+		return nil
+	})
 }
 
 // review is stage 7: drafts go to review, or straight to approved when the
@@ -308,25 +301,16 @@ func (w *work) review(ctx context.Context) (Result, error) {
 	if settings.AutoApprovalEnabled {
 		to = domain.ContentApproved
 	}
-	var o out
-	for _, cid := range job.ItemIDs {
-		c, err := w.r.Store.GetContent(ctx, job.AccountID, job.SiteID, cid)
-		if errors.Is(err, domain.ErrNotFound) {
-			o.fail(cid, "no such content")
-			continue
-		}
-		if err != nil {
-			return Result{}, err
-		}
+	var o made
+	res, err := eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(_ int, _ string, c domain.Content) error {
 		if c.Status != domain.ContentDraft {
-			continue // reviewed meanwhile by a person
+			return nil // reviewed meanwhile by a person
 		}
-		var u store.Writes
+		var u store.Tx
 		w.r.Store.SetContentStatus(&u, job.AccountID, c, to)
-		o.units = append(o.units, u)
-		o.ids = append(o.ids, c.ID)
-	}
-	res, err := w.finish(ctx, &o)
+		o.add(u, c.ID)
+		return nil
+	})
 	if err != nil || to != domain.ContentApproved || w.r.Publishing == nil {
 		return res, err
 	}
@@ -357,24 +341,16 @@ func (w *work) images(ctx context.Context) (Result, error) {
 	if !ok {
 		return Result{}, &ai.Error{Kind: ai.Permanent, Provider: w.model.Provider, Message: "no key is configured for this provider"}
 	}
-	var o out
+	var o made
 	images := int64(0)
-	for i, iid := range job.ItemIDs {
-		img, err := w.r.Store.GetImage(ctx, job.AccountID, job.SiteID, iid)
-		if errors.Is(err, domain.ErrNotFound) {
-			o.fail(iid, "no such image")
-			continue
-		}
-		if err != nil {
-			return Result{}, err
-		}
+	res, err := eachItem(ctx, w, &o, w.r.Store.GetImage, "no such image", func(i int, iid string, img domain.Image) error {
 		if !opt.Regenerate && img.Status == domain.ImageGenerated {
 			o.fail(iid, "already generated: use regenerate")
-			continue
+			return nil
 		}
 		if opt.Regenerate && img.Status == domain.ImageSuperseded {
 			o.fail(iid, "a previous version: regenerate the current one")
-			continue
+			return nil
 		}
 		prompt := img.Prompt
 		if opt.CustomPrompt != "" {
@@ -401,44 +377,35 @@ func (w *work) images(ctx context.Context) (Result, error) {
 			return savedCall{Provider: res.Provider, Model: res.Model, URL: url, CostMicroUSD: res.CostMicroUSD}, nil
 		})
 		if err != nil {
-			return Result{}, err
+			return err
 		}
 		if call.Failed != "" {
 			o.fail(iid, call.Failed)
-			continue
+			return nil
 		}
 		images++
-		var u store.Writes
+		var u store.Tx
 		if opt.Regenerate {
 			next := domain.Image{ID: newID, SiteID: img.SiteID, ContentID: img.ContentID, ImageType: img.ImageType, Prompt: prompt,
 				URL: call.URL, Position: img.Position, Status: domain.ImageGenerated, Provider: call.Provider, Model: call.Model,
 				Tier: w.model.QualityTier, CreatedAt: w.saved.At}
 			if err := w.r.Store.PutImage(&u, job.AccountID, next); err != nil {
-				return Result{}, err
+				return err
 			}
 			w.r.Store.SupersedeImage(&u, job.AccountID, img, newID)
 		} else {
 			w.r.Store.SetImageGenerated(&u, job.AccountID, img, call.URL, call.Provider, call.Model, w.model.QualityTier)
 		}
-		o.units = append(o.units, u)
-		o.ids = append(o.ids, newID)
-	}
-	res, err := w.finish(ctx, &o)
+		o.add(u, newID)
+		return nil
+	})
 	res.Images = images
 	return res, err
 }
 
 func summary(html string) string {
 	text := strings.Join(strings.Fields(tagRE.ReplaceAllString(html, " ")), " ")
-	return clip(text, 300)
-}
-
-func clip(s string, n int) string {
-	r := []rune(strings.TrimSpace(s))
-	if len(r) <= n {
-		return string(r)
-	}
-	return string(r[:n])
+	return domain.Clip(text, 300)
 }
 
 func nonNil(s []string) []string {

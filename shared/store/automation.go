@@ -14,17 +14,8 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
-)
-
-const (
-	automationConfigSK = "AUTOMATION"
-	publishingSK       = "PUBLISHING"
-	runLockSK          = "LOCK#automation"
-	runPrefix          = "RUN#"
-	runStatsSK         = "RUNSTATS"
-	// scheduledPK is the sparse GSI1 queue of sites with a scheduled run.
-	scheduledPK = "AUTOMATION#SCHEDULED"
 )
 
 // GetAutomationConfig reads a site's automation settings (the defaults until
@@ -34,7 +25,7 @@ func (s *Store) GetAutomationConfig(ctx context.Context, account, site string) (
 		return domain.AutomationConfig{}, err
 	}
 	c := domain.DefaultAutomationConfig()
-	err := s.get(ctx, keys.Site(account, site), automationConfigSK, &c)
+	err := s.get(ctx, keys.Site(account, site), keys.AutomationSK, &c)
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.DefaultAutomationConfig(), nil
 	}
@@ -60,11 +51,11 @@ func (s *Store) PutAutomationConfig(ctx context.Context, account, siteID string,
 	if c.Enabled {
 		c.NextRunAt = c.Schedule.NextRun(s.now(), loc)
 	}
-	attrs := map[string]string{"PK": keys.Site(account, siteID), "SK": automationConfigSK, "_type": "automation_config",
+	attrs := map[string]string{"PK": keys.Site(account, siteID), "SK": keys.AutomationSK, "_type": "automation_config",
 		"account_id": account, "site_id": siteID}
 	if c.NextRunAt != nil {
-		attrs[tabledef.GSI1PK] = scheduledPK
-		attrs[tabledef.GSI1SK] = c.NextRunAt.Format(time.RFC3339) + "#" + account + "#" + siteID
+		attrs[tabledef.GSI1PK] = keys.ScheduledPK
+		attrs[tabledef.GSI1SK] = keys.Queued(c.NextRunAt.Format(time.RFC3339), account, siteID)
 	}
 	it, err := item(c, attrs)
 	if err != nil {
@@ -85,7 +76,7 @@ func (s *Store) DueSchedules(ctx context.Context, now time.Time, limit int32) ([
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: aws.String(s.table), IndexName: aws.String(tabledef.ByStatus),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND GSI1SK <= :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(scheduledPK), ":now": str(now.UTC().Format(time.RFC3339) + "#~")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.ScheduledPK), ":now": str(now.UTC().Format(time.RFC3339) + "#~")},
 		Limit:                     aws.Int32(limit),
 	})
 	if err != nil {
@@ -118,10 +109,10 @@ func (s *Store) AdvanceSchedule(ctx context.Context, account, siteID string, at 
 		upd = "REMOVE next_run_at, GSI1PK, GSI1SK"
 	} else {
 		vals[":n"] = str(next.Format(time.RFC3339Nano))
-		vals[":g"] = str(next.Format(time.RFC3339) + "#" + account + "#" + siteID)
+		vals[":g"] = str(keys.Queued(next.Format(time.RFC3339), account, siteID))
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, siteID), automationConfigSK),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, siteID), keys.AutomationSK),
 		UpdateExpression: aws.String(upd), ConditionExpression: aws.String("next_run_at = :old"),
 		ExpressionAttributeValues: vals,
 	})
@@ -182,20 +173,20 @@ func (s *Store) CreateRun(ctx context.Context, account string, run domain.Automa
 	for _, st := range domain.NewStageStates() {
 		rec.StageMap[strconv.Itoa(st.Stage)] = st
 	}
-	runItem, err := s.put(rec, map[string]string{"PK": part, "SK": runPrefix + run.ID, "_type": "automation_run"}, "attribute_not_exists(PK)")
+	runItem, err := s.put(rec, map[string]string{"PK": part, "SK": keys.RunPrefix + run.ID, "_type": "automation_run"}, "attribute_not_exists(PK)")
 	if err != nil {
 		return err
 	}
-	lock, err := s.put(map[string]string{"run_id": run.ID}, map[string]string{"PK": part, "SK": runLockSK, "_type": "lock"}, "attribute_not_exists(PK)")
+	lock, err := s.put(map[string]string{"run_id": run.ID}, map[string]string{"PK": part, "SK": keys.RunLockSK, "_type": "lock"}, "attribute_not_exists(PK)")
 	if err != nil {
 		return err
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{lock, runItem, s.upsertCounters(part, runStatsSK, map[string]int64{"runs": 1})})
-	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+	err = s.transact(ctx, []types.TransactWriteItem{lock, runItem, s.upsertCounters(part, keys.RunStatsSK, map[string]int64{"runs": 1})})
+	if txn.ConditionFailed(err, 0) {
 		var l struct {
 			RunID string `json:"run_id"`
 		}
-		_ = s.get(ctx, part, runLockSK, &l)
+		_ = s.get(ctx, part, keys.RunLockSK, &l)
 		return &ErrRunActive{RunID: l.RunID}
 	}
 	return err
@@ -203,7 +194,7 @@ func (s *Store) CreateRun(ctx context.Context, account string, run domain.Automa
 
 func (s *Store) runRecord(ctx context.Context, account, site, id string) (runRecord, error) {
 	var rec runRecord
-	err := s.get(ctx, keys.Site(account, site), runPrefix+id, &rec)
+	err := s.get(ctx, keys.Site(account, site), keys.RunPrefix+id, &rec)
 	if errors.Is(err, domain.ErrNotFound) {
 		return rec, fmt.Errorf("run %s: %w", id, domain.ErrNotFound)
 	}
@@ -227,12 +218,8 @@ func (s *Store) ListRuns(ctx context.Context, account, site string, pr PageReque
 	if _, err := s.GetSite(ctx, account, site); err != nil {
 		return Page[domain.AutomationRun]{}, err
 	}
-	q := query{account: account, filter: "runs|" + site, pkAttr: "PK", pk: keys.Site(account, site), skAttr: "SK", prefix: runPrefix, newest: true}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.AutomationRun]{}, err
-	}
-	recs, err := decodePage[runRecord](items)
+	q := query{account: account, filter: "runs|" + site, pkAttr: "PK", pk: keys.Site(account, site), skAttr: "SK", prefix: keys.RunPrefix, newest: true}
+	recs, next, err := runPage[runRecord](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.AutomationRun]{}, err
 	}
@@ -243,7 +230,7 @@ func (s *Store) ListRuns(ctx context.Context, account, site string, pr PageReque
 	var c struct {
 		Runs int64 `json:"runs"`
 	}
-	if err := s.get(ctx, keys.Site(account, site), runStatsSK, &c); err != nil && !errors.Is(err, domain.ErrNotFound) {
+	if err := s.get(ctx, keys.Site(account, site), keys.RunStatsSK, &c); err != nil && !errors.Is(err, domain.ErrNotFound) {
 		return Page[domain.AutomationRun]{}, err
 	}
 	return Page[domain.AutomationRun]{Items: runs, NextCursor: next, Total: c.Runs}, nil
@@ -271,7 +258,7 @@ func (s *Store) SetRunStatus(ctx context.Context, account, site, id string, from
 		expr += ", #ts = :now"
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), runPrefix+id),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.RunPrefix+id),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(PK) AND " + cond),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
 	})
@@ -299,7 +286,7 @@ func (s *Store) SetStage(ctx context.Context, account, site, id string, stage in
 		vals[":t"] = num(total)
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), runPrefix+id),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.RunPrefix+id),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(PK)"),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
 	})
@@ -319,17 +306,17 @@ type BatchCount struct {
 // BatchWrites are the run-counter writes of one batch; callers put them in
 // the transaction of the batch's charge (or release), so the run's counters
 // move with the ledger. The marker makes a duplicate delivery count nothing.
-func (s *Store) BatchWrites(account string, b BatchCount) []types.TransactWriteItem {
+func (s *Store) BatchWrites(w *Tx, account string, b BatchCount) {
 	part := keys.Site(account, b.SiteID)
 	st := strconv.Itoa(b.Stage)
 	failed := &types.AttributeValueMemberL{}
 	for _, f := range b.Failed {
 		failed.Value = append(failed.Value, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-			"stage": num(int64(f.Stage)), "id": str(f.ID), "error": str(clipString(f.Error, 500)),
+			"stage": num(int64(f.Stage)), "id": str(f.ID), "error": str(domain.Clip(f.Error, 500)),
 		}})
 	}
 	update := types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(part, runPrefix+b.RunID),
+		TableName: aws.String(s.table), Key: key(part, keys.RunPrefix+b.RunID),
 		UpdateExpression: aws.String("ADD stage_map.#s.#p :p, stage_map.#s.#f :f, stage_map.#s.#c :c, total_credits_used :c " +
 			"SET failed_items = list_append(if_not_exists(failed_items, :empty), :items)"),
 		ConditionExpression:      aws.String("attribute_exists(PK)"),
@@ -342,18 +329,20 @@ func (s *Store) BatchWrites(account string, b BatchCount) []types.TransactWriteI
 	marker := types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(s.table),
 		// Its own prefix: the run list reads every RUN# item.
-		Item: map[string]types.AttributeValue{"PK": str(part), "SK": str("RUNBATCH#" + b.RunID + "#" + b.Batch),
+		Item: map[string]types.AttributeValue{"PK": str(part), "SK": str(keys.RunBatch(b.RunID, b.Batch)),
 			tabledef.TTL: num(s.now().Add(stepRetention).Unix())},
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}
-	return []types.TransactWriteItem{update, marker}
+	w.Add(update, marker)
 }
 
 // CountBatch applies a batch's counters on their own (batches that charge
 // nothing). A duplicate delivery finds the marker and changes nothing.
 func (s *Store) CountBatch(ctx context.Context, account string, b BatchCount) error {
-	err := s.transact(ctx, s.BatchWrites(account, b))
-	if codes := cancelReasons(err); len(codes) == 2 && codes[1] == "ConditionalCheckFailed" {
+	var w Tx
+	s.BatchWrites(&w, account, b)
+	err := s.transact(ctx, w.Items())
+	if codes := txn.Codes(err); len(codes) == 2 && codes[1] == txn.CodeCondition {
 		return nil
 	}
 	return err
@@ -372,20 +361,20 @@ func (s *Store) FinishRun(ctx context.Context, account, site, id string, status 
 		":run": str(string(domain.RunRunning)), ":paused": str(string(domain.RunPaused)), ":cancelling": str(string(domain.RunCancelling))}
 	err = s.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: aws.String(s.table), Key: key(part, runPrefix+id),
+			TableName: aws.String(s.table), Key: key(part, keys.RunPrefix+id),
 			UpdateExpression:          aws.String("SET #st = :st, #ts = :now, #err = :e REMOVE tokens"),
 			ConditionExpression:       aws.String("#st = :run OR #st = :paused OR #st = :cancelling"),
 			ExpressionAttributeNames:  map[string]string{"#st": "status", "#ts": stamp, "#err": "error"},
 			ExpressionAttributeValues: vals,
 		}},
 		{Delete: &types.Delete{
-			TableName: aws.String(s.table), Key: key(part, runLockSK),
+			TableName: aws.String(s.table), Key: key(part, keys.RunLockSK),
 			ConditionExpression:       aws.String("run_id = :id"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(id)},
 		}},
 	})
 	changed = err == nil
-	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+	if txn.ConditionFailed(err, 0) {
 		err = nil // already finished: a duplicate delivery
 	}
 	if err != nil {
@@ -400,7 +389,7 @@ func (s *Store) FinishRun(ctx context.Context, account, site, id string, status 
 // meanwhile): the caller then lets the batch go on at once.
 func (s *Store) AddRunToken(ctx context.Context, account, site, id, token string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), runPrefix+id),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.RunPrefix+id),
 		UpdateExpression:          aws.String("SET tokens = list_append(if_not_exists(tokens, :empty), :t)"),
 		ConditionExpression:       aws.String("#st = :paused"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
@@ -422,7 +411,7 @@ func (s *Store) ParkedTokens(ctx context.Context, account, site, id string) (int
 // TakeRunTokens removes and returns the parked task tokens.
 func (s *Store) TakeRunTokens(ctx context.Context, account, site, id string) ([]string, error) {
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), runPrefix+id),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.RunPrefix+id),
 		UpdateExpression: aws.String("REMOVE tokens"), ConditionExpression: aws.String("attribute_exists(PK)"),
 		ReturnValues: types.ReturnValueAllOld,
 	})
@@ -441,13 +430,6 @@ func (s *Store) TakeRunTokens(ctx context.Context, account, site, id string) ([]
 	return tokens, nil
 }
 
-func clipString(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
-
 // ContentWithoutImagePrompts lists draft content that has no image prompts
 // yet, oldest first (stage 5's work).
 func (s *Store) ContentWithoutImagePrompts(ctx context.Context, account, site string, limit int) ([]string, error) {
@@ -455,16 +437,16 @@ func (s *Store) ContentWithoutImagePrompts(ctx context.Context, account, site st
 		TableName: aws.String(s.table), IndexName: aws.String(tabledef.ByStatus),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
 		FilterExpression:          aws.String("attribute_not_exists(image_prompts_at)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str("CONT#draft#")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str(keys.Content.StatusPrefix(string(domain.ContentDraft)))},
 		ProjectionExpression:      aws.String("id"),
 	}
 	return s.queryIDs(ctx, in, limit)
 }
 
 // MarkImagePrompted records that a content item has its image prompts.
-func (s *Store) MarkImagePrompted(w *Writes, account string, c domain.Content) {
+func (s *Store) MarkImagePrompted(w *Tx, account string, c domain.Content) {
 	w.Add(types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, c.SiteID), kindContent.prefix+c.ID),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, c.SiteID), keys.Content.SK(c.ID)),
 		UpdateExpression:          aws.String("SET image_prompts_at = :now"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": str(s.now().Format(timeFormat))},
@@ -473,10 +455,10 @@ func (s *Store) MarkImagePrompted(w *Writes, account string, c domain.Content) {
 
 // TaskLogWrites is an AI task log recorded whole at settle time (automation
 // batches have no operation record to update).
-func (s *Store) TaskLogWrites(account string, tl domain.AITaskLog) ([]types.TransactWriteItem, error) {
-	it, err := s.put(tl, map[string]string{"PK": keys.Account(account), "SK": taskLogPrefix + tl.ID, "_type": "ai_task_log"}, "attribute_not_exists(PK)")
-	if err != nil {
-		return nil, err
+func (s *Store) TaskLogWrites(w *Tx, account string, tl domain.AITaskLog) error {
+	it, err := s.put(tl, map[string]string{"PK": keys.Account(account), "SK": keys.TaskLogPrefix + tl.ID, "_type": "ai_task_log"}, "attribute_not_exists(PK)")
+	if err == nil {
+		w.Add(it, s.upsertCounters(keys.Account(account), keys.CountersSK, map[string]int64{"ai_tasks": 1}))
 	}
-	return []types.TransactWriteItem{it, s.upsertCounters(keys.Account(account), countersSK, map[string]int64{"ai_tasks": 1})}, nil
+	return err
 }

@@ -10,16 +10,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/keys"
 )
 
 // Global configuration lives in its own partition: it belongs to no tenant.
-const configPK = "CONFIG"
 
 // SeedConfig writes the default model registry and billing configuration
 // where none exists yet; it never overwrites what an admin changed.
 func (s *Store) SeedConfig(ctx context.Context) error {
 	put := func(v any, sk string) error {
-		it, err := item(v, map[string]string{"PK": configPK, "SK": sk, "_type": "config"})
+		it, err := item(v, map[string]string{"PK": keys.ConfigPK, "SK": sk, "_type": "config"})
 		if err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func (s *Store) SeedConfig(ctx context.Context) error {
 		return err
 	}
 	for _, m := range domain.DefaultModels() {
-		if err := put(m, "MODEL#"+m.ModelID); err != nil {
+		if err := put(m, keys.ModelPrefix+m.ModelID); err != nil {
 			return err
 		}
 	}
@@ -44,19 +44,17 @@ func (s *Store) SeedConfig(ctx context.Context) error {
 // Billing reads the billing configuration (the defaults until an admin sets one).
 func (s *Store) Billing(ctx context.Context) (domain.BillingConfiguration, error) {
 	var b domain.BillingConfiguration
-	err := s.get(ctx, configPK, "BILLING", &b)
+	err := s.get(ctx, keys.ConfigPK, keys.BillingSK, &b)
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.DefaultBilling(), nil // never configured: the defaults apply
 	}
 	return b, err
 }
 
-const modelPrefix = "MODEL#"
-
 // ListModels returns the model registry.
 func (s *Store) ListModels(ctx context.Context) ([]domain.AIModelConfig, error) {
 	var out []domain.AIModelConfig
-	err := s.queryAll(ctx, configPK, modelPrefix, func(it map[string]types.AttributeValue) error {
+	err := s.queryAll(ctx, keys.ConfigPK, keys.ModelPrefix, func(it map[string]types.AttributeValue) error {
 		var m domain.AIModelConfig
 		if err := unmarshal(it, &m); err != nil {
 			return err
@@ -70,7 +68,7 @@ func (s *Store) ListModels(ctx context.Context) ([]domain.AIModelConfig, error) 
 // GetModel reads one model configuration.
 func (s *Store) GetModel(ctx context.Context, id string) (domain.AIModelConfig, error) {
 	var m domain.AIModelConfig
-	err := s.get(ctx, configPK, modelPrefix+id, &m)
+	err := s.get(ctx, keys.ConfigPK, keys.ModelPrefix+id, &m)
 	if errors.Is(err, domain.ErrNotFound) {
 		return m, fmt.Errorf("model %s: %w", id, domain.ErrNotFound)
 	}
@@ -84,7 +82,7 @@ func (s *Store) PutModel(ctx context.Context, m domain.AIModelConfig) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	it, err := s.put(m, map[string]string{"PK": configPK, "SK": modelPrefix + m.ModelID, "_type": "config"}, "")
+	it, err := s.put(m, map[string]string{"PK": keys.ConfigPK, "SK": keys.ModelPrefix + m.ModelID, "_type": "config"}, "")
 	if err != nil {
 		return err
 	}
@@ -97,7 +95,7 @@ func (s *Store) PutModel(ctx context.Context, m domain.AIModelConfig) error {
 		for _, o := range all {
 			if o.IsDefault && o.Type == m.Type && o.ModelID != m.ModelID {
 				items = append(items, types.TransactWriteItem{Update: &types.Update{
-					TableName: aws.String(s.table), Key: key(configPK, modelPrefix+o.ModelID),
+					TableName: aws.String(s.table), Key: key(keys.ConfigPK, keys.ModelPrefix+o.ModelID),
 					UpdateExpression:          aws.String("SET is_default = :f"),
 					ExpressionAttributeValues: map[string]types.AttributeValue{":f": &types.AttributeValueMemberBOOL{Value: false}},
 				}})
@@ -112,7 +110,7 @@ func (s *Store) PutBilling(ctx context.Context, b domain.BillingConfiguration) e
 	if err := b.Validate(); err != nil {
 		return err
 	}
-	it, err := item(b, map[string]string{"PK": configPK, "SK": "BILLING", "_type": "config"})
+	it, err := item(b, map[string]string{"PK": keys.ConfigPK, "SK": keys.BillingSK, "_type": "config"})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
@@ -54,14 +55,14 @@ func keywordCounter(st domain.KeywordStatus) string { return "keywords_" + strin
 
 func guardSK(sector, keyword string) string {
 	h := sha256.Sum256([]byte(domain.KeywordKey(keyword)))
-	return keys.KwUniquePre + sector + "#" + hex.EncodeToString(h[:16])
+	return keys.KeywordGuard(sector, hex.EncodeToString(h[:16]))
 }
 
 func (s *Store) keywordAttrs(account string, k domain.Keyword) map[string]string {
 	return map[string]string{
-		"PK": keys.Site(account, k.SiteID), "SK": keys.KeywordPre + k.ID, "_type": typeKeyword,
-		tabledef.GSI1PK: keys.Site(account, k.SiteID), tabledef.GSI1SK: keys.Status("KW", string(k.Status), k.ID),
-		tabledef.GSI2PK: keys.SiteSector(account, k.SiteID, k.SectorID), tabledef.GSI2SK: keys.Status("KW", string(k.Status), k.ID),
+		"PK": keys.Site(account, k.SiteID), "SK": keys.Keyword.SK(k.ID), "_type": string(keys.Keyword.Entity),
+		tabledef.GSI1PK: keys.Site(account, k.SiteID), tabledef.GSI1SK: keys.Keyword.Status(string(k.Status), k.ID),
+		tabledef.GSI2PK: keys.SiteSector(account, k.SiteID, k.SectorID), tabledef.GSI2SK: keys.Keyword.Status(string(k.Status), k.ID),
 	}
 }
 
@@ -159,22 +160,22 @@ func (s *Store) addKeywordChunk(ctx context.Context, account, site, sector strin
 		}
 		n := int64(len(chunk))
 		items = append(items,
-			s.addCounters(keys.Site(account, site), keys.StatsSK, map[string]int64{"keywords_total": n, "keywords_new": n}),
-			s.addCounters(keys.Site(account, site), sectorStatsPrefix+sector, map[string]int64{"keywords_total": n, "keywords_new": n}))
+			txn.AddCounters(s.table, keys.Site(account, site), keys.StatsSK, map[string]int64{"keywords_total": n, "keywords_new": n}),
+			txn.AddCounters(s.table, keys.Site(account, site), keys.SectorStats(sector), map[string]int64{"keywords_total": n, "keywords_new": n}))
 		err := s.transact(ctx, items)
 		if err == nil {
 			return append(added, chunk...), dups, nil
 		}
-		codes := cancelReasons(err)
+		codes := txn.Codes(err)
 		if codes == nil {
 			return nil, nil, fmt.Errorf("add keywords: %w", err)
 		}
-		if codes[len(codes)-2] == "ConditionalCheckFailed" || codes[len(codes)-1] == "ConditionalCheckFailed" {
+		if codes[len(codes)-2] == txn.CodeCondition || codes[len(codes)-1] == txn.CodeCondition {
 			return nil, nil, fmt.Errorf("site %s: %w", site, domain.ErrNotFound)
 		}
 		var rest []domain.Keyword
 		for i, kw := range chunk {
-			if codes[2*i+1] == "ConditionalCheckFailed" {
+			if codes[2*i+1] == txn.CodeCondition {
 				dups = append(dups, kw)
 			} else {
 				rest = append(rest, kw)
@@ -202,7 +203,7 @@ func (s *Store) ListKeywords(ctx context.Context, account, siteID string, f Keyw
 	}
 	part := keys.Site(account, siteID)
 	q := query{account: account, filter: fmt.Sprintf("keywords|%s|status=%s|sector=%s", siteID, f.Status, f.SectorID),
-		pkAttr: "PK", pk: part, skAttr: "SK", prefix: keys.KeywordPre}
+		pkAttr: "PK", pk: part, skAttr: "SK", prefix: keys.Keyword.Prefix}
 	statsSK := keys.StatsSK
 	if f.SectorID != "" {
 		if _, err := s.GetSector(ctx, account, siteID, f.SectorID); err != nil {
@@ -211,19 +212,15 @@ func (s *Store) ListKeywords(ctx context.Context, account, siteID string, f Keyw
 			}
 			return Page[domain.Keyword]{}, err
 		}
-		statsSK = sectorStatsPrefix + f.SectorID
-		q.index, q.pkAttr, q.pk, q.skAttr, q.prefix = tabledef.BySector, tabledef.GSI2PK, keys.SiteSector(account, siteID, f.SectorID), tabledef.GSI2SK, "KW#"
+		statsSK = keys.SectorStats(f.SectorID)
+		q.index, q.pkAttr, q.pk, q.skAttr, q.prefix = tabledef.BySector, tabledef.GSI2PK, keys.SiteSector(account, siteID, f.SectorID), tabledef.GSI2SK, keys.Keyword.AnyStatusPrefix()
 		if f.Status != "" {
-			q.prefix = "KW#" + string(f.Status) + "#"
+			q.prefix = keys.Keyword.StatusPrefix(string(f.Status))
 		}
 	} else if f.Status != "" {
-		q.index, q.pkAttr, q.skAttr, q.prefix = tabledef.ByStatus, tabledef.GSI1PK, tabledef.GSI1SK, "KW#"+string(f.Status)+"#"
+		q.index, q.pkAttr, q.skAttr, q.prefix = tabledef.ByStatus, tabledef.GSI1PK, tabledef.GSI1SK, keys.Keyword.StatusPrefix(string(f.Status))
 	}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.Keyword]{}, err
-	}
-	kws, err := decodePage[domain.Keyword](items)
+	kws, next, err := runPage[domain.Keyword](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.Keyword]{}, err
 	}
@@ -383,9 +380,9 @@ func (s *Store) bulkKeywords(ctx context.Context, account, site string, ids []st
 				}
 			}
 			if changedN > 0 {
-				items = append(items, s.addCounters(keys.Site(account, site), keys.StatsSK, siteDelta))
+				items = append(items, txn.AddCounters(s.table, keys.Site(account, site), keys.StatsSK, siteDelta))
 				for sec, d := range sectorDelta {
-					items = append(items, s.addCounters(keys.Site(account, site), sectorStatsPrefix+sec, d))
+					items = append(items, txn.AddCounters(s.table, keys.Site(account, site), keys.SectorStats(sec), d))
 				}
 				err = s.transact(ctx, items)
 			}
@@ -397,7 +394,7 @@ func (s *Store) bulkKeywords(ctx context.Context, account, site string, ids []st
 			}
 			// A keyword changed or vanished between our read and the write:
 			// read the chunk again (bounded, so a hot item cannot spin us).
-			if cancelReasons(err) == nil || attempt >= 4 {
+			if txn.Codes(err) == nil || attempt >= 4 {
 				return res, fmt.Errorf("bulk keyword change: %w", err)
 			}
 		}

@@ -17,14 +17,14 @@ type SiteList struct {
 
 // The workflow lists that later stages fill.
 var (
-	Clusters = SiteList{"clusters", "CL#", func(s domain.SiteStats) int64 { return s.Clusters }}
-	Ideas    = SiteList{"ideas", "IDEA#", func(s domain.SiteStats) int64 { return s.Ideas }}
-	Tasks    = SiteList{"tasks", "TASK#", func(s domain.SiteStats) int64 { return s.Tasks }}
-	Contents = SiteList{"content", "CONT#", func(s domain.SiteStats) int64 {
+	Clusters = SiteList{"clusters", keys.Cluster.Prefix, func(s domain.SiteStats) int64 { return s.Clusters }}
+	Ideas    = SiteList{"ideas", keys.Idea.Prefix, func(s domain.SiteStats) int64 { return s.Ideas }}
+	Tasks    = SiteList{"tasks", keys.Task.Prefix, func(s domain.SiteStats) int64 { return s.Tasks }}
+	Contents = SiteList{"content", keys.Content.Prefix, func(s domain.SiteStats) int64 {
 		return s.ContentDraft + s.ContentReview + s.ContentApproved
 	}}
 	// Images lists every version; previous ones have status superseded.
-	Images = SiteList{"images", "IMG#", func(s domain.SiteStats) int64 { return s.Images + s.ImagesSuperseded }}
+	Images = SiteList{"images", keys.Image.Prefix, func(s domain.SiteStats) int64 { return s.Images + s.ImagesSuperseded }}
 )
 
 // List reads one page of a site list.
@@ -34,11 +34,7 @@ func List[T any](ctx context.Context, s *Store, l SiteList, account, site string
 		return Page[T]{}, err
 	}
 	q := query{account: account, filter: l.Name + "|" + site, pkAttr: "PK", pk: keys.Site(account, site), skAttr: "SK", prefix: l.Prefix}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[T]{}, err
-	}
-	out, err := decodePage[T](items)
+	out, next, err := runPage[T](ctx, s, q, pr)
 	return Page[T]{Items: out, NextCursor: next, Total: l.Total(st)}, err
 }
 
@@ -51,10 +47,6 @@ func ListLedgerEntries[T any](ctx context.Context, s *Store, account string, pr 
 		return Page[T]{}, err
 	}
 	q := query{account: account, filter: "transactions", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: keys.TxPrefix, newest: true}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[T]{}, err
-	}
-	out, err := decodePage[T](items)
+	out, next, err := runPage[T](ctx, s, q, pr)
 	return Page[T]{Items: out, NextCursor: next, Total: rec.TxCount}, err
 }

@@ -16,18 +16,11 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
-// Account-partition prefixes of the operation records.
-const (
-	opPrefix      = "OP#"
-	taskLogPrefix = "AITASK#"
-	usagePrefix   = "USAGE#"
-	notifPrefix   = "NOTIF#"
-	countersSK    = "COUNTERS" // activity counters; not on the account item, which the ledger updates in the same transactions
-	timeFormat    = "2006-01-02T15:04:05.999999999Z07:00"
-)
+const timeFormat = "2006-01-02T15:04:05.999999999Z07:00"
 
 type operationRecord struct {
 	domain.Operation
@@ -39,7 +32,7 @@ type operationRecord struct {
 // pending AI task log.
 func (s *Store) CreateOperation(ctx context.Context, account string, op domain.Operation) error {
 	rec := operationRecord{Operation: op, AccountID: account, Options: string(op.Options)}
-	opItem, err := s.put(rec, map[string]string{"PK": keys.Account(account), "SK": opPrefix + op.ID, "_type": "operation"}, "attribute_not_exists(PK)")
+	opItem, err := s.put(rec, map[string]string{"PK": keys.Account(account), "SK": keys.OperationPrefix + op.ID, "_type": "operation"}, "attribute_not_exists(PK)")
 	if err != nil {
 		return err
 	}
@@ -47,14 +40,14 @@ func (s *Store) CreateOperation(ctx context.Context, account string, op domain.O
 	counters := map[string]int64{"operations": 1}
 	if op.Type.Charged() {
 		tl := domain.AITaskLog{ID: op.ID, OperationID: op.ID, SiteID: op.SiteID, OperationType: op.Type, Status: domain.TaskLogPending, Tier: op.Tier, CreatedAt: op.CreatedAt}
-		tlItem, err := s.put(tl, map[string]string{"PK": keys.Account(account), "SK": taskLogPrefix + op.ID, "_type": "ai_task_log"}, "attribute_not_exists(PK)")
+		tlItem, err := s.put(tl, map[string]string{"PK": keys.Account(account), "SK": keys.TaskLogPrefix + op.ID, "_type": "ai_task_log"}, "attribute_not_exists(PK)")
 		if err != nil {
 			return err
 		}
 		items = append(items, tlItem)
 		counters["ai_tasks"] = 1
 	}
-	items = append(items, s.upsertCounters(keys.Account(account), countersSK, counters))
+	items = append(items, s.upsertCounters(keys.Account(account), keys.CountersSK, counters))
 	if err := s.transact(ctx, items); err != nil {
 		return fmt.Errorf("create operation: %w", err)
 	}
@@ -63,7 +56,7 @@ func (s *Store) CreateOperation(ctx context.Context, account string, op domain.O
 
 // upsertCounters ADDs to counters on an item that may not exist yet.
 func (s *Store) upsertCounters(pk, sk string, deltas map[string]int64) types.TransactWriteItem {
-	it := s.addCounters(pk, sk, deltas)
+	it := txn.AddCounters(s.table, pk, sk, deltas)
 	it.Update.ConditionExpression = nil
 	return it
 }
@@ -71,7 +64,7 @@ func (s *Store) upsertCounters(pk, sk string, deltas map[string]int64) types.Tra
 // GetOperation reads an operation of the account.
 func (s *Store) GetOperation(ctx context.Context, account, id string) (domain.Operation, error) {
 	var rec operationRecord
-	if err := s.get(ctx, keys.Account(account), opPrefix+id, &rec); err != nil {
+	if err := s.get(ctx, keys.Account(account), keys.OperationPrefix+id, &rec); err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return domain.Operation{}, fmt.Errorf("operation %s: %w", id, domain.ErrNotFound)
 		}
@@ -86,7 +79,7 @@ func (s *Store) GetOperation(ctx context.Context, account, id string) (domain.Op
 // SetOperationRunning marks a queued operation running (idempotent).
 func (s *Store) SetOperationRunning(ctx context.Context, account, id, execution string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Account(account), opPrefix+id),
+		TableName: aws.String(s.table), Key: key(keys.Account(account), keys.OperationPrefix+id),
 		UpdateExpression:         aws.String("SET #st = :run, execution_id = :e, updated_at = :now"),
 		ConditionExpression:      aws.String("#st = :q OR #st = :run"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
@@ -115,16 +108,15 @@ type Outcome struct {
 // SuccessWrites are the records a settle writes in its own transaction: the
 // usage log, the AI task log and the operation marked succeeded, and a
 // success notification.
-func (s *Store) SuccessWrites(account string, op domain.Operation, usage domain.UsageLog, o Outcome, note domain.Notification) ([]types.TransactWriteItem, error) {
+func (s *Store) SuccessWrites(w *Tx, account string, op domain.Operation, usage domain.UsageLog, o Outcome, note domain.Notification) error {
 	now := s.now().Format(timeFormat)
-	usageItem, err := s.put(usage, map[string]string{"PK": keys.Account(account), "SK": usagePrefix + usage.ID, "_type": "usage_log"}, "attribute_not_exists(PK)")
-	if err != nil {
-		return nil, err
+	if err := s.UsageWrites(w, account, usage); err != nil {
+		return err
 	}
 	results := listAttr(o.Results)
-	items := []types.TransactWriteItem{usageItem,
-		{Update: &types.Update{
-			TableName: aws.String(s.table), Key: key(keys.Account(account), taskLogPrefix+op.ID),
+	w.Add(
+		types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(keys.Account(account), keys.TaskLogPrefix+op.ID),
 			UpdateExpression:         aws.String("SET #st = :ok, provider = :p, model = :m, quality_tier = :t, input_tokens = :in, output_tokens = :out, images = :img, credits_used = :c, finished_at = :now"),
 			ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :pending"),
 			ExpressionAttributeNames: map[string]string{"#st": "status"},
@@ -135,9 +127,10 @@ func (s *Store) SuccessWrites(account string, op domain.Operation, usage domain.
 			},
 		}},
 		s.finishOperation(account, op.ID, domain.OperationSucceeded, o.Credits, results, nil),
-	}
+	)
 	n, err := s.notificationWrites(account, note)
-	return append(items, n...), err
+	w.Add(n...)
+	return err
 }
 
 func (s *Store) finishOperation(account, id string, st domain.OperationStatus, credits int64, results types.AttributeValue, opErr *domain.OperationError) types.TransactWriteItem {
@@ -159,7 +152,7 @@ func (s *Store) finishOperation(account, id string, st domain.OperationStatus, c
 		names["#err"] = "error"
 	}
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(keys.Account(account), opPrefix+id),
+		TableName: aws.String(s.table), Key: key(keys.Account(account), keys.OperationPrefix+id),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#st = :q OR #st = :r"),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
 	}}
@@ -182,7 +175,7 @@ func (s *Store) SucceedOperation(ctx context.Context, account string, op domain.
 		return err
 	}
 	err = s.transact(ctx, append(items, n...))
-	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+	if txn.ConditionFailed(err, 0) {
 		return nil // already finished: a duplicate delivery
 	}
 	return err
@@ -195,7 +188,7 @@ func (s *Store) FailOperation(ctx context.Context, account string, op domain.Ope
 	items := []types.TransactWriteItem{s.finishOperation(account, op.ID, domain.OperationFailed, 0, nil, &opErr)}
 	if op.Type.Charged() {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.table), Key: key(keys.Account(account), taskLogPrefix+op.ID),
+			TableName: aws.String(s.table), Key: key(keys.Account(account), keys.TaskLogPrefix+op.ID),
 			UpdateExpression:         aws.String("SET #st = :f, #err = :e, finished_at = :now"),
 			ConditionExpression:      aws.String("attribute_exists(PK)"),
 			ExpressionAttributeNames: map[string]string{"#st": "status", "#err": "error"},
@@ -209,7 +202,7 @@ func (s *Store) FailOperation(ctx context.Context, account string, op domain.Ope
 		return err
 	}
 	err = s.transact(ctx, append(items, n...))
-	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+	if txn.ConditionFailed(err, 0) {
 		return nil
 	}
 	return err
@@ -223,19 +216,12 @@ func (s *Store) notificationWrites(account string, n domain.Notification) ([]typ
 		n.CreatedAt = s.now()
 	}
 	part := keys.Account(account)
-	it, err := s.put(n, map[string]string{"PK": part, "SK": notifPrefix + n.ID, "_type": "notification",
-		tabledef.GSI1PK: part + "#NOTIF", tabledef.GSI1SK: notifGSI(n.Read, n.ID)}, "attribute_not_exists(PK)")
+	it, err := s.put(n, map[string]string{"PK": part, "SK": keys.NotificationPrefix + n.ID, "_type": "notification",
+		tabledef.GSI1PK: keys.Notifications(account), tabledef.GSI1SK: keys.NotificationStatus(n.Read, n.ID)}, "attribute_not_exists(PK)")
 	if err != nil {
 		return nil, err
 	}
-	return []types.TransactWriteItem{it, s.upsertCounters(part, countersSK, map[string]int64{"notifications": 1, "notifications_unread": 1})}, nil
-}
-
-func notifGSI(read bool, id string) string {
-	if read {
-		return "NOTIF#read#" + id
-	}
-	return "NOTIF#unread#" + id
+	return []types.TransactWriteItem{it, s.upsertCounters(part, keys.CountersSK, map[string]int64{"notifications": 1, "notifications_unread": 1})}, nil
 }
 
 // Notify writes one notification (outside any other transaction).
@@ -256,7 +242,7 @@ type activityCounters struct {
 
 func (s *Store) activity(ctx context.Context, account string) (activityCounters, error) {
 	var c activityCounters
-	err := s.get(ctx, keys.Account(account), countersSK, &c)
+	err := s.get(ctx, keys.Account(account), keys.CountersSK, &c)
 	if errors.Is(err, domain.ErrNotFound) {
 		return c, nil
 	}
@@ -266,15 +252,11 @@ func (s *Store) activity(ctx context.Context, account string) (activityCounters,
 // ListNotifications lists notifications, newest first, all or unread only.
 func (s *Store) ListNotifications(ctx context.Context, account string, unreadOnly bool, pr PageRequest) (Page[domain.Notification], error) {
 	part := keys.Account(account)
-	q := query{account: account, filter: fmt.Sprintf("notifications|unread=%v", unreadOnly), pkAttr: "PK", pk: part, skAttr: "SK", prefix: notifPrefix, newest: true}
+	q := query{account: account, filter: fmt.Sprintf("notifications|unread=%v", unreadOnly), pkAttr: "PK", pk: part, skAttr: "SK", prefix: keys.NotificationPrefix, newest: true}
 	if unreadOnly {
-		q.index, q.pkAttr, q.pk, q.skAttr, q.prefix = tabledef.ByStatus, tabledef.GSI1PK, part+"#NOTIF", tabledef.GSI1SK, "NOTIF#unread#"
+		q.index, q.pkAttr, q.pk, q.skAttr, q.prefix = tabledef.ByStatus, tabledef.GSI1PK, keys.Notifications(account), tabledef.GSI1SK, keys.NotificationStatus(false, "")
 	}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.Notification]{}, err
-	}
-	ns, err := decodePage[domain.Notification](items)
+	ns, next, err := runPage[domain.Notification](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.Notification]{}, err
 	}
@@ -289,7 +271,7 @@ func (s *Store) ListNotifications(ctx context.Context, account string, unreadOnl
 // MarkNotificationRead marks one notification read (idempotent).
 func (s *Store) MarkNotificationRead(ctx context.Context, account, id string) (domain.Notification, error) {
 	var n domain.Notification
-	if err := s.get(ctx, keys.Account(account), notifPrefix+id, &n); err != nil {
+	if err := s.get(ctx, keys.Account(account), keys.NotificationPrefix+id, &n); err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return n, fmt.Errorf("notification %s: %w", id, domain.ErrNotFound)
 		}
@@ -300,14 +282,14 @@ func (s *Store) MarkNotificationRead(ctx context.Context, account, id string) (d
 	}
 	err := s.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: aws.String(s.table), Key: key(keys.Account(account), notifPrefix+id),
+			TableName: aws.String(s.table), Key: key(keys.Account(account), keys.NotificationPrefix+id),
 			UpdateExpression: aws.String("SET #r = :t, GSI1SK = :g"), ConditionExpression: aws.String("#r = :f"),
 			ExpressionAttributeNames:  map[string]string{"#r": "read"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false}, ":g": str(notifGSI(true, id))},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false}, ":g": str(keys.NotificationStatus(true, id))},
 		}},
-		s.upsertCounters(keys.Account(account), countersSK, map[string]int64{"notifications_unread": -1}),
+		s.upsertCounters(keys.Account(account), keys.CountersSK, map[string]int64{"notifications_unread": -1}),
 	})
-	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+	if txn.ConditionFailed(err, 0) {
 		err = nil // read meanwhile by another request
 	}
 	n.Read = true
@@ -316,12 +298,8 @@ func (s *Store) MarkNotificationRead(ctx context.Context, account, id string) (d
 
 // ListAITasks lists AI task logs, newest first.
 func (s *Store) ListAITasks(ctx context.Context, account string, pr PageRequest) (Page[domain.AITaskLog], error) {
-	q := query{account: account, filter: "ai-tasks", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: taskLogPrefix, newest: true}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.AITaskLog]{}, err
-	}
-	logs, err := decodePage[domain.AITaskLog](items)
+	q := query{account: account, filter: "ai-tasks", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: keys.TaskLogPrefix, newest: true}
+	logs, next, err := runPage[domain.AITaskLog](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.AITaskLog]{}, err
 	}
@@ -365,7 +343,7 @@ func usageBound(t time.Time, high bool) string {
 		}
 	}
 	id, _ := ulid.New(ulid.Timestamp(t), bytes.NewReader(entropy[:]))
-	return usagePrefix + strings.ToLower(id.String())
+	return keys.UsagePrefix + strings.ToLower(id.String())
 }
 
 func (f UsageFilter) query(account string) query {
@@ -392,11 +370,7 @@ func (f UsageFilter) query(account string) query {
 // filtered range (read with Query over the account's usage range).
 func (s *Store) ListUsage(ctx context.Context, account string, f UsageFilter, pr PageRequest) (Page[domain.UsageLog], UsageSummary, error) {
 	q := f.query(account)
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.UsageLog]{}, UsageSummary{}, err
-	}
-	logs, err := decodePage[domain.UsageLog](items)
+	logs, next, err := runPage[domain.UsageLog](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.UsageLog]{}, UsageSummary{}, err
 	}
@@ -430,10 +404,10 @@ func (s *Store) ListUsage(ctx context.Context, account string, f UsageFilter, pr
 
 // UsageWrites is the usage log alone, for charges outside an operation
 // record (automation batches).
-func (s *Store) UsageWrites(account string, usage domain.UsageLog) ([]types.TransactWriteItem, error) {
-	it, err := s.put(usage, map[string]string{"PK": keys.Account(account), "SK": usagePrefix + usage.ID, "_type": "usage_log"}, "attribute_not_exists(PK)")
-	if err != nil {
-		return nil, err
+func (s *Store) UsageWrites(w *Tx, account string, usage domain.UsageLog) error {
+	it, err := s.put(usage, map[string]string{"PK": keys.Account(account), "SK": keys.UsagePrefix + usage.ID, "_type": "usage_log"}, "attribute_not_exists(PK)")
+	if err == nil {
+		w.Add(it)
 	}
-	return []types.TransactWriteItem{it}, nil
+	return err
 }

@@ -151,6 +151,16 @@ func decodePage[T any](items []map[string]types.AttributeValue) ([]T, error) {
 	return out, nil
 }
 
+// runPage reads one page of q and decodes its items.
+func runPage[T any](ctx context.Context, s *Store, q query, pr PageRequest) ([]T, *string, error) {
+	items, next, err := s.run(ctx, q, pr)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := decodePage[T](items)
+	return out, next, err
+}
+
 // queryAll reads every item of a key condition (for audits and purges; never
 // a Scan).
 func (s *Store) queryAll(ctx context.Context, pk, prefix string, fn func(map[string]types.AttributeValue) error) error {
@@ -164,6 +174,11 @@ func (s *Store) queryAll(ctx context.Context, pk, prefix string, fn func(map[str
 		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :p)")
 		in.ExpressionAttributeValues[":p"] = str(prefix)
 	}
+	return s.forEach(ctx, in, fn)
+}
+
+// forEach calls fn with every item the query in finds, page by page.
+func (s *Store) forEach(ctx context.Context, in *dynamodb.QueryInput, fn func(map[string]types.AttributeValue) error) error {
 	p := dynamodb.NewQueryPaginator(s.db, in)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
@@ -23,14 +24,11 @@ import (
 //   - SLOT#<instant>#<content>: one per scheduled or published item, at its
 //     slot (while scheduled) or its publish time (once published). The limits
 //     count them and the calendar lists them: a range query, never a scan.
-//   - Content items in the due queue carry GSI2PK = publishQueuePK and
+//   - Content items in the due queue carry GSI2PK = keys.PublishQueuePK and
 //     GSI2SK = "<due instant>#<account>#<site>#<content>": due is the slot
 //     while scheduled, the lease expiry while publishing, so a publisher that
 //     died mid-way is picked up again by the next tick.
 const (
-	integrationSK  = "INTEGRATION"
-	slotPrefix     = "SLOT#"
-	publishQueuePK = "PUBLISH#DUE"
 	// SlotFormat is fixed-width, so instants compare as strings in key
 	// conditions and condition expressions.
 	SlotFormat = "2006-01-02T15:04:05Z"
@@ -59,7 +57,7 @@ func (s *Store) publishingState(ctx context.Context, account, siteID string) (do
 		return domain.PublishingSettings{}, 0, err
 	}
 	var rec publishingRecord
-	err = s.get(ctx, keys.Site(account, siteID), publishingSK, &rec)
+	err = s.get(ctx, keys.Site(account, siteID), keys.PublishingSK, &rec)
 	if err != nil && !errors.Is(err, domain.ErrNotFound) {
 		return domain.PublishingSettings{}, 0, err
 	}
@@ -94,7 +92,7 @@ func (s *Store) SetPublishingToggles(ctx context.Context, account, site string, 
 		vals[":p"] = &types.AttributeValueMemberBOOL{Value: *autoPublish}
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), publishingSK),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.PublishingSK),
 		UpdateExpression: aws.String(expr), ExpressionAttributeNames: map[string]string{"#t": "_type"}, ExpressionAttributeValues: vals,
 	})
 	if err != nil {
@@ -117,7 +115,7 @@ func (s *Store) PutPublishingSchedule(ctx context.Context, account, site string,
 		slots.Value = append(slots.Value, str(t))
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), publishingSK),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.PublishingSK),
 		UpdateExpression: aws.String("SET #t = :t, daily_limit = :d, weekly_limit = :w, monthly_limit = :m, publish_days = :days, " +
 			"time_slots = :slots, time_zone = :tz, schedule_saved = :true, updated_at = :now"),
 		ExpressionAttributeNames: map[string]string{"#t": "_type"},
@@ -160,29 +158,17 @@ func (s *Store) SlotState(ctx context.Context, account, site string, from time.T
 
 // slotRange calls fn for each slot item from `from` to `to` (zero: no end).
 func (s *Store) slotRange(ctx context.Context, account, site string, from, to time.Time, fn func(map[string]types.AttributeValue) error) error {
-	hi := slotPrefix + "~"
+	hi := keys.SlotPrefix + "~"
 	if !to.IsZero() {
-		hi = slotPrefix + slotTime(to) + "#~"
+		hi = keys.SlotPrefix + slotTime(to) + "#~"
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":lo": str(slotPrefix + slotTime(from)), ":hi": str(hi)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":lo": str(keys.SlotPrefix + slotTime(from)), ":hi": str(hi)},
 		ConsistentRead:            aws.Bool(true),
 	}
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return err
-		}
-		for _, it := range page.Items {
-			if err := fn(it); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.forEach(ctx, in, fn)
 }
 
 // CalendarEntry is one slot item: a scheduled or a published item.
@@ -216,8 +202,8 @@ func (s *Store) CalendarEntries(ctx context.Context, account, site string, from,
 
 func (s *Store) slotPut(account string, c domain.Content, at time.Time, status domain.SiteStatus, url string) types.TransactWriteItem {
 	it := map[string]types.AttributeValue{
-		"PK": str(keys.Site(account, c.SiteID)), "SK": str(slotPrefix + slotTime(at) + "#" + c.ID), "_type": str("slot"),
-		"at": str(slotTime(at)), "content_id": str(c.ID), "title": str(clipString(c.Title, 300)), "site_status": str(string(status)),
+		"PK": str(keys.Site(account, c.SiteID)), "SK": str(keys.Slot(slotTime(at), c.ID)), "_type": str("slot"),
+		"at": str(slotTime(at)), "content_id": str(c.ID), "title": str(domain.Clip(c.Title, 300)), "site_status": str(string(status)),
 	}
 	if url != "" {
 		it["external_url"] = str(url)
@@ -227,7 +213,7 @@ func (s *Store) slotPut(account string, c domain.Content, at time.Time, status d
 
 func (s *Store) slotDelete(account string, c domain.Content, at string) types.TransactWriteItem {
 	return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
-		Key: key(keys.Site(account, c.SiteID), slotPrefix+at+"#"+c.ID)}}
+		Key: key(keys.Site(account, c.SiteID), keys.Slot(at, c.ID))}}
 }
 
 // PublishingContent is a content item with its publishing bookkeeping,
@@ -243,7 +229,7 @@ type PublishingContent struct {
 
 // GetPublishingContent reads a content item with its publishing bookkeeping.
 func (s *Store) GetPublishingContent(ctx context.Context, account, site, id string) (PublishingContent, error) {
-	return getEntity[PublishingContent](ctx, s, account, site, kindContent, id)
+	return getEntity[PublishingContent](ctx, s, account, site, keys.Content, id)
 }
 
 // Assignment gives one content item a slot.
@@ -273,14 +259,14 @@ func (s *Store) Schedule(ctx context.Context, account, site string, version int6
 	}
 	part := keys.Site(account, site)
 	bump := types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(part, publishingSK),
+		TableName: aws.String(s.table), Key: key(part, keys.PublishingSK),
 		UpdateExpression:          aws.String("SET slot_version = :next, #t = :t"),
 		ConditionExpression:       aws.String("attribute_not_exists(slot_version) OR slot_version = :v"),
 		ExpressionAttributeNames:  map[string]string{"#t": "_type"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version), ":next": num(version + 1), ":t": str("publishing_settings")},
 	}}
-	items := []types.TransactWriteItem{bump}
-	var w Writes
+	var w Tx
+	w.Add(bump)
 	for _, a := range as {
 		c := a.Content.Content
 		if !slices.Contains(from, c.SiteStatus) {
@@ -289,32 +275,32 @@ func (s *Store) Schedule(ctx context.Context, account, site string, version int6
 		due := slotTime(a.At)
 		vals := map[string]types.AttributeValue{
 			":sched": str(string(domain.SiteScheduled)), ":at": str(a.At.UTC().Truncate(time.Second).Format(timeFormat)), ":due": str(due),
-			":q": str(publishQueuePK), ":g": str(due + "#" + account + "#" + site + "#" + c.ID), ":approved": str(string(domain.ContentApproved)),
+			":q": str(keys.PublishQueuePK), ":g": str(keys.Queued(due, account, site, c.ID)), ":approved": str(string(domain.ContentApproved)),
 			// Exactly the status read, so the counters move by what really changed.
 			":acct": str(account), ":cur": str(string(c.SiteStatus)),
 		}
 		cond := "#st = :approved AND site_status = :cur"
-		w.add(types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.table), Key: key(part, kindContent.prefix+c.ID),
+		w.Add(types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(part, keys.Content.SK(c.ID)),
 			UpdateExpression: aws.String("SET site_status = :sched, scheduled_publish_at = :at, slot_at = :due, publish_due = :due, " +
 				"GSI2PK = :q, GSI2SK = :g, account_id = :acct REMOVE claim_id, lease_until"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#st": "status"},
 			ExpressionAttributeValues: vals,
-		}}, scheduledDelta(c.SiteStatus, domain.SiteScheduled))
+		}})
+		s.count(&w, account, site, scheduledDelta(c.SiteStatus, domain.SiteScheduled))
 		w.Add(s.slotPut(account, c, a.At, domain.SiteScheduled, ""))
 		if a.Content.SlotAt != "" && a.Content.SlotAt != due {
 			w.Add(s.slotDelete(account, c, a.Content.SlotAt))
 		}
 	}
-	items = append(items, s.Transaction(account, site, w)...)
-	err := s.transact(ctx, items)
-	if codes := cancelReasons(err); len(codes) > 0 {
-		if codes[0] == "ConditionalCheckFailed" {
+	err := s.transact(ctx, w.Items())
+	if codes := txn.Codes(err); len(codes) > 0 {
+		if codes[0] == txn.CodeCondition {
 			return ErrSlotsChanged
 		}
 		for _, c := range codes {
-			if c == "ConditionalCheckFailed" {
+			if c == txn.CodeCondition {
 				return fmt.Errorf("content changed meanwhile (no longer approved, or already publishing): %w", domain.ErrConflict)
 			}
 		}
@@ -352,18 +338,19 @@ func (s *Store) Unschedule(ctx context.Context, account, site, id string) (domai
 	if c.SiteStatus != domain.SiteScheduled {
 		return c, fmt.Errorf("content is %s, not scheduled: %w", c.SiteStatus, domain.ErrConflict)
 	}
-	var w Writes
-	w.add(types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), kindContent.prefix+id),
+	var w Tx
+	w.Add(types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.Content.SK(id)),
 		UpdateExpression:          aws.String("SET site_status = :ns REMOVE scheduled_publish_at, slot_at, publish_due, GSI2PK, GSI2SK"),
 		ConditionExpression:       aws.String("site_status = :sched"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":ns": str(string(domain.SiteNotPublished)), ":sched": str(string(domain.SiteScheduled))},
-	}}, scheduledDelta(domain.SiteScheduled, domain.SiteNotPublished))
+	}})
+	s.count(&w, account, site, scheduledDelta(domain.SiteScheduled, domain.SiteNotPublished))
 	if cur.SlotAt != "" {
 		w.Add(s.slotDelete(account, c, cur.SlotAt))
 	}
-	if err := s.transact(ctx, s.Transaction(account, site, w)); err != nil {
-		if cancelReasons(err) != nil {
+	if err := s.transact(ctx, w.Items()); err != nil {
+		if txn.Codes(err) != nil {
 			return c, fmt.Errorf("content changed meanwhile; try again: %w", domain.ErrConflict)
 		}
 		return c, err
@@ -378,7 +365,7 @@ func (s *Store) ApprovedNotPublished(ctx context.Context, account, site string, 
 		TableName: aws.String(s.table), IndexName: aws.String(tabledef.ByStatus),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
 		FilterExpression:          aws.String("site_status = :ns"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str("CONT#approved#"), ":ns": str(string(domain.SiteNotPublished))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str(keys.Content.StatusPrefix(string(domain.ContentApproved))), ":ns": str(string(domain.SiteNotPublished))},
 		ProjectionExpression:      aws.String("id"),
 	}
 	return s.queryIDs(ctx, in, limit)
@@ -396,7 +383,7 @@ func (s *Store) DuePublications(ctx context.Context, now time.Time, limit int32)
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: aws.String(s.table), IndexName: aws.String(tabledef.BySector),
 		KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK <= :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(publishQueuePK), ":now": str(slotTime(now) + "#~")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.PublishQueuePK), ":now": str(slotTime(now) + "#~")},
 		Limit:                     aws.Int32(limit),
 	})
 	if err != nil {
@@ -433,7 +420,7 @@ func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, no
 	until := slotTime(now.Add(lease))
 	vals := map[string]types.AttributeValue{
 		":pub": str(string(domain.SitePublishing)), ":c": str(claimID), ":until": str(until),
-		":q": str(publishQueuePK), ":g": str(until + "#" + account + "#" + site + "#" + id), ":approved": str(string(domain.ContentApproved)),
+		":q": str(keys.PublishQueuePK), ":g": str(keys.Queued(until, account, site, id)), ":approved": str(string(domain.ContentApproved)),
 		":acct": str(account),
 	}
 	set := "SET site_status = :pub, claim_id = :c, lease_until = :until, publish_due = :until, GSI2PK = :q, GSI2SK = :g, account_id = :acct, " +
@@ -456,14 +443,15 @@ func (s *Store) Claim(ctx context.Context, account, site, id, claimID string, no
 	if mode == ClaimDue {
 		vals[":now"] = str(slotTime(now))
 	}
-	var w Writes
-	w.add(types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), kindContent.prefix+id),
+	var w Tx
+	w.Add(types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.Content.SK(id)),
 		UpdateExpression: aws.String(set), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames: map[string]string{"#st": "status"}, ExpressionAttributeValues: vals,
-	}}, scheduledDelta(from, domain.SitePublishing))
-	err = s.transact(ctx, s.Transaction(account, site, w))
-	if cancelReasons(err) != nil {
+	}})
+	s.count(&w, account, site, scheduledDelta(from, domain.SitePublishing))
+	err = s.transact(ctx, w.Items())
+	if txn.Codes(err) != nil {
 		return false, nil
 	}
 	return err == nil, err
@@ -503,33 +491,31 @@ func (s *Store) FinishPublish(ctx context.Context, account string, cur Publishin
 		remove += ", publish_error"
 	} else {
 		set += ", publish_error = :err, publish_failed_at = :at"
-		vals[":err"], vals[":at"] = str(clipString(o.Error, 1000)), str(o.At.UTC().Format(timeFormat))
+		vals[":err"], vals[":at"] = str(domain.Clip(o.Error, 1000)), str(o.At.UTC().Format(timeFormat))
 	}
-	var w Writes
-	w.add(types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, c.SiteID), kindContent.prefix+c.ID),
+	var w Tx
+	w.Add(types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, c.SiteID), keys.Content.SK(c.ID)),
 		UpdateExpression: aws.String(set + remove), ConditionExpression: aws.String("site_status = :pub AND claim_id = :c"),
 		ExpressionAttributeValues: vals,
-	}}, scheduledDelta(domain.SitePublishing, to))
-	if cur.SlotAt != "" {
+	}})
+	s.count(&w, account, c.SiteID, scheduledDelta(domain.SitePublishing, to))
+	// Published in the very second of its slot: the put replaces the slot
+	// item in place instead of a delete (a transaction may touch an item once).
+	inPlace := o.Error == "" && cur.SlotAt == slotTime(o.At)
+	if cur.SlotAt != "" && !inPlace {
 		w.Add(s.slotDelete(account, c, cur.SlotAt))
 	}
 	if o.Error == "" {
-		put := s.slotPut(account, c, o.At, domain.SitePublished, o.ExternalURL)
-		if cur.SlotAt == slotTime(o.At) {
-			// Published in the very second of its slot: replace the item in
-			// place (a transaction may touch an item once).
-			w.Items = w.Items[:len(w.Items)-1]
-		}
-		w.Add(put)
+		w.Add(s.slotPut(account, c, o.At, domain.SitePublished, o.ExternalURL))
 	}
+	items := w.Items()
 	notes, err := s.notificationWrites(account, note)
 	if err != nil {
 		return false, err
 	}
-	items := append(s.Transaction(account, c.SiteID, w), notes...)
-	err = s.transact(ctx, items)
-	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+	err = s.transact(ctx, append(items, notes...))
+	if txn.ConditionFailed(err, 0) {
 		return false, nil
 	}
 	return err == nil, err
@@ -546,7 +532,7 @@ type integrationRecord struct {
 func (s *Store) PutIntegration(ctx context.Context, account, site string, in domain.SiteIntegration, sealedSecret string) error {
 	in.UpdatedAt = s.now()
 	it, err := item(integrationRecord{SiteIntegration: in, SealedSecret: sealedSecret},
-		map[string]string{"PK": keys.Site(account, site), "SK": integrationSK, "_type": "integration"})
+		map[string]string{"PK": keys.Site(account, site), "SK": keys.IntegrationSK, "_type": "integration"})
 	if err != nil {
 		return err
 	}
@@ -560,7 +546,7 @@ func (s *Store) GetIntegration(ctx context.Context, account, site string) (domai
 		return domain.SiteIntegration{}, "", err
 	}
 	var rec integrationRecord
-	err := s.get(ctx, keys.Site(account, site), integrationSK, &rec)
+	err := s.get(ctx, keys.Site(account, site), keys.IntegrationSK, &rec)
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.SiteIntegration{}, "", fmt.Errorf("the site is not connected yet (PUT /v1/sites/%s/integration): %w", site, domain.ErrNotFound)
 	}
@@ -574,7 +560,7 @@ func (s *Store) RecordIntegrationCheck(ctx context.Context, account, site string
 		return err
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), integrationSK),
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.IntegrationSK),
 		UpdateExpression: aws.String("SET last_check = :r"), ConditionExpression: aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":r": &types.AttributeValueMemberM{Value: it}},
 	})

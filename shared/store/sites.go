@@ -11,24 +11,21 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 )
 
 // Item types, stored in the _type attribute so audits can recount a partition.
 const (
-	typeSite    = "site"
-	typeSector  = "sector"
-	typeKeyword = "keyword"
-	typeStats   = "stats"
-	typeGuard   = "guard"
+	typeSite   = "site"
+	typeSector = "sector"
+	typeStats  = "stats"
+	typeGuard  = "guard"
 )
 
 type siteRecord struct {
 	domain.Site
 	SectorCount int64 `json:"sector_count"`
 }
-
-const sectorStatsPrefix = keys.StatsSK + "#SEC#"
-const sectorNamePrefix = "SECN#"
 
 func (s *Store) put(v any, attrs map[string]string, cond string) (types.TransactWriteItem, error) {
 	it, err := item(v, attrs)
@@ -50,11 +47,11 @@ func (s *Store) sectorItems(account string, sec domain.Sector) ([]types.Transact
 	if err != nil {
 		return nil, err
 	}
-	guard, err := s.put(map[string]string{"sector_id": sec.ID}, map[string]string{"PK": part, "SK": sectorNamePrefix + domain.KeywordKey(sec.Name), "_type": typeGuard}, "attribute_not_exists(PK)")
+	guard, err := s.put(map[string]string{"sector_id": sec.ID}, map[string]string{"PK": part, "SK": keys.SectorNamePrefix + domain.KeywordKey(sec.Name), "_type": typeGuard}, "attribute_not_exists(PK)")
 	if err != nil {
 		return nil, err
 	}
-	stats, err := s.put(sectorStats{}, map[string]string{"PK": part, "SK": sectorStatsPrefix + sec.ID, "_type": typeStats}, "attribute_not_exists(PK)")
+	stats, err := s.put(sectorStats{}, map[string]string{"PK": part, "SK": keys.SectorStatsPrefix + sec.ID, "_type": typeStats}, "attribute_not_exists(PK)")
 	if err != nil {
 		return nil, err
 	}
@@ -82,38 +79,14 @@ func (s *Store) CreateSite(ctx context.Context, account string, in domain.NewSit
 	if err != nil {
 		return site, err
 	}
-	items := append([]types.TransactWriteItem{siteItem, stats, s.addCounters(keys.Account(account), keys.AccountSK, map[string]int64{"site_count": 1})}, secItems...)
+	items := append([]types.TransactWriteItem{siteItem, stats, txn.AddCounters(s.table, keys.Account(account), keys.AccountSK, map[string]int64{"site_count": 1})}, secItems...)
 	if err := s.transact(ctx, items); err != nil {
-		if codes := cancelReasons(err); len(codes) > 2 && codes[2] == "ConditionalCheckFailed" {
+		if txn.ConditionFailed(err, 2) {
 			return site, fmt.Errorf("account %s: %w", account, domain.ErrNotFound)
 		}
 		return site, fmt.Errorf("create site: %w", err)
 	}
 	return site, nil
-}
-
-// addCounters is an update that ADDs deltas to counters on an existing item.
-func (s *Store) addCounters(pk, sk string, deltas map[string]int64) types.TransactWriteItem {
-	names := map[string]string{}
-	values := map[string]types.AttributeValue{}
-	expr := ""
-	i := 0
-	for name, d := range deltas {
-		if expr != "" {
-			expr += ", "
-		}
-		n, v := fmt.Sprintf("#c%d", i), fmt.Sprintf(":c%d", i)
-		names[n], values[v] = name, num(d)
-		expr += n + " " + v
-		i++
-	}
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(pk, sk),
-		UpdateExpression:          aws.String("ADD " + expr),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-	}}
 }
 
 // GetSite reads a site of the account; another account's site is ErrNotFound.
@@ -136,11 +109,7 @@ func (s *Store) siteRecord(ctx context.Context, account, site string) (siteRecor
 // ListSites lists the account's sites, oldest first.
 func (s *Store) ListSites(ctx context.Context, account string, pr PageRequest) (Page[domain.Site], error) {
 	q := query{account: account, filter: "sites", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: keys.SitePrefix}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.Site]{}, err
-	}
-	sites, err := decodePage[domain.Site](items)
+	sites, next, err := runPage[domain.Site](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.Site]{}, err
 	}
@@ -179,9 +148,9 @@ func (s *Store) DeleteSite(ctx context.Context, account, site string) error {
 	err := s.transact(ctx, []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(keys.Account(account), keys.SitePrefix+site),
 			ConditionExpression: aws.String("attribute_exists(PK)")}},
-		s.addCounters(keys.Account(account), keys.AccountSK, map[string]int64{"site_count": -1}),
+		txn.AddCounters(s.table, keys.Account(account), keys.AccountSK, map[string]int64{"site_count": -1}),
 	})
-	if codes := cancelReasons(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+	if txn.ConditionFailed(err, 0) {
 		return fmt.Errorf("site %s: %w", site, domain.ErrNotFound)
 	}
 	if err != nil {
@@ -230,13 +199,13 @@ func (s *Store) CreateSector(ctx context.Context, account, site, name string) (d
 	if err != nil {
 		return sec, err
 	}
-	items = append(items, s.addCounters(keys.Account(account), keys.SitePrefix+site, map[string]int64{"sector_count": 1}))
+	items = append(items, txn.AddCounters(s.table, keys.Account(account), keys.SitePrefix+site, map[string]int64{"sector_count": 1}))
 	err = s.transact(ctx, items)
-	codes := cancelReasons(err)
+	codes := txn.Codes(err)
 	switch {
-	case len(codes) > 1 && codes[1] == "ConditionalCheckFailed":
+	case len(codes) > 1 && codes[1] == txn.CodeCondition:
 		return sec, fmt.Errorf("a sector named %q already exists on this site: %w", sec.Name, domain.ErrConflict)
-	case len(codes) > 3 && codes[3] == "ConditionalCheckFailed":
+	case len(codes) > 3 && codes[3] == txn.CodeCondition:
 		return sec, fmt.Errorf("site %s: %w", site, domain.ErrNotFound)
 	case err != nil:
 		return sec, fmt.Errorf("create sector: %w", err)
@@ -261,10 +230,6 @@ func (s *Store) ListSectors(ctx context.Context, account, site string, pr PageRe
 		return Page[domain.Sector]{}, err
 	}
 	q := query{account: account, filter: "sectors|" + site, pkAttr: "PK", pk: keys.Site(account, site), skAttr: "SK", prefix: keys.SectorPre}
-	items, next, err := s.run(ctx, q, pr)
-	if err != nil {
-		return Page[domain.Sector]{}, err
-	}
-	secs, err := decodePage[domain.Sector](items)
+	secs, next, err := runPage[domain.Sector](ctx, s, q, pr)
 	return Page[domain.Sector]{Items: secs, NextCursor: next, Total: rec.SectorCount}, err
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 )
 
 // GetStats reads a site's workflow counters: one item, O(1), site-wide.
@@ -36,15 +37,15 @@ type StatsAudit struct {
 func countItem(it map[string]types.AttributeValue) (site []string, sector string) {
 	typ := attrS(it, "_type")
 	switch typ {
-	case typeKeyword:
+	case string(domain.EntityKeyword):
 		return []string{"keywords_total", keywordCounter(domain.KeywordStatus(attrS(it, "status")))}, attrS(it, "sector_id")
-	case kindCluster.typ:
+	case string(domain.EntityCluster):
 		return []string{"clusters"}, ""
-	case kindIdea.typ:
+	case string(domain.EntityIdea):
 		return []string{"ideas"}, ""
-	case kindTask.typ:
+	case string(domain.EntityTask):
 		return []string{"tasks"}, ""
-	case kindContent.typ:
+	case string(domain.EntityContent):
 		cs := []string{"content_" + attrS(it, "status")}
 		switch domain.SiteStatus(attrS(it, "site_status")) {
 		case domain.SiteScheduled:
@@ -53,7 +54,7 @@ func countItem(it map[string]types.AttributeValue) (site []string, sector string
 			cs = append(cs, "published")
 		}
 		return cs, ""
-	case kindImage.typ:
+	case string(domain.EntityImage):
 		if attrS(it, "status") == string(domain.ImageSuperseded) {
 			return []string{"images_superseded"}, ""
 		}
@@ -110,10 +111,10 @@ func (s *Store) AuditStats(ctx context.Context, account, site string) (StatsAudi
 			for _, c := range cs {
 				counted[keys.StatsSK][c]++
 				if sector != "" {
-					if counted[sectorStatsPrefix+sector] == nil {
-						counted[sectorStatsPrefix+sector] = map[string]int64{}
+					if counted[keys.SectorStats(sector)] == nil {
+						counted[keys.SectorStats(sector)] = map[string]int64{}
 					}
-					counted[sectorStatsPrefix+sector][c]++
+					counted[keys.SectorStats(sector)][c]++
 				}
 			}
 			return nil
@@ -132,7 +133,7 @@ func (s *Store) AuditStats(ctx context.Context, account, site string) (StatsAudi
 			if sk == keys.StatsSK {
 				audit.Drift = drift
 			} else if nonzero(drift) {
-				audit.SectorDrift[strings.TrimPrefix(sk, sectorStatsPrefix)] = drift
+				audit.SectorDrift[strings.TrimPrefix(sk, keys.SectorStatsPrefix)] = drift
 			}
 			if nonzero(drift) {
 				repairs = append(repairs, s.setCounters(part, sk, have, want))
@@ -146,7 +147,7 @@ func (s *Store) AuditStats(ctx context.Context, account, site string) (StatsAudi
 			audit.Repaired = true
 			return audit, nil
 		}
-		if cancelReasons(err) == nil {
+		if txn.Codes(err) == nil {
 			return StatsAudit{}, fmt.Errorf("repair counters: %w", err)
 		}
 		// Counters moved while we counted: count again.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
@@ -29,7 +29,6 @@ type StepRecord struct {
 	Result    []byte // the step's result once completed
 }
 
-const stepPrefix = "STEP#"
 const stepRetention = 7 * 24 * time.Hour
 
 // BeginStep takes the step's lease. A completed step returns its record (the
@@ -38,7 +37,7 @@ const stepRetention = 7 * 24 * time.Hour
 func (s *Store) BeginStep(ctx context.Context, account, stepKey string, lease time.Duration) (StepRecord, error) {
 	now := s.now()
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Account(account), stepPrefix+stepKey),
+		TableName: aws.String(s.table), Key: key(keys.Account(account), keys.StepPrefix+stepKey),
 		UpdateExpression:         aws.String("SET #st = :ip, lease_until = :lease, #ttl = :ttl, started_at = if_not_exists(started_at, :started) ADD attempts :one"),
 		ConditionExpression:      aws.String("attribute_not_exists(PK) OR (#st = :ip AND lease_until < :now)"),
 		ExpressionAttributeNames: map[string]string{"#st": "status", "#ttl": tabledef.TTL},
@@ -66,7 +65,7 @@ func (s *Store) BeginStep(ctx context.Context, account, stepKey string, lease ti
 // SaveStepOutput keeps the provider's output on the step record.
 func (s *Store) SaveStepOutput(ctx context.Context, account, stepKey string, output []byte) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Account(account), stepPrefix+stepKey),
+		TableName: aws.String(s.table), Key: key(keys.Account(account), keys.StepPrefix+stepKey),
 		UpdateExpression:          aws.String("SET #o = :o"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeNames:  map[string]string{"#o": "output"},
@@ -75,37 +74,63 @@ func (s *Store) SaveStepOutput(ctx context.Context, account, stepKey string, out
 	return err
 }
 
-// ApplyStepChunk writes one chunk of a step's results with its counters and
-// a marker, in one transaction. A chunk already applied (its marker exists)
+// ApplyStep writes a step's results: units (each a set of writes with
+// their counters that must not be split) packed into chunks of one
+// transaction each, applied in order. Each chunk applies exactly once
+// however often the step is retried, as long as the units are the same.
+func (s *Store) ApplyStep(ctx context.Context, account, stepKey string, units []Tx) error {
+	var chunk Tx
+	n := 0
+	flush := func() error {
+		if chunk.Writes() == 0 {
+			return nil
+		}
+		err := s.applyChunk(ctx, account, stepKey, n, chunk)
+		chunk, n = Tx{}, n+1
+		return err
+	}
+	for _, u := range units {
+		next := Tx{}
+		next.Merge(chunk)
+		next.Merge(u)
+		if !next.Fits(1) { // the chunk's marker
+			if err := flush(); err != nil {
+				return err
+			}
+			next = Tx{}
+			next.Merge(u)
+		}
+		chunk = next
+	}
+	return flush()
+}
+
+// applyChunk writes one chunk of a step's results with its counters and a
+// marker, in one transaction. A chunk already applied (its marker exists)
 // is skipped, so a retried step writes every chunk exactly once. Any other
-// failed condition is returned as a *ChunkConflict naming the items.
-func (s *Store) ApplyStepChunk(ctx context.Context, account, site, stepKey string, index int, w Writes) error {
-	items := s.Transaction(account, site, w)
+// failed condition is returned as a *ChunkConflict naming the writes.
+func (s *Store) applyChunk(ctx context.Context, account, stepKey string, index int, w Tx) error {
 	marker := types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
-			"PK": str(keys.Account(account)), "SK": str(stepPrefix + stepKey + "#CHUNK#" + strconv.Itoa(index)),
+			"PK": str(keys.Account(account)), "SK": str(keys.StepChunk(stepKey, index)),
 			tabledef.TTL: num(s.now().Add(stepRetention).Unix()),
 		},
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}
-	items = append(items, marker)
-	if len(items) > 100 {
-		return fmt.Errorf("step %s chunk %d has %d writes, over the 100-item transaction limit", stepKey, index, len(items))
-	}
-	err := s.transact(ctx, items)
-	codes := cancelReasons(err)
+	err := s.transact(ctx, append(w.Items(), marker))
+	codes := txn.Codes(err)
 	switch {
 	case err == nil:
 		return nil
 	case codes == nil:
 		return fmt.Errorf("apply step %s chunk %d: %w", stepKey, index, err)
-	case codes[len(codes)-1] == "ConditionalCheckFailed":
+	case codes[len(codes)-1] == txn.CodeCondition:
 		return nil // applied by an earlier attempt
 	}
 	cc := &ChunkConflict{}
-	for i, c := range codes[:len(w.Items)] {
-		if c == "ConditionalCheckFailed" {
+	for i, c := range codes[:w.Writes()] {
+		if c == txn.CodeCondition {
 			cc.Items = append(cc.Items, i)
 		}
 	}
@@ -129,7 +154,7 @@ func (c *ChunkConflict) Unwrap() error { return domain.ErrConflict }
 // CompleteStep records the step's result; later deliveries answer with it.
 func (s *Store) CompleteStep(ctx context.Context, account, stepKey string, result []byte) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Account(account), stepPrefix+stepKey),
+		TableName: aws.String(s.table), Key: key(keys.Account(account), keys.StepPrefix+stepKey),
 		UpdateExpression:          aws.String("SET #st = :c, #r = :r"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status", "#r": "result"},
@@ -149,7 +174,7 @@ func bytesAttr(it map[string]types.AttributeValue, name string) []byte {
 // so the next retry can start at once instead of waiting for the lease.
 func (s *Store) ReleaseStep(ctx context.Context, account, stepKey string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(keys.Account(account), stepPrefix+stepKey),
+		TableName: aws.String(s.table), Key: key(keys.Account(account), keys.StepPrefix+stepKey),
 		UpdateExpression:          aws.String("SET lease_until = :zero"),
 		ConditionExpression:       aws.String("#st = :ip"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},

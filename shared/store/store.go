@@ -1,7 +1,25 @@
-// Package store is the DynamoDB adapter for accounts, API keys, sites,
-// sectors, keywords, the site counters and the lists. Every key it builds
-// starts with the caller's account (see package keys), so tenant isolation
-// holds by construction: another account's ID is simply not found.
+// Package store is the DynamoDB adapter for everything on the single table
+// except the credit ledger (package ledger). Every key it builds comes from
+// package keys and starts with the caller's account, so tenant isolation
+// holds by construction: another account's ID is simply not found. Writes
+// that must happen together are collected in a Tx (package txn) and written
+// in one transaction with their counter deltas.
+//
+// The files:
+//
+//	store.go       the Store, its DB interface, item (un)marshalling, reads and the transaction call
+//	page.go        cursor-sealed pages of one query, full queries for audits
+//	lists.go       the site lists (clusters, ideas, tasks, content, images) and the ledger entries
+//	accounts.go    accounts and API keys
+//	sites.go       sites and sectors (with their name guards), site deletion
+//	stats.go       the site and sector counters, and their audit and repair
+//	keywords.go    keyword import (with uniqueness guards), listing, bulk status and delete
+//	workflow.go    clusters, ideas, tasks, content and images: puts, status moves, reads
+//	steps.go       exactly-once step records and the chunked writes of a step's results
+//	operations.go  operations, AI task logs, usage logs, notifications and activity counters
+//	automation.go  automation settings and schedules, runs, run locks and batch counts
+//	publishing.go  publishing settings, calendar slots, the due queue, claims, integrations
+//	config.go      the AI model registry and the billing configuration
 package store
 
 import (
@@ -20,6 +38,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/cursor"
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 )
 
 // DB is the part of the DynamoDB client the store uses.
@@ -94,62 +113,14 @@ func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
 	return unmarshal(out.Item, v)
 }
 
-// cancelReasons returns the per-item cancellation codes of a failed
-// transaction, or nil when err is not a cancellation.
-func cancelReasons(err error) []string {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil
-	}
-	codes := make([]string, len(tce.CancellationReasons))
-	for i, r := range tce.CancellationReasons {
-		codes[i] = aws.ToString(r.Code)
-	}
-	return codes
-}
-
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
 }
 
-// retryable reports a cancellation caused by a concurrent transaction or
-// throttling (never by our own conditions), which is safe to retry.
-func retryable(codes []string) bool {
-	for _, c := range codes {
-		if c == "TransactionConflict" || c == "ThrottlingError" || c == "ProvisionedThroughputExceeded" {
-			return true
-		}
-	}
-	return false
-}
-
-// transact writes items atomically, retrying conflicts with jittered backoff.
+// transact writes items atomically with the default retry policy.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
-	var err error
-	for attempt := 0; attempt < 8; attempt++ {
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err == nil || !retryable(cancelReasons(err)) {
-			return err
-		}
-		if werr := sleepBackoff(ctx, attempt); werr != nil {
-			return werr
-		}
-	}
-	return err
-}
-
-func sleepBackoff(ctx context.Context, attempt int) error {
-	d := time.Duration(10<<attempt) * time.Millisecond
-	var b [1]byte
-	_, _ = rand.Read(b[:])
-	d = d * time.Duration(b[0]) / 255 // full jitter
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
+	return txn.Write(ctx, s.db, txn.DefaultRetry, items)
 }
 
 func trim(s string) string { return strings.TrimSpace(s) }

@@ -11,166 +11,72 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/keys"
+	"github.com/igny8/igny8-serverless/shared/store/txn"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
-// Workflow entity kinds: item type, sort-key prefix and the GSI type tag.
-type kind struct {
-	typ    string // _type attribute
-	prefix string // SK prefix, e.g. "CL#"
-	tag    string // GSI1SK type tag, e.g. "CL"
+// Tx collects the writes of one transaction with the counter deltas they
+// imply, so items and counters move together (see package txn).
+type Tx = txn.Tx
+
+// count adds deltas to the site's counters.
+func (s *Store) count(w *Tx, account, site string, deltas map[string]int64) {
+	w.Count(s.table, keys.Site(account, site), keys.StatsSK, deltas)
 }
 
-var (
-	kindCluster = kind{"cluster", "CL#", "CL"}
-	kindIdea    = kind{"idea", "IDEA#", "IDEA"}
-	kindTask    = kind{"task", "TASK#", "TASK"}
-	kindContent = kind{"content", "CONT#", "CONT"}
-	kindImage   = kind{"image", "IMG#", "IMG"}
-)
-
-// Writes is a set of item writes plus the counter deltas they imply; callers
-// turn it into one transaction so items and counters move together. Deltas
-// are summed because a transaction may touch each counter item only once.
-type Writes struct {
-	Items    []types.TransactWriteItem
-	Counters map[string]int64            // site counters
-	Sectors  map[string]map[string]int64 // sector → keyword counters
+// countSector adds deltas to a sector's keyword counters.
+func (s *Store) countSector(w *Tx, account, site, sector string, deltas map[string]int64) {
+	w.Count(s.table, keys.Site(account, site), keys.SectorStats(sector), deltas)
 }
 
-func (w *Writes) add(it types.TransactWriteItem, counters map[string]int64) {
-	w.Items = append(w.Items, it)
-	w.count(counters)
-}
-
-func (w *Writes) count(counters map[string]int64) {
-	if w.Counters == nil {
-		w.Counters = map[string]int64{}
-	}
-	for c, d := range counters {
-		w.Counters[c] += d
-	}
-}
-
-func (w *Writes) countSector(sector string, counters map[string]int64) {
-	if w.Sectors == nil {
-		w.Sectors = map[string]map[string]int64{}
-	}
-	if w.Sectors[sector] == nil {
-		w.Sectors[sector] = map[string]int64{}
-	}
-	for c, d := range counters {
-		w.Sectors[sector][c] += d
-	}
-}
-
-// Merge adds other's writes and counters to w.
-func (w *Writes) Merge(other Writes) {
-	w.Items = append(w.Items, other.Items...)
-	w.count(other.Counters)
-	for sec, d := range other.Sectors {
-		w.countSector(sec, d)
-	}
-}
-
-// Add appends a write that changes no counter (e.g. a log record).
-func (w *Writes) Add(it types.TransactWriteItem) { w.add(it, nil) }
-
-// Len is the number of transaction items the writes become.
-func (w *Writes) Len() int {
-	n := len(w.Items) + len(w.Sectors)
-	if len(w.Counters) > 0 {
-		n++
-	}
-	return n
-}
-
-// Transaction returns the items plus the counter updates.
-func (s *Store) Transaction(account, site string, w Writes) []types.TransactWriteItem {
-	items := append([]types.TransactWriteItem(nil), w.Items...)
-	if c := nonzeroOf(w.Counters); len(c) > 0 {
-		items = append(items, s.addCounters(keys.Site(account, site), keys.StatsSK, c))
-	}
-	for sec, d := range w.Sectors {
-		if c := nonzeroOf(d); len(c) > 0 {
-			items = append(items, s.addCounters(keys.Site(account, site), sectorStatsPrefix+sec, c))
-		}
-	}
-	return items
-}
-
-func nonzeroOf(m map[string]int64) map[string]int64 {
-	out := map[string]int64{}
-	for c, d := range m {
-		if d != 0 {
-			out[c] = d
-		}
-	}
-	return out
-}
-
-func (s *Store) entityPut(account, site string, k kind, id, status string, v any) (types.TransactWriteItem, error) {
+// entityPut adds a new workflow entity and counts it.
+func (s *Store) entityPut(w *Tx, account, site string, k keys.Kind, id, status string, v any, counters map[string]int64) error {
 	part := keys.Site(account, site)
-	return s.put(v, map[string]string{
-		"PK": part, "SK": k.prefix + id, "_type": k.typ,
-		tabledef.GSI1PK: part, tabledef.GSI1SK: keys.Status(k.tag, status, id),
+	it, err := s.put(v, map[string]string{
+		"PK": part, "SK": k.SK(id), "_type": string(k.Entity),
+		tabledef.GSI1PK: part, tabledef.GSI1SK: k.Status(status, id),
 	}, "attribute_not_exists(PK)")
+	if err == nil {
+		w.Add(it)
+		s.count(w, account, site, counters)
+	}
+	return err
 }
 
 // PutCluster adds a new cluster.
-func (s *Store) PutCluster(w *Writes, account string, c domain.Cluster) error {
-	it, err := s.entityPut(account, c.SiteID, kindCluster, c.ID, string(c.Status), c)
-	if err == nil {
-		w.add(it, map[string]int64{"clusters": 1})
-	}
-	return err
+func (s *Store) PutCluster(w *Tx, account string, c domain.Cluster) error {
+	return s.entityPut(w, account, c.SiteID, keys.Cluster, c.ID, string(c.Status), c, map[string]int64{"clusters": 1})
 }
 
 // PutIdea adds a new content idea.
-func (s *Store) PutIdea(w *Writes, account string, i domain.ContentIdea) error {
-	it, err := s.entityPut(account, i.SiteID, kindIdea, i.ID, string(i.Status), i)
-	if err == nil {
-		w.add(it, map[string]int64{"ideas": 1})
-	}
-	return err
+func (s *Store) PutIdea(w *Tx, account string, i domain.ContentIdea) error {
+	return s.entityPut(w, account, i.SiteID, keys.Idea, i.ID, string(i.Status), i, map[string]int64{"ideas": 1})
 }
 
 // PutTask adds a new writer task.
-func (s *Store) PutTask(w *Writes, account string, t domain.Task) error {
-	it, err := s.entityPut(account, t.SiteID, kindTask, t.ID, string(t.Status), t)
-	if err == nil {
-		w.add(it, map[string]int64{"tasks": 1})
-	}
-	return err
+func (s *Store) PutTask(w *Tx, account string, t domain.Task) error {
+	return s.entityPut(w, account, t.SiteID, keys.Task, t.ID, string(t.Status), t, map[string]int64{"tasks": 1})
 }
 
 // PutContent adds a new content item.
-func (s *Store) PutContent(w *Writes, account string, c domain.Content) error {
-	it, err := s.entityPut(account, c.SiteID, kindContent, c.ID, string(c.Status), c)
-	if err == nil {
-		w.add(it, map[string]int64{"content_" + string(c.Status): 1})
-	}
-	return err
+func (s *Store) PutContent(w *Tx, account string, c domain.Content) error {
+	return s.entityPut(w, account, c.SiteID, keys.Content, c.ID, string(c.Status), c, map[string]int64{"content_" + string(c.Status): 1})
 }
 
 // PutImage adds a new image record.
-func (s *Store) PutImage(w *Writes, account string, img domain.Image) error {
-	it, err := s.entityPut(account, img.SiteID, kindImage, img.ID, string(img.Status), img)
-	if err == nil {
-		counter := "images"
-		if img.Status == domain.ImageSuperseded {
-			counter = "images_superseded"
-		}
-		w.add(it, map[string]int64{counter: 1})
+func (s *Store) PutImage(w *Tx, account string, img domain.Image) error {
+	counter := "images"
+	if img.Status == domain.ImageSuperseded {
+		counter = "images_superseded"
 	}
-	return err
+	return s.entityPut(w, account, img.SiteID, keys.Image, img.ID, string(img.Status), img, map[string]int64{counter: 1})
 }
 
 // SetStatus moves an entity from one status to another (condition: it still
 // has the old one), setting extra attributes too.
-func (s *Store) setStatus(w *Writes, account, site string, k kind, id, from, to string, set map[string]types.AttributeValue, counters map[string]int64) {
+func (s *Store) setStatus(w *Tx, account, site string, k keys.Kind, id, from, to string, set map[string]types.AttributeValue, counters map[string]int64) {
 	names := map[string]string{"#st": "status"}
-	vals := map[string]types.AttributeValue{":from": str(from), ":to": str(to), ":g": str(keys.Status(k.tag, to, id)),
+	vals := map[string]types.AttributeValue{":from": str(from), ":to": str(to), ":g": str(k.Status(to, id)),
 		":now": str(s.now().Format("2006-01-02T15:04:05.999999999Z07:00"))}
 	expr := "SET #st = :to, GSI1SK = :g, updated_at = :now"
 	i := 0
@@ -180,82 +86,83 @@ func (s *Store) setStatus(w *Writes, account, site string, k kind, id, from, to 
 		expr += ", " + n + " = " + p
 		i++
 	}
-	w.add(types.TransactWriteItem{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(keys.Site(account, site), k.prefix+id),
+	w.Add(types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), k.SK(id)),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#st = :from"),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
-	}}, counters)
+	}})
+	s.count(w, account, site, counters)
 }
 
 // MapKeyword marks a new keyword mapped to a cluster.
-func (s *Store) MapKeyword(w *Writes, account string, kw domain.Keyword, cluster string) {
-	s.setStatus(w, account, kw.SiteID, kind{typeKeyword, keys.KeywordPre, "KW"}, kw.ID, string(domain.KeywordNew), string(domain.KeywordMapped),
-		map[string]types.AttributeValue{"cluster_id": str(cluster), tabledef.GSI2SK: str(keys.Status("KW", string(domain.KeywordMapped), kw.ID))},
+func (s *Store) MapKeyword(w *Tx, account string, kw domain.Keyword, cluster string) {
+	s.setStatus(w, account, kw.SiteID, keys.Keyword, kw.ID, string(domain.KeywordNew), string(domain.KeywordMapped),
+		map[string]types.AttributeValue{"cluster_id": str(cluster), tabledef.GSI2SK: str(keys.Keyword.Status(string(domain.KeywordMapped), kw.ID))},
 		map[string]int64{"keywords_new": -1, "keywords_mapped": 1})
-	w.countSector(kw.SectorID, map[string]int64{"keywords_new": -1, "keywords_mapped": 1})
+	s.countSector(w, account, kw.SiteID, kw.SectorID, map[string]int64{"keywords_new": -1, "keywords_mapped": 1})
 }
 
 // SetClusterStatus moves a cluster (new → mapped once it has ideas).
-func (s *Store) SetClusterStatus(w *Writes, account string, c domain.Cluster, to domain.ClusterStatus) {
-	s.setStatus(w, account, c.SiteID, kindCluster, c.ID, string(c.Status), string(to), nil, nil)
+func (s *Store) SetClusterStatus(w *Tx, account string, c domain.Cluster, to domain.ClusterStatus) {
+	s.setStatus(w, account, c.SiteID, keys.Cluster, c.ID, string(c.Status), string(to), nil, nil)
 }
 
 // SetIdeaStatus moves an idea (new → queued → completed).
-func (s *Store) SetIdeaStatus(w *Writes, account string, i domain.ContentIdea, to domain.IdeaStatus) {
-	s.setStatus(w, account, i.SiteID, kindIdea, i.ID, string(i.Status), string(to), nil, nil)
+func (s *Store) SetIdeaStatus(w *Tx, account string, i domain.ContentIdea, to domain.IdeaStatus) {
+	s.setStatus(w, account, i.SiteID, keys.Idea, i.ID, string(i.Status), string(to), nil, nil)
 }
 
 // SetTaskStatus moves a task (queued → completed).
-func (s *Store) SetTaskStatus(w *Writes, account string, t domain.Task, to domain.TaskStatus) {
-	s.setStatus(w, account, t.SiteID, kindTask, t.ID, string(t.Status), string(to), nil, nil)
+func (s *Store) SetTaskStatus(w *Tx, account string, t domain.Task, to domain.TaskStatus) {
+	s.setStatus(w, account, t.SiteID, keys.Task, t.ID, string(t.Status), string(to), nil, nil)
 }
 
 // SetContentStatus moves content between editorial statuses.
-func (s *Store) SetContentStatus(w *Writes, account string, c domain.Content, to domain.ContentStatus) {
-	s.setStatus(w, account, c.SiteID, kindContent, c.ID, string(c.Status), string(to), nil,
+func (s *Store) SetContentStatus(w *Tx, account string, c domain.Content, to domain.ContentStatus) {
+	s.setStatus(w, account, c.SiteID, keys.Content, c.ID, string(c.Status), string(to), nil,
 		map[string]int64{"content_" + string(c.Status): -1, "content_" + string(to): 1})
 }
 
 // SetImageGenerated stores a generated image's URL and provenance.
-func (s *Store) SetImageGenerated(w *Writes, account string, img domain.Image, url, provider, model string, tier domain.QualityTier) {
-	s.setStatus(w, account, img.SiteID, kindImage, img.ID, string(img.Status), string(domain.ImageGenerated),
+func (s *Store) SetImageGenerated(w *Tx, account string, img domain.Image, url, provider, model string, tier domain.QualityTier) {
+	s.setStatus(w, account, img.SiteID, keys.Image, img.ID, string(img.Status), string(domain.ImageGenerated),
 		map[string]types.AttributeValue{"url": str(url), "provider": str(provider), "model": str(model), "quality_tier": str(string(tier))}, nil)
 }
 
 // SupersedeImage keeps an image as a previous version of its replacement.
-func (s *Store) SupersedeImage(w *Writes, account string, img domain.Image, by string) {
-	s.setStatus(w, account, img.SiteID, kindImage, img.ID, string(img.Status), string(domain.ImageSuperseded),
+func (s *Store) SupersedeImage(w *Tx, account string, img domain.Image, by string) {
+	s.setStatus(w, account, img.SiteID, keys.Image, img.ID, string(img.Status), string(domain.ImageSuperseded),
 		map[string]types.AttributeValue{"superseded_by": str(by)}, map[string]int64{"images": -1, "images_superseded": 1})
 }
 
-func getEntity[T any](ctx context.Context, s *Store, account, site string, k kind, id string) (T, error) {
+func getEntity[T any](ctx context.Context, s *Store, account, site string, k keys.Kind, id string) (T, error) {
 	var v T
-	err := s.get(ctx, keys.Site(account, site), k.prefix+id, &v)
+	err := s.get(ctx, keys.Site(account, site), k.SK(id), &v)
 	if errors.Is(err, domain.ErrNotFound) {
-		return v, fmt.Errorf("%s %s: %w", k.typ, id, domain.ErrNotFound)
+		return v, fmt.Errorf("%s %s: %w", k.Entity, id, domain.ErrNotFound)
 	}
 	return v, err
 }
 
 // GetCluster, GetIdea, GetTask, GetContent and GetImage read one entity.
 func (s *Store) GetCluster(ctx context.Context, account, site, id string) (domain.Cluster, error) {
-	return getEntity[domain.Cluster](ctx, s, account, site, kindCluster, id)
+	return getEntity[domain.Cluster](ctx, s, account, site, keys.Cluster, id)
 }
 
 func (s *Store) GetIdea(ctx context.Context, account, site, id string) (domain.ContentIdea, error) {
-	return getEntity[domain.ContentIdea](ctx, s, account, site, kindIdea, id)
+	return getEntity[domain.ContentIdea](ctx, s, account, site, keys.Idea, id)
 }
 
 func (s *Store) GetTask(ctx context.Context, account, site, id string) (domain.Task, error) {
-	return getEntity[domain.Task](ctx, s, account, site, kindTask, id)
+	return getEntity[domain.Task](ctx, s, account, site, keys.Task, id)
 }
 
 func (s *Store) GetContent(ctx context.Context, account, site, id string) (domain.Content, error) {
-	return getEntity[domain.Content](ctx, s, account, site, kindContent, id)
+	return getEntity[domain.Content](ctx, s, account, site, keys.Content, id)
 }
 
 func (s *Store) GetImage(ctx context.Context, account, site, id string) (domain.Image, error) {
-	return getEntity[domain.Image](ctx, s, account, site, kindImage, id)
+	return getEntity[domain.Image](ctx, s, account, site, keys.Image, id)
 }
 
 // GetKeywords reads keywords by ID; missing ones are ErrNotFound naming them.
@@ -282,20 +189,17 @@ func (s *Store) KeywordsOfCluster(ctx context.Context, account, site, cluster st
 		TableName: aws.String(s.table), IndexName: aws.String(tabledef.ByStatus),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
 		FilterExpression:          aws.String("cluster_id = :c"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str("KW#mapped#"), ":c": str(cluster)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(keys.Site(account, site)), ":p": str(keys.Keyword.StatusPrefix(string(domain.KeywordMapped))), ":c": str(cluster)},
 	}
 	var out []domain.Keyword
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		kws, err := decodePage[domain.Keyword](page.Items)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, kws...)
+	err := s.forEach(ctx, in, func(it map[string]types.AttributeValue) error {
+		var kw domain.Keyword
+		err := unmarshal(it, &kw)
+		out = append(out, kw)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -303,7 +207,7 @@ func (s *Store) KeywordsOfCluster(ctx context.Context, account, site, cluster st
 // ImagesOfContent lists a content item's images (all versions).
 func (s *Store) ImagesOfContent(ctx context.Context, account, site, content string) ([]domain.Image, error) {
 	var out []domain.Image
-	err := s.queryAll(ctx, keys.Site(account, site), kindImage.prefix, func(it map[string]types.AttributeValue) error {
+	err := s.queryAll(ctx, keys.Site(account, site), keys.Image.Prefix, func(it map[string]types.AttributeValue) error {
 		if attrS(it, "content_id") != content {
 			return nil
 		}
@@ -369,10 +273,10 @@ func (s *Store) ReviewContent(ctx context.Context, account, site, id string, fro
 	if !ok {
 		return c, fmt.Errorf("content is %s and cannot become %s: %w", c.Status, to, domain.ErrConflict)
 	}
-	var w Writes
+	var w Tx
 	s.SetContentStatus(&w, account, c, to)
-	if err := s.transact(ctx, s.Transaction(account, site, w)); err != nil {
-		if cancelReasons(err) != nil {
+	if err := s.transact(ctx, w.Items()); err != nil {
+		if txn.Codes(err) != nil {
 			return c, fmt.Errorf("content changed meanwhile; try again: %w", domain.ErrConflict)
 		}
 		return c, err
@@ -382,6 +286,6 @@ func (s *Store) ReviewContent(ctx context.Context, account, site, id string, fro
 
 // Commit writes w (items and counters) in one transaction: for seeding and
 // tools; steps write through their exactly-once chunks instead.
-func (s *Store) Commit(ctx context.Context, account, site string, w Writes) error {
-	return s.transact(ctx, s.Transaction(account, site, w))
+func (s *Store) Commit(ctx context.Context, w *Tx) error {
+	return s.transact(ctx, w.Items())
 }
