@@ -1,22 +1,6 @@
 // Command automation-finish-stage marks a stage completed and says whether the run goes on.
 package main
 
-import (
-	"context"
-	"log"
+import "github.com/igny8/igny8-serverless/shared/app"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/igny8/igny8-serverless/shared/config"
-	"github.com/igny8/igny8-serverless/shared/sfnstart"
-	"github.com/igny8/igny8-serverless/shared/stepfn"
-)
-
-func main() {
-	ctx := context.Background()
-	deps, err := config.Load(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	lambda.Start(stepfn.Lambda(deps.AutomationSteps(sfnstart.CloudTokens(deps.AWS)).FinishStage))
-}
+func main() { app.Start("automation-finish-stage") }

@@ -1,22 +1,6 @@
 // Command automation-prepare-stage finds a stage's waiting items and splits them into batches.
 package main
 
-import (
-	"context"
-	"log"
+import "github.com/igny8/igny8-serverless/shared/app"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/igny8/igny8-serverless/shared/config"
-	"github.com/igny8/igny8-serverless/shared/sfnstart"
-	"github.com/igny8/igny8-serverless/shared/stepfn"
-)
-
-func main() {
-	ctx := context.Background()
-	deps, err := config.Load(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	lambda.Start(stepfn.Lambda(deps.AutomationSteps(sfnstart.CloudTokens(deps.AWS)).Prepare))
-}
+func main() { app.Start("automation-prepare-stage") }

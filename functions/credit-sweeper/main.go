@@ -1,19 +1,6 @@
 // Command credit-sweeper voids expired credit holds (a scheduled rule).
 package main
 
-import (
-	"context"
-	"log"
+import "github.com/igny8/igny8-serverless/shared/app"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/igny8/igny8-serverless/shared/config"
-)
-
-func main() {
-	deps, err := config.Load(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	lambda.Start(deps.SweepHolds)
-}
+func main() { app.Start("credit-sweeper") }

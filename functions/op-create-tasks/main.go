@@ -1,21 +1,6 @@
 // Command op-create-tasks makes writer tasks from ideas (a state machine step).
 package main
 
-import (
-	"context"
-	"log"
+import "github.com/igny8/igny8-serverless/shared/app"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/igny8/igny8-serverless/shared/config"
-	"github.com/igny8/igny8-serverless/shared/domain"
-	"github.com/igny8/igny8-serverless/shared/stepfn"
-)
-
-func main() {
-	deps, err := config.Load(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	lambda.Start(stepfn.Lambda(deps.Runner().Handler(domain.OperationCreateTasks)))
-}
+func main() { app.Start("op-create-tasks") }

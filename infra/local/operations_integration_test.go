@@ -16,6 +16,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ai/offline"
 	"github.com/igny8/igny8-serverless/shared/aiproviders"
 	"github.com/igny8/igny8-serverless/shared/apitest"
+	"github.com/igny8/igny8-serverless/shared/app"
 	"github.com/igny8/igny8-serverless/shared/blob"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddblocal"
@@ -44,13 +45,12 @@ func newTestStack(t testing.TB, textOpts ...offline.Option) *testStack {
 	t.Helper()
 	_, table := ddblocal.NewTable(t)
 	cfg := config.Config{Table: table, DynamoDBEndpoint: ddblocal.Endpoint(t), CursorSecret: "test-secret-0123456789abcdef"}
-	deps, err := cfg.Build(context.Background())
+	deps, err := app.Build(context.Background(), cfg, app.WithProviders(aiproviders.FromEnv),
+		app.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))),
+		app.WithBlobs(blob.Dir{Root: t.TempDir(), BaseURL: "http://127.0.0.1/files"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps.Providers = aiproviders.FromEnv()
-	deps.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
-	deps.Blobs = blob.Dir{Root: t.TempDir(), BaseURL: "http://127.0.0.1/files"}
 	if len(textOpts) > 0 {
 		p := offline.New(textOpts...)
 		deps.Providers.Text[ai.ProviderOffline], deps.Providers.Image[ai.ProviderOffline] = p, p

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/aiproviders"
+	"github.com/igny8/igny8-serverless/shared/app"
 	"github.com/igny8/igny8-serverless/shared/blob"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddb"
@@ -66,13 +67,12 @@ func Run(ctx context.Context, o Options) error {
 	if cfg.Table == "" {
 		cfg.Table = tabledef.DefaultName
 	}
-	deps, err := cfg.Build(ctx)
+	filesDir := filepath.Join(o.Dir, "files")
+	deps, err := app.Build(ctx, cfg, app.WithProviders(aiproviders.FromEnv),
+		app.WithBlobs(blob.Dir{Root: filesDir, BaseURL: apiURL + "/files"}))
 	if err != nil {
 		return err
 	}
-	deps.Providers = aiproviders.FromEnv()
-	filesDir := filepath.Join(o.Dir, "files")
-	deps.Blobs = blob.Dir{Root: filesDir, BaseURL: apiURL + "/files"}
 	client, err := ddb.NewClient(ctx, endpoint)
 	if err != nil {
 		return err

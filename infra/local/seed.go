@@ -12,7 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/igny8/igny8-serverless/shared/config"
+	"github.com/igny8/igny8-serverless/shared/app"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
@@ -73,7 +73,7 @@ func ensureSecrets(st *State) {
 // seed makes sure the configuration, the admin key and the demo account with
 // credits and a demo site exist. Every step is idempotent, so a restart (or a
 // wiped database under an old state file) ends in the same place.
-func seed(ctx context.Context, deps config.Deps, st *State) error {
+func seed(ctx context.Context, deps *app.App, st *State) error {
 	s := deps.Store
 	if err := s.SeedConfig(ctx); err != nil {
 		return err

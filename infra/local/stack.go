@@ -13,10 +13,9 @@ import (
 
 	"github.com/igny8/igny8-serverless/infra/local/sfn"
 	"github.com/igny8/igny8-serverless/infra/statemachines"
+	"github.com/igny8/igny8-serverless/shared/app"
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/catalog"
-	"github.com/igny8/igny8-serverless/shared/config"
-	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/stepfn"
 )
@@ -25,10 +24,12 @@ import (
 // the local ASL runtime, which invokes the same step handlers the Lambdas
 // wrap; the API starts executions on it.
 type Stack struct {
-	Deps       config.Deps
+	// Deps is the App the stack runs on, with the stack's own starters,
+	// task-token sender and publisher in place of the cloud's.
+	Deps       *app.App
 	Runtime    *sfn.Runtime
 	Machines   map[string]*sfn.Machine
-	Functions  map[string]stepfn.Func
+	Functions  map[string]stepfn.Func // the step handlers by function name (app.Steps)
 	Automation *automation.Service
 	// Publishing is the publishing service; its jobs run in process, one
 	// after another in the order handed over, as the publish Lambda would.
@@ -37,34 +38,12 @@ type Stack struct {
 	publisher  *Publisher
 }
 
-// Functions are the step handlers by function name, exactly as each
-// functions/<name>/main.go wires them.
-func Functions(d config.Deps, tokens automation.Tokens) map[string]stepfn.Func {
-	run, credits, steps := d.Runner(), d.Credits(), d.AutomationSteps(tokens)
-	return map[string]stepfn.Func{
-		"credit-reserve":            stepfn.JSON(credits.Reserve),
-		"credit-settle":             stepfn.JSON(credits.Settle),
-		"credit-release":            stepfn.JSON(credits.Fail),
-		"op-cluster-keywords":       stepfn.JSON(run.Handler(domain.OperationClustering)),
-		"op-generate-ideas":         stepfn.JSON(run.Handler(domain.OperationIdeaGeneration)),
-		"op-create-tasks":           stepfn.JSON(run.Handler(domain.OperationCreateTasks)),
-		"op-generate-content":       stepfn.JSON(run.Handler(domain.OperationContentGeneration)),
-		"op-generate-image-prompts": stepfn.JSON(run.Handler(domain.OperationImagePrompts)),
-		"op-generate-images":        stepfn.JSON(run.Handler(domain.OperationImageGeneration)),
-		"op-review-content":         stepfn.JSON(run.Handler(domain.OperationReview)),
-		"automation-prepare-stage":  stepfn.JSON(steps.Prepare),
-		"automation-gate":           stepfn.JSON(steps.Gate),
-		"automation-park":           stepfn.JSON(steps.Park),
-		"automation-finish-stage":   stepfn.JSON(steps.FinishStage),
-		"automation-finish-run":     stepfn.JSON(steps.FinishRun),
-	}
-}
-
-// NewStack loads every state machine and wires the API to them.
-func NewStack(d config.Deps, opts ...sfn.Option) (*Stack, error) {
-	s := &Stack{Deps: d, Machines: map[string]*sfn.Machine{}}
-	s.Functions = Functions(d, tokens{s})
-	s.Runtime = sfn.NewRuntime(sfn.InvokerFunc(s.invoke), append([]sfn.Option{sfn.WithLogger(d.Log)}, opts...)...)
+// NewStack loads every state machine and wires d's services to them (on a
+// copy of d: the caller's App keeps its adapters).
+func NewStack(d *app.App, opts ...sfn.Option) (*Stack, error) {
+	a := *d
+	s := &Stack{Deps: &a, Machines: map[string]*sfn.Machine{}}
+	s.Runtime = sfn.NewRuntime(sfn.InvokerFunc(s.invoke), append([]sfn.Option{sfn.WithLogger(a.Log)}, opts...)...)
 	for _, sm := range catalog.StateMachines {
 		def, err := statemachines.Definition(sm.Name)
 		if err != nil {
@@ -76,11 +55,16 @@ func NewStack(d config.Deps, opts ...sfn.Option) (*Stack, error) {
 		}
 		s.Machines[sm.Name] = m.WithName(sm.Name)
 	}
-	s.Automation = d.Automation(s.Starter("operation"), s.Starter("automation"), tokens{s})
-	s.publisher = &Publisher{log: d.Log}
-	s.Publishing = d.Publishing(s.publisher)
+	s.publisher = &Publisher{log: a.Log}
+	a.Operations, a.Runs, a.Tokens, a.Invoker = s.Starter("operation"), s.Starter("automation"), tokens{s}, s.publisher
+	var err error
+	if s.Functions, err = a.Steps(); err != nil {
+		return nil, err
+	}
+	s.Automation = a.Automation()
+	s.Publishing = a.Publishing()
 	s.publisher.run = s.Publishing.Publish
-	s.API = d.API(s.Starter("operation"), s.Automation, s.Publishing)
+	s.API = a.API(s.Automation, s.Publishing)
 	return s, nil
 }
 
@@ -180,7 +164,7 @@ func (s *Stack) Tick(ctx context.Context, period time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.Deps.SweepHolds(ctx); err != nil && ctx.Err() == nil {
+			if _, err := s.Deps.Sweeper().Sweep(ctx); err != nil && ctx.Err() == nil {
 				s.Deps.Log.Error("sweep holds", "error", err.Error())
 			}
 			if _, err := s.Automation.StartDue(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {

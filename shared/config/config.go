@@ -1,12 +1,17 @@
-// Package config reads the settings every function shares from the
-// environment, with defaults that suit the local stack.
+// Package config reads the settings every function shares: the environment
+// (with defaults that suit the local stack) and, in the cloud, the secret
+// parameters under SECRETS_PARAMETER_PATH. It builds nothing; shared/app
+// wires the adapters and services from what it reads.
 package config
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
@@ -22,20 +27,46 @@ type Config struct {
 	// unset, a key derived from CURSOR_SECRET is used.
 	SecretsKey string
 	LogLevel   slog.Level
+	// BlobDir (BLOB_DIR, default .local/files) keeps generated images
+	// where no bucket is configured, published at BlobBaseURL
+	// (BLOB_BASE_URL; the local server serves .local/files at /files/).
+	BlobDir     string
+	BlobBaseURL string
 }
+
+// DefaultBlobDir is where generated images go when BLOB_DIR is unset.
+const DefaultBlobDir = ".local/files"
+
+// Load reads the configuration of a function: first the secret parameters
+// (with the AWS configuration cfg), then the environment they fill.
+func Load(ctx context.Context, cfg aws.Config) (Config, error) {
+	if err := loadSecretParameters(ctx, cfg); err != nil {
+		return Config{}, err
+	}
+	return FromEnv()
+}
+
+// DynamoDBEndpoint is DYNAMODB_ENDPOINT, needed before the rest: the AWS
+// configuration the secrets are read with depends on it.
+func DynamoDBEndpoint() string { return os.Getenv("DYNAMODB_ENDPOINT") }
 
 // FromEnv reads the configuration. A missing CURSOR_SECRET is an error: a
 // per-instance random one would make cursors fail across Lambda instances.
 func FromEnv() (Config, error) {
 	c := Config{
 		Table:            os.Getenv("TABLE_NAME"),
-		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"),
+		DynamoDBEndpoint: DynamoDBEndpoint(),
 		CursorSecret:     os.Getenv("CURSOR_SECRET"),
 		Brand:            os.Getenv("BRAND_NAME"),
 		SecretsKey:       os.Getenv("SECRETS_KEY"),
+		BlobDir:          os.Getenv("BLOB_DIR"),
+		BlobBaseURL:      os.Getenv("BLOB_BASE_URL"),
 	}
 	if c.Table == "" {
 		c.Table = tabledef.DefaultName
+	}
+	if c.BlobDir == "" {
+		c.BlobDir = DefaultBlobDir
 	}
 	if strings.EqualFold(os.Getenv("LOG_LEVEL"), "debug") {
 		c.LogLevel = slog.LevelDebug
@@ -49,8 +80,8 @@ func FromEnv() (Config, error) {
 	return c, nil
 }
 
-// secretsKey is SECRETS_KEY, or one derived from CURSOR_SECRET when unset.
-func (c Config) secretsKey() string {
+// SealingKey is SECRETS_KEY, or one derived from CURSOR_SECRET when unset.
+func (c Config) SealingKey() string {
 	if c.SecretsKey != "" {
 		return c.SecretsKey
 	}

@@ -38,6 +38,10 @@ type parametersAPI interface {
 // SECRETS_PARAMETER_PATH (e.g. /igny8/prod/) once at start-up; a parameter
 // named like one of SecretNames sets that setting unless the environment
 // already has it. Without the variable nothing is read (the local stack).
+//
+// It is the one place that sets environment variables: the AI provider
+// keys are read from the environment by shared/aiproviders (and by
+// ops.Configured), so a secret kept in SSM must land there before they run.
 func loadSecretParameters(ctx context.Context, cfg aws.Config) error {
 	p := os.Getenv("SECRETS_PARAMETER_PATH")
 	if p == "" {

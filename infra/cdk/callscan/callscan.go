@@ -36,9 +36,10 @@ const (
 	ddbType = "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Cut says that in the Lambda main, caller never calls callee (functions
-// named as ssa.Function.String prints them): a dispatch on a value fixed by
-// main that a call graph cannot follow. nil cuts nothing.
+// Cut says that in the Lambda main, caller never calls callee nor hands it
+// on as a function value (functions named as ssa.Function.String prints
+// them): a dispatch on a value fixed by main that a call graph cannot
+// follow, e.g. a table of handlers by function name. nil cuts nothing.
 type Cut func(main, caller, callee string) bool
 
 // Scan loads the packages matched by patterns (e.g. "./functions/...") in
@@ -128,7 +129,7 @@ func reachable(cg *callgraph.Graph, roots []*ssa.Function, skip func(caller, cal
 					case *ssa.MakeClosure:
 						value = v.Fn.(*ssa.Function)
 					}
-					if value != nil && !made[value] {
+					if value != nil && !made[value] && !skip(fn, value) {
 						made[value] = true
 						if mine || waiting[value] {
 							visit(value)
