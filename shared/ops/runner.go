@@ -230,20 +230,27 @@ func (w *work) result(ids []string, failed []Failed) Result {
 	return res
 }
 
-// steps is the work of each operation type.
-var steps = map[domain.OperationType]func(*work, context.Context) (Result, error){
-	domain.OperationClustering:        (*work).cluster,
-	domain.OperationIdeaGeneration:    (*work).ideas,
-	domain.OperationCreateTasks:       (*work).createTasks,
-	domain.OperationContentGeneration: (*work).content,
-	domain.OperationImagePrompts:      (*work).imagePrompts,
-	domain.OperationImageGeneration:   (*work).images,
-	domain.OperationReview:            (*work).review,
-}
-
+// do runs the work of the job's operation type. A switch, not a table of
+// method values: each op-* Lambda runs one type, and the permission scan
+// (infra/cdk/callscan) cuts the other branches of this switch; a package-level
+// table would be built at start-up in every function and make every
+// operation's AWS calls look reachable from all of them.
 func (w *work) do(ctx context.Context) (Result, error) {
-	if step, ok := steps[w.job.Type]; ok {
-		return step(w, ctx)
+	switch w.job.Type {
+	case domain.OperationClustering:
+		return w.cluster(ctx)
+	case domain.OperationIdeaGeneration:
+		return w.ideas(ctx)
+	case domain.OperationCreateTasks:
+		return w.createTasks(ctx)
+	case domain.OperationContentGeneration:
+		return w.content(ctx)
+	case domain.OperationImagePrompts:
+		return w.imagePrompts(ctx)
+	case domain.OperationImageGeneration:
+		return w.images(ctx)
+	case domain.OperationReview:
+		return w.review(ctx)
 	}
 	return Result{}, domain.Invalid("type", "unknown operation type %q", w.job.Type)
 }
