@@ -9,9 +9,9 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/authorizer"
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
@@ -227,12 +227,11 @@ func (a *API) public(h handler) http.Handler {
 
 func (a *API) authed(role domain.Role, h handler) http.Handler {
 	return a.public(func(w http.ResponseWriter, r *http.Request) error {
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
+		token, ok := authorizer.BearerToken(r.Header.Get("Authorization"))
+		if !ok {
 			return domain.ErrUnauthorized
 		}
-		k, err := a.store.LookupAPIKey(r.Context(), strings.TrimSpace(token))
+		k, err := a.store.LookupAPIKey(r.Context(), token)
 		if err != nil {
 			return err
 		}
