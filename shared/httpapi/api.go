@@ -217,9 +217,15 @@ func accountOf(ctx context.Context) string {
 	return ""
 }
 
+// public serves h to anyone; every route goes through it, so the IDs of the
+// path are checked here once.
 func (a *API) public(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := checkPathIDs(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			writeError(w, r, a.log, err)
 		}
 	})
