@@ -95,6 +95,11 @@ func TestIntegrationLongIDsAre4xx(t *testing.T) {
 		{"POST", sp + "/tasks/generate-content", map[string]any{"task_ids": []string{long}}, u, 400, "task_ids"},
 		{"POST", sp + "/images/generate", map[string]any{"image_ids": []string{long}}, u, 400, "image_ids"},
 		{"GET", "/v1/account/usage/logs?site_id=" + long, nil, u, 400, "site_id"},
+		{"GET", "/v1/sites?cursor=" + long, nil, u, 400, "cursor"},
+		{"GET", sp + "/keywords?cursor=" + long, nil, u, 400, "cursor"},
+		{"GET", sp + "/images/01NOSUCHIMAGE/regenerate/quote?quality_tier=" + long, nil, u, 404, ""},
+		{"GET", sp + "/calendar?from=" + long + "&to=" + long, nil, u, 400, "from"},
+		{"POST", "/v1/admin/accounts/" + acct + "/credits", map[string]any{"amount": 5}, append(auth(s.admin), "Idempotency-Key", long), 400, "Idempotency-Key"},
 		{"PUT", "/v1/admin/models/gpt-4o-mini", map[string]any{"model_id": long}, a, 400, "model_id"},
 	})
 	if after := s.snapshot(t, key, site); after != before {
@@ -191,6 +196,9 @@ func TestIntegrationControlCharactersAre400(t *testing.T) {
 		text := "Trail" + bad + "Blog"
 		s.expect(t, []hostile{
 			{"POST", "/v1/sites", map[string]any{"name": text, "url": "https://t.example"}, u, 400, "name"},
+			{"POST", "/v1/sites", map[string]any{"name": "Trail", "url": "https://t.example/" + text}, u, 400, "url"},
+			{"PATCH", sp, map[string]any{"url": "https://t.example/" + text}, u, 400, "url"},
+			{"PUT", "/v1/admin/billing", map[string]any{"credit_price_micro_usd": 10000, "minimum_credits": map[string]any{"clustering" + bad: 1}}, auth(s.admin), 400, "minimum_credits"},
 			{"PATCH", sp, map[string]any{"name": text}, u, 400, "name"},
 			{"POST", sp + "/sectors", map[string]any{"name": text}, u, 400, "name"},
 			{"POST", "/v1/admin/accounts", map[string]any{"name": text}, auth(s.admin), 400, "name"},

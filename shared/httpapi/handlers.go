@@ -119,11 +119,21 @@ func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// url.Parse lets bidirectional overrides through, so the URL is checked as
+// text too (the name is, by domain.ValidateName).
 func (a *API) createSite(r *http.Request, req domain.NewSite) (domain.Site, error) {
+	if err := checkTexts(false, "url", req.URL); err != nil {
+		return domain.Site{}, err
+	}
 	return a.store.CreateSite(r.Context(), who(r).account, req)
 }
 
 func (a *API) patchSite(r *http.Request, req domain.SitePatch) (domain.Site, error) {
+	if req.URL != nil {
+		if err := checkTexts(false, "url", *req.URL); err != nil {
+			return domain.Site{}, err
+		}
+	}
 	return a.store.UpdateSite(r.Context(), who(r).account, r.PathValue("site"), req)
 }
 

@@ -320,6 +320,12 @@ func (a *API) adminPutBilling(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, MaxBody, &b); err != nil {
 		return err
 	}
+	for op := range b.MinimumCredits {
+		if !knownOp(op) {
+			// A minimum no operation looks up would be stored for nothing.
+			return domain.Invalid("minimum_credits", "keys must be operation types: clustering, idea_generation, content_generation, image_prompts, image_generation")
+		}
+	}
 	if err := a.store.PutBilling(r.Context(), b); err != nil {
 		return err
 	}
