@@ -38,6 +38,16 @@ func (s *testStack) expect(t *testing.T, cases []hostile) {
 	}
 }
 
+// hostileStack is a stack with an account (with credits), its key, a site
+// and a snapshot of them to compare with after the attack.
+func hostileStack(t *testing.T, credits int64) (s *testStack, acct, key, site, before string) {
+	t.Helper()
+	s = newTestStack(t)
+	acct, key = s.account(t, credits)
+	site = s.site(t, key)
+	return s, acct, key, site, s.snapshot(t, key, site)
+}
+
 // snapshot is what the hostile requests must leave as it was.
 func (s *testStack) snapshot(t *testing.T, key, site string) string {
 	t.Helper()
@@ -60,10 +70,7 @@ func (s *testStack) snapshot(t *testing.T, key, site string) string {
 // a 400 naming the field; DynamoDB refuses keys over 1 KiB, which used to
 // surface as a 500.
 func TestIntegrationLongIDsAre4xx(t *testing.T) {
-	s := newTestStack(t)
-	acct, key := s.account(t, 1000)
-	site := s.site(t, key)
-	before := s.snapshot(t, key, site)
+	s, acct, key, site, before := hostileStack(t, 1000)
 	long := strings.Repeat("a", 2000)
 	sp := "/v1/sites/" + site
 	u, a := auth(key), auth(s.admin)
@@ -110,10 +117,7 @@ func TestIntegrationLongIDsAre4xx(t *testing.T) {
 // A body of null (or any JSON that is not an object) is a 400 wherever a
 // handler decodes an object; an automation run used to start from `null`.
 func TestIntegrationNullBodyIs400(t *testing.T) {
-	s := newTestStack(t)
-	_, key := s.account(t, 100000)
-	site := s.site(t, key)
-	before := s.snapshot(t, key, site)
+	s, _, key, site, before := hostileStack(t, 100000)
 	sp := "/v1/sites/" + site
 	u, a := auth(key), auth(s.admin)
 	routes := []struct {
@@ -151,10 +155,7 @@ func TestIntegrationNullBodyIs400(t *testing.T) {
 // We read every body as UTF-8: a body declared in another charset is a 415,
 // one that is not UTF-8 a 400.
 func TestIntegrationCharsetAndUTF8(t *testing.T) {
-	s := newTestStack(t)
-	_, key := s.account(t, 0)
-	site := s.site(t, key)
-	before := s.snapshot(t, key, site)
+	s, _, key, site, before := hostileStack(t, 0)
 	utf16 := []byte{0xff, 0xfe}
 	for _, c := range `{"name":"Sixteen","url":"https://s.example"}` {
 		utf16 = append(utf16, byte(c), 0)
@@ -186,10 +187,7 @@ func TestIntegrationCharsetAndUTF8(t *testing.T) {
 // NUL, BEL and the right-to-left override are refused in every free-text
 // field a client sets, with a 400 naming the field, and nothing is stored.
 func TestIntegrationControlCharactersAre400(t *testing.T) {
-	s := newTestStack(t)
-	acct, key := s.account(t, 1000)
-	site := s.site(t, key)
-	before := s.snapshot(t, key, site)
+	s, acct, key, site, before := hostileStack(t, 1000)
 	sp := "/v1/sites/" + site
 	u := auth(key)
 	for _, bad := range []string{"\x00", "\a", "\u202e"} {
