@@ -147,7 +147,7 @@ func (a *API) routes() {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
-	if id == "" || len(id) > 128 {
+	if !printableID(id) {
 		id = store.NewID()
 	}
 	box := &principalBox{}
@@ -172,6 +172,21 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 		"route", pattern, "status", sw.code, "account_id", accountOf(ctx), "duration_ms", time.Since(start).Milliseconds())
+}
+
+// printableID reports whether a client's request ID may be echoed and
+// logged: 1 to 128 printable ASCII characters without spaces (API Gateway's
+// IDs end in "=", so domain.ValidID would be too strict).
+func printableID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 type statusWriter struct {

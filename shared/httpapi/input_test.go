@@ -165,3 +165,20 @@ func TestMediaTypeCharset(t *testing.T) {
 		t.Errorf("CSV in UTF-16: %v", err)
 	}
 }
+
+// A client's request ID is echoed and logged: one that is not printable
+// ASCII is replaced by one of ours.
+func TestRequestIDShape(t *testing.T) {
+	h := New(nil, nil, nil, nil, nil, "", quietLog())
+	for id, kept := range map[string]bool{"req-123": true, "0f8fad5b-d9cb-469f-a165-70867728950e": true, "JnP8whYxIAMEMZQ=": true,
+		"evil\u202eid": false, "a b": false, strings.Repeat("r", 129): false, "": false} {
+		req := httptest.NewRequest("GET", "/v1/health", nil)
+		req.Header.Set("X-Request-Id", id)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		got := rec.Header().Get("X-Request-Id")
+		if (got == id) != kept || !printableID(got) {
+			t.Errorf("X-Request-Id %q answered %q", id, got)
+		}
+	}
+}
