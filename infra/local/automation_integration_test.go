@@ -15,15 +15,36 @@ import (
 	"github.com/igny8/igny8-serverless/shared/domain"
 )
 
+// call sends a request as key that must answer status, and decodes the
+// answer into out unless it is nil.
+func (s *testStack) call(t testing.TB, key string, status int, method, path string, body, out any) {
+	t.Helper()
+	r := s.c.Do(method, path, body, auth(key)...)
+	if r.Status != status {
+		t.Fatalf("%s %s: %d %s", method, path, r.Status, r.Body)
+	}
+	if out != nil {
+		r.JSON(t, out)
+	}
+}
+
 func (s *testStack) startRun(t testing.TB, key, site string) domain.AutomationRun {
 	t.Helper()
-	r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...)
-	if r.Status != http.StatusCreated {
-		t.Fatalf("start run: %d %s", r.Status, r.Body)
-	}
 	var run domain.AutomationRun
-	r.JSON(t, &run)
+	s.call(t, key, http.StatusCreated, "POST", "/v1/sites/"+site+"/automation/runs", nil, &run)
 	return run
+}
+
+// configure changes the site's automation config and saves it, answering
+// what was saved.
+func (s *testStack) configure(t testing.TB, key, site string, change func(*domain.AutomationConfig)) domain.AutomationConfig {
+	t.Helper()
+	var cfg, saved domain.AutomationConfig
+	s.call(t, key, http.StatusOK, "GET", "/v1/sites/"+site+"/automation/config", nil, &cfg)
+	cfg.NextRunAt = nil // computed from the schedule; a PUT must leave it out
+	change(&cfg)
+	s.call(t, key, http.StatusOK, "PUT", "/v1/sites/"+site+"/automation/config", cfg, &saved)
+	return saved
 }
 
 func (s *testStack) waitRun(t testing.TB, key, site, id string, until func(domain.AutomationRun) bool) domain.AutomationRun {
@@ -50,19 +71,12 @@ func ended(r domain.AutomationRun) bool { return !r.Active() }
 func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	s := newTestStack(t)
 	ctx := context.Background()
-	acctID, key := s.account(t, 20000)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
+	acctID, key, site, _ := s.topicSite(t, 20000)
 	// Clustering in batches of 50 makes 5 to 7 clusters, depending on which
 	// keywords share a batch (IDs made in the same millisecond sort in any
 	// order), so the ideas may outnumber the default 20 articles per run:
 	// let this run write them all, so that the second one finds nothing.
-	var cfg domain.AutomationConfig
-	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
-	cfg.MaxContentPerRun, cfg.MaxImagesPerRun = 100, 500
-	if r := s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...); r.Status != 200 {
-		t.Fatalf("config: %d %s", r.Status, r.Body)
-	}
+	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.MaxContentPerRun, c.MaxImagesPerRun = 100, 500 })
 	if r := s.c.Do("PATCH", "/v1/sites/"+site+"/publishing-settings", map[string]any{"auto_approval_enabled": true, "auto_publish_enabled": true}, auth(key)...); r.Status != 200 {
 		t.Fatalf("settings: %d %s", r.Status, r.Body)
 	}
@@ -148,15 +162,8 @@ func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
 	s := newTestStack(t, offline.WithLatency(30*time.Millisecond))
 	ctx := context.Background()
-	acctID, key := s.account(t, 20000)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
-	var cfg domain.AutomationConfig
-	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
-	cfg.Stage1BatchSize = 10 // six clustering batches
-	if r := s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...); r.Status != 200 {
-		t.Fatalf("config: %d %s", r.Status, r.Body)
-	}
+	acctID, key, site, _ := s.topicSite(t, 20000)
+	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.Stage1BatchSize = 10 }) // six clustering batches
 	run := s.startRun(t, key, site)
 	s.waitRun(t, key, site, run.ID, func(r domain.AutomationRun) bool { return r.Stages[0].Processed >= 10 })
 	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs/"+run.ID+"/pause", nil, auth(key)...); r.Status != 200 {
@@ -203,8 +210,7 @@ func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
 		addMore = append(addMore, map[string]any{"keyword": kw})
 	}
 	s.c.Do("POST", "/v1/sites/"+site+"/keywords", map[string]any{"keywords": addMore}, auth(key)...)
-	cfg.Stage1BatchSize = 2
-	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...)
+	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.Stage1BatchSize = 2 })
 	run2 := s.startRun(t, key, site)
 	s.waitRun(t, key, site, run2.ID, func(r domain.AutomationRun) bool { return r.Stages[0].Processed >= 2 })
 	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs/"+run2.ID+"/cancel", nil, auth(key)...); r.Status != 200 {
@@ -226,9 +232,7 @@ func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
 
 func TestIntegrationAutomationNeedsCredits(t *testing.T) {
 	s := newTestStack(t)
-	_, key := s.account(t, 5)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
+	_, key, site, _ := s.topicSite(t, 5)
 	r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...)
 	if r.Status != http.StatusPaymentRequired {
 		t.Fatalf("start with 5 credits: %d %s", r.Status, r.Body)
@@ -269,13 +273,8 @@ func TestIntegrationAutomationFailuresAndLiveProgress(t *testing.T) {
 		return nil
 	}))
 	ctx := context.Background()
-	acctID, key := s.account(t, 50000)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
-	var cfg domain.AutomationConfig
-	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
-	cfg.Stage4BatchSize, cfg.MaxContentPerRun = 1, 6
-	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...)
+	acctID, key, site, _ := s.topicSite(t, 50000)
+	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.Stage4BatchSize, c.MaxContentPerRun = 1, 6 })
 	before, _ := s.Deps.Store.GetAccount(ctx, acctID)
 	run := s.startRun(t, key, site)
 
@@ -333,14 +332,10 @@ func TestIntegrationAutomationFailuresAndLiveProgress(t *testing.T) {
 func TestIntegrationScheduledRunStartsOnce(t *testing.T) {
 	s := newTestStack(t)
 	ctx := context.Background()
-	_, key := s.account(t, 50000)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
-	var cfg domain.AutomationConfig
-	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
-	cfg.Enabled, cfg.Schedule = true, domain.Schedule{Frequency: "daily", Time: "06:00"}
-	var saved domain.AutomationConfig
-	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...).JSON(t, &saved)
+	_, key, site, _ := s.topicSite(t, 50000)
+	saved := s.configure(t, key, site, func(c *domain.AutomationConfig) {
+		c.Enabled, c.Schedule = true, domain.Schedule{Frequency: "daily", Time: "06:00"}
+	})
 	if saved.NextRunAt == nil {
 		t.Fatal("no next run computed")
 	}

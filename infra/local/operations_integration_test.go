@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -145,6 +146,15 @@ var topics = map[string][]string{
 		"solar panels net metering", "monocrystalline vs polycrystalline solar panels", "solar panel size for house", "solar panels pros and cons"},
 }
 
+// topicSite is an account with credits, its key and a site holding the 60
+// topic keywords, with the topic of each keyword ID.
+func (s *testStack) topicSite(t testing.TB, credits int64) (acct, key, site string, topicOf map[string]string) {
+	t.Helper()
+	acct, key = s.account(t, credits)
+	site = s.site(t, key)
+	return acct, key, site, addTopicKeywords(t, s, key, site)
+}
+
 func addTopicKeywords(t testing.TB, s *testStack, key, site string) map[string]string {
 	t.Helper()
 	var rows []map[string]any
@@ -197,14 +207,8 @@ func listAll[T any](t testing.TB, s *testStack, key, path string) []T {
 func TestIntegrationOperationsEndToEnd(t *testing.T) {
 	s := newTestStack(t)
 	ctx := context.Background()
-	acctID, key := s.account(t, 5000)
-	site := s.site(t, key)
-	topicOf := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range topicOf {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	acctID, key, site, topicOf := s.topicSite(t, 5000)
+	ids := slices.Sorted(maps.Keys(topicOf))
 
 	// 1. Clustering: the clusters group the topics, never mixing them.
 	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids})
@@ -318,13 +322,8 @@ func TestIntegrationFailedOperationChargesNothing(t *testing.T) {
 		return &ai.Error{Kind: ai.Permanent, Provider: "offline", Status: 401, Message: "the API key was rejected"}
 	}))
 	ctx := context.Background()
-	acctID, key := s.account(t, 500)
-	site := s.site(t, key)
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
+	acctID, key, site, topicOf := s.topicSite(t, 500)
+	ids := slices.Sorted(maps.Keys(topicOf))
 	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[:10]})
 	if op.Status != domain.OperationFailed || op.Error == nil || op.Error.Name != "Provider.Permanent" || op.CreditsUsed != 0 {
 		t.Fatalf("operation: %+v", op)
@@ -368,13 +367,8 @@ func TestIntegrationTransientErrorsAreRetried(t *testing.T) {
 		}
 		return nil
 	}))
-	acctID, key := s.account(t, 500)
-	site := s.site(t, key)
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
+	acctID, key, site, topicOf := s.topicSite(t, 500)
+	ids := slices.Sorted(maps.Keys(topicOf))
 	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids})
 	if op.Status != domain.OperationSucceeded || calls != 3 {
 		t.Fatalf("operation %+v after %d calls", op, calls)
@@ -390,13 +384,8 @@ func TestIntegrationTransientErrorsAreRetried(t *testing.T) {
 func TestIntegrationInsufficientCreditsIs402BeforeAnyCall(t *testing.T) {
 	calls := 0
 	s := newTestStack(t, offline.WithFailures(func(any) error { calls++; return nil }))
-	acctID, key := s.account(t, 1)
-	site := s.site(t, key)
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
+	acctID, key, site, topicOf := s.topicSite(t, 1)
+	ids := slices.Sorted(maps.Keys(topicOf))
 	r := s.c.Do("POST", "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids}, auth(key)...)
 	var eb httpapi.ErrorBody
 	r.JSON(t, &eb)
@@ -424,14 +413,8 @@ func TestIntegrationInsufficientCreditsIs402BeforeAnyCall(t *testing.T) {
 // The usage summary covers the whole filtered range, not one page.
 func TestIntegrationUsageSummaryCoversEveryPage(t *testing.T) {
 	s := newTestStack(t)
-	_, key := s.account(t, 5000)
-	site := s.site(t, key)
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	_, key, site, topicOf := s.topicSite(t, 5000)
+	ids := slices.Sorted(maps.Keys(topicOf))
 	for i := 0; i < 6; i++ { // six clustering operations of 10 keywords
 		if op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[i*10 : i*10+10]}); op.Status != domain.OperationSucceeded {
 			t.Fatalf("op %d: %+v", i, op)
@@ -516,14 +499,9 @@ func TestIntegrationModelsShowNoVendorNames(t *testing.T) {
 // listed as a previous version.
 func TestIntegrationImageRegeneration(t *testing.T) {
 	s := newTestStack(t)
-	acctID, key := s.account(t, 5000)
-	site := s.site(t, key)
 	// One article with image prompts and images, the short way.
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
+	acctID, key, site, topicOf := s.topicSite(t, 5000)
+	ids := slices.Sorted(maps.Keys(topicOf))
 	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[:5]})
 	op = s.run(t, key, "/v1/sites/"+site+"/clusters/generate-ideas", map[string]any{"cluster_ids": op.Results[:1]})
 	op = s.run(t, key, "/v1/sites/"+site+"/ideas/create-tasks", map[string]any{"idea_ids": op.Results[:1]})

@@ -321,6 +321,14 @@ func TestIntegrationConcurrentSchedulingTakesDistinctSlots(t *testing.T) {
 			t.Errorf("%s: %d items over a daily limit of 2", d, n)
 		}
 	}
+	s.noStatsDrift(t, key, site)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// noStatsDrift audits the site's counters: each must equal a recount.
+func (s *testStack) noStatsDrift(t *testing.T, key, site string) {
+	t.Helper()
 	var audit struct {
 		Drift map[string]int64 `json:"drift"`
 	}
@@ -331,8 +339,6 @@ func TestIntegrationConcurrentSchedulingTakesDistinctSlots(t *testing.T) {
 		}
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // memTarget is a platform in memory that counts what it makes.
 type memTarget struct {

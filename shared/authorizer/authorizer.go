@@ -65,10 +65,9 @@ func (a Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAut
 	}, nil
 }
 
-// bearer is the key of "Authorization: Bearer <key>", read the way the API
-// reads it (shared/httpapi): the scheme exactly "Bearer", spaces around the
-// key ignored. Payload 2.0 lower-cases header names; the identity source
-// (the same header) is the fallback.
+// bearer is the key of the request's Authorization header. Payload 2.0
+// lower-cases header names; the identity source (the same header) is the
+// fallback.
 func bearer(req events.APIGatewayV2CustomAuthorizerV2Request) (string, bool) {
 	auth, found := "", false
 	for name, v := range req.Headers {
@@ -80,9 +79,17 @@ func bearer(req events.APIGatewayV2CustomAuthorizerV2Request) (string, bool) {
 	if !found && len(req.IdentitySource) > 0 {
 		auth = req.IdentitySource[0]
 	}
-	token, ok := strings.CutPrefix(auth, "Bearer ")
+	return BearerToken(auth)
+}
+
+// BearerToken is the key of an Authorization header value "Bearer <key>",
+// read the same way here and in the API (shared/httpapi). The scheme is
+// matched in any case, as RFC 9110 says auth schemes are; spaces around the
+// key are ignored.
+func BearerToken(auth string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(auth), " ")
 	token = strings.TrimSpace(token)
-	if !ok || token == "" {
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return "", false
 	}
 	return token, true

@@ -69,7 +69,13 @@ func TestHandle(t *testing.T) {
 		{name: "empty bearer", req: request(map[string]string{"authorization": "Bearer    "})},
 		{name: "basic auth", req: request(map[string]string{"authorization": "Basic dXNlcjpwdw=="})},
 		{name: "bare key without the scheme", req: request(map[string]string{"authorization": goodKey})},
-		{name: "lower-case scheme, as the API refuses it", req: request(map[string]string{"authorization": "bearer " + goodKey})},
+		// RFC 9110: the auth scheme is case-insensitive, in the API too.
+		{name: "lower-case scheme", req: request(map[string]string{"authorization": "bearer " + goodKey}),
+			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
+		{name: "upper-case scheme", req: request(map[string]string{"authorization": "BEARER " + goodKey}),
+			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
+		{name: "scheme glued to the key", req: request(map[string]string{"authorization": "Bearer" + goodKey})},
+		{name: "another scheme that starts like it", req: request(map[string]string{"authorization": "Bearerx " + goodKey})},
 		{name: "store failure is an error, not a cached deny", req: request(map[string]string{"authorization": "Bearer " + goodKey}),
 			lookupErr: errors.New("ProvisionedThroughputExceededException"), wantLookup: goodKey, wantErr: true},
 	}

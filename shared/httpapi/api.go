@@ -9,9 +9,9 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/authorizer"
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
@@ -147,7 +147,7 @@ func (a *API) routes() {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
-	if id == "" || len(id) > 128 {
+	if !printableID(id) {
 		id = store.NewID()
 	}
 	box := &principalBox{}
@@ -172,6 +172,21 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 		"route", pattern, "status", sw.code, "account_id", accountOf(ctx), "duration_ms", time.Since(start).Milliseconds())
+}
+
+// printableID reports whether a client's request ID may be echoed and
+// logged: 1 to 128 printable ASCII characters without spaces (API Gateway's
+// IDs end in "=", so domain.ValidID would be too strict).
+func printableID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 type statusWriter struct {
@@ -217,9 +232,15 @@ func accountOf(ctx context.Context) string {
 	return ""
 }
 
+// public serves h to anyone; every route goes through it, so the IDs of the
+// path are checked here once.
 func (a *API) public(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := checkPathIDs(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			writeError(w, r, a.log, err)
 		}
 	})
@@ -227,12 +248,11 @@ func (a *API) public(h handler) http.Handler {
 
 func (a *API) authed(role domain.Role, h handler) http.Handler {
 	return a.public(func(w http.ResponseWriter, r *http.Request) error {
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
+		token, ok := authorizer.BearerToken(r.Header.Get("Authorization"))
+		if !ok {
 			return domain.ErrUnauthorized
 		}
-		k, err := a.store.LookupAPIKey(r.Context(), strings.TrimSpace(token))
+		k, err := a.store.LookupAPIKey(r.Context(), token)
 		if err != nil {
 			return err
 		}

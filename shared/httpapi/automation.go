@@ -20,11 +20,9 @@ func (a *API) putAutomationConfig(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (a *API) startRun(w http.ResponseWriter, r *http.Request) error {
-	if r.ContentLength > 0 {
-		var empty struct{}
-		if err := decodeJSON(r, MaxBody, &empty); err != nil {
-			return err
-		}
+	var none struct{}
+	if err := decodeOptionalJSON(r, MaxBody, &none); err != nil {
+		return err
 	}
 	run, err := a.auto.Start(r.Context(), who(r).account, r.PathValue("site"), "manual")
 	if err != nil {

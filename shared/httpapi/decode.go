@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/store"
@@ -34,10 +35,34 @@ func decodeJSON(r *http.Request, limit int64, v any) error {
 	return decodeBytes(body, v)
 }
 
+// decodeOptionalJSON is decodeJSON for a route whose body may be left out
+// (however it is sent: no Content-Length, chunked); a body that is there is
+// checked like any other.
+func decodeOptionalJSON(r *http.Request, limit int64, v any) error {
+	body, err := readLimited(r, limit)
+	if err != nil || len(strings.TrimSpace(string(body))) == 0 {
+		return err
+	}
+	if err := mediaType(r, "application/json"); err != nil {
+		return err
+	}
+	return decodeBytes(body, v)
+}
+
 // decodeBytes is the validation half of decodeJSON, separate for fuzzing.
 func decodeBytes(body []byte, v any) error {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if !utf8.Valid(body) {
+		// Decoded anyway, invalid bytes would turn into U+FFFD unseen.
+		return domain.Invalid("", "the body is not valid UTF-8: send JSON encoded as UTF-8")
+	}
+	text := strings.TrimSpace(string(body))
+	if len(text) == 0 {
 		return domain.Invalid("", "request body is empty: send a JSON object")
+	}
+	// encoding/json takes null as "leave v alone", which would make null an
+	// empty request.
+	if text == "null" {
+		return domain.Invalid("", "body must be a JSON %s, not null", kind(v))
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
@@ -92,13 +117,21 @@ func typeName(k string) string {
 	return "a " + k
 }
 
-// mediaType refuses a body declared as anything but want (an undeclared
-// body is taken as want).
+// mediaType refuses a body declared as anything but want in UTF-8 (an
+// undeclared body, or one without a charset, is taken as want in UTF-8):
+// we read every body as UTF-8, so another charset would be misread.
 func mediaType(r *http.Request, want string) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt != want {
-			return fmt.Errorf("send Content-Type: %s, not %q: %w", want, ct, errUnsupportedMedia)
-		}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	// A parameter that does not parse could hide a charset, so it is refused.
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != want {
+		return fmt.Errorf("send Content-Type: %s, not %q: %w", want, ct, errUnsupportedMedia)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return fmt.Errorf("send the body in UTF-8 (Content-Type: %s; charset=utf-8), not %q: %w", want, cs, errUnsupportedMedia)
 	}
 	return nil
 }

@@ -83,6 +83,9 @@ func (a *API) grantCredits(w http.ResponseWriter, r *http.Request) error {
 	if req.Amount <= 0 || req.Amount > 1_000_000_000 {
 		return domain.Invalid("amount", "must be a whole number of credits between 1 and 1000000000")
 	}
+	if err := checkTexts(false, "description", req.Description); err != nil {
+		return err
+	}
 	account := r.PathValue("account")
 	if _, err := a.store.GetAccount(r.Context(), account); err != nil {
 		return fmt.Errorf("account %s: %w", account, err)
@@ -116,11 +119,21 @@ func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// url.Parse lets bidirectional overrides through, so the URL is checked as
+// text too (the name is, by domain.ValidateName).
 func (a *API) createSite(r *http.Request, req domain.NewSite) (domain.Site, error) {
+	if err := checkTexts(false, "url", req.URL); err != nil {
+		return domain.Site{}, err
+	}
 	return a.store.CreateSite(r.Context(), who(r).account, req)
 }
 
 func (a *API) patchSite(r *http.Request, req domain.SitePatch) (domain.Site, error) {
+	if req.URL != nil {
+		if err := checkTexts(false, "url", *req.URL); err != nil {
+			return domain.Site{}, err
+		}
+	}
 	return a.store.UpdateSite(r.Context(), who(r).account, r.PathValue("site"), req)
 }
 
@@ -146,6 +159,9 @@ func (a *API) addKeywords(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) writeKeywords(w http.ResponseWriter, r *http.Request, req addKeywordsRequest) error {
+	if err := checkOptionalID("sector_id", req.SectorID); err != nil {
+		return err
+	}
 	rep, err := a.store.AddKeywords(r.Context(), who(r).account, r.PathValue("site"), req.SectorID, req.Keywords)
 	if err != nil {
 		return err
@@ -258,6 +274,9 @@ func (a *API) listKeywords(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	f.SectorID = q.Get("sector_id")
+	if err := checkOptionalID("sector_id", f.SectorID); err != nil {
+		return err
+	}
 	page, err := a.store.ListKeywords(r.Context(), who(r).account, r.PathValue("site"), f, pr)
 	return reply(w, http.StatusOK, page, err)
 }
@@ -276,6 +295,9 @@ func (a *API) bulkKeywordStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkIDs("ids", req.IDs...); err != nil {
+		return err
+	}
 	res, err := a.store.SetKeywordStatus(r.Context(), who(r).account, r.PathValue("site"), req.IDs, st)
 	return reply(w, http.StatusOK, res, err)
 }
@@ -285,6 +307,9 @@ type bulkDeleteRequest struct {
 }
 
 func (a *API) bulkDeleteKeywords(r *http.Request, req bulkDeleteRequest) (store.BulkResult, error) {
+	if err := checkIDs("ids", req.IDs...); err != nil {
+		return store.BulkResult{}, err
+	}
 	return a.store.DeleteKeywords(r.Context(), who(r).account, r.PathValue("site"), req.IDs)
 }
 

@@ -30,6 +30,9 @@ func (a *API) startOperation(typ domain.OperationType, field string) handler {
 				return domain.Invalid(k, "unknown field: send {%q: [...]}", field)
 			}
 		}
+		if err := checkIDs(field, body[field]...); err != nil {
+			return err
+		}
 		return a.start(w, r, ops.Request{Type: typ, SiteID: r.PathValue("site"), ItemIDs: body[field]})
 	}
 }
@@ -45,6 +48,10 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, req ops.Request) err
 }
 
 func (a *API) generateImagePrompts(w http.ResponseWriter, r *http.Request) error {
+	var none struct{}
+	if err := decodeOptionalJSON(r, MaxBody, &none); err != nil {
+		return err
+	}
 	if _, err := a.store.GetContent(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content")); err != nil {
 		return err
 	}
@@ -67,6 +74,9 @@ func (r regenerateRequest) options() (json.RawMessage, error) {
 		return nil, domain.Invalid("custom_prompt", "is required when use_original_prompt is false")
 	case len(prompt) > 2000:
 		return nil, domain.Invalid("custom_prompt", "must be at most 2000 characters")
+	}
+	if err := checkTexts(true, "custom_prompt", prompt); err != nil {
+		return nil, err
 	}
 	return json.Marshal(ops.ImageOptions{Regenerate: true, CustomPrompt: prompt})
 }
@@ -140,6 +150,9 @@ func (a *API) listUsage(w http.ResponseWriter, r *http.Request) error {
 		if f.To, err = parseDay("to", v, true); err != nil {
 			return err
 		}
+	}
+	if err := checkOptionalID("site_id", f.SiteID); err != nil {
+		return err
 	}
 	if !f.To.After(f.From) {
 		return domain.Invalid("to", "must be after from")
@@ -285,6 +298,9 @@ func (a *API) adminPutModel(w http.ResponseWriter, r *http.Request) error {
 		m.ModelID = r.PathValue("model")
 	}
 	if m.ModelID != r.PathValue("model") {
+		if err := domain.ValidateID("model_id", m.ModelID); err != nil {
+			return err
+		}
 		return domain.Invalid("model_id", "must match the model in the path")
 	}
 	if err := a.store.PutModel(r.Context(), m); err != nil {
@@ -303,6 +319,12 @@ func (a *API) adminPutBilling(w http.ResponseWriter, r *http.Request) error {
 	var b domain.BillingConfiguration
 	if err := decodeJSON(r, MaxBody, &b); err != nil {
 		return err
+	}
+	for op := range b.MinimumCredits {
+		if !knownOp(op) {
+			// A minimum no operation looks up would be stored for nothing.
+			return domain.Invalid("minimum_credits", "keys must be operation types: clustering, idea_generation, content_generation, image_prompts, image_generation")
+		}
 	}
 	if err := a.store.PutBilling(r.Context(), b); err != nil {
 		return err

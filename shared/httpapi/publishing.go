@@ -79,6 +79,10 @@ func (a *API) putIntegration(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, MaxBody, &req); err != nil {
 		return err
 	}
+	if err := checkTexts(false, "url", req.URL, "username", req.Username, "application_password", req.ApplicationPassword,
+		"shop_domain", req.ShopDomain, "admin_token", req.AdminToken, "blog_id", req.BlogID, "webhook_url", req.WebhookURL); err != nil {
+		return err
+	}
 	c, err := a.pub.ConnectSite(r.Context(), who(r).account, r.PathValue("site"), req)
 	return reply(w, http.StatusOK, c, err)
 }
