@@ -19,18 +19,8 @@ cd "$(dirname "$0")/.."
 
 DEST=.cache/npm-asl
 BIN="$DEST/node_modules/.bin/asl-validator"
-STAMP="$DEST/.tools-asl.sha256"
-
-want=$(cat tools/asl/package.json tools/asl/package-lock.json | sha256sum | cut -d' ' -f1)
-if [ ! -x "$BIN" ] || [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
-  command -v npm >/dev/null 2>&1 || { echo "asl-validate: npm is required (Debian: apt-get install nodejs npm)" >&2; exit 1; }
-  echo "asl-validate: installing asl-validator (tools/asl/package-lock.json) into $DEST..." >&2
-  rm -rf "$DEST"
-  mkdir -p "$DEST"
-  cp tools/asl/package.json tools/asl/package-lock.json "$DEST/"
-  npm ci --prefix "$DEST" --no-audit --no-fund --loglevel=error >&2
-  echo "$want" >"$STAMP"
-fi
+. scripts/npm-tool.sh
+npm_tool asl-validate tools/asl "$DEST"
 
 if [ "$#" -gt 0 ]; then
   files=("$@")

@@ -22,20 +22,11 @@ root=$PWD
 
 DEST=.cache/npm-cdk
 CDK="$DEST/node_modules/.bin/cdk"
-STAMP="$DEST/.tools-cdk.sha256"
 
 command -v go >/dev/null 2>&1 || { echo "cdk-synth: Go is required" >&2; exit 1; }
 command -v node >/dev/null 2>&1 || { echo "cdk-synth: Node.js is required (Debian: apt-get install nodejs npm)" >&2; exit 1; }
-want=$(cat tools/cdk/package.json tools/cdk/package-lock.json | sha256sum | cut -d' ' -f1)
-if [ ! -x "$CDK" ] || [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
-  command -v npm >/dev/null 2>&1 || { echo "cdk-synth: npm is required (Debian: apt-get install nodejs npm)" >&2; exit 1; }
-  echo "cdk-synth: installing the CDK CLI (tools/cdk/package-lock.json) into $DEST..." >&2
-  rm -rf "$DEST"
-  mkdir -p "$DEST"
-  cp tools/cdk/package.json tools/cdk/package-lock.json "$DEST/"
-  npm ci --prefix "$DEST" --no-audit --no-fund --loglevel=error >&2
-  echo "$want" >"$STAMP"
-fi
+. scripts/npm-tool.sh
+npm_tool cdk-synth tools/cdk "$DEST"
 
 # Offline and quiet: no version check, notices or telemetry; jsii's package
 # cache inside the repository; no banner for a Node release jsii calls
