@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/netguard"
 	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/secretbox"
 )
@@ -64,6 +65,10 @@ type Service struct {
 	Store   Store
 	Box     *secretbox.Box
 	Connect Connector
+	// Outbound is the policy a saved site address is checked against: the
+	// one the Connector's client dials with (the zero Policy allows nothing
+	// internal).
+	Outbound netguard.Policy
 	Invoker Invoker
 	Blobs   BlobReader
 	Retry   Retry
