@@ -69,11 +69,11 @@ type Service struct {
 	// one the Connector's client dials with (the zero Policy allows nothing
 	// internal).
 	Outbound netguard.Policy
-	Invoker Invoker
-	Blobs   BlobReader
-	Retry   Retry
-	Lease   time.Duration
-	Now     func() time.Time
+	Invoker  Invoker
+	Blobs    BlobReader
+	Retry    Retry
+	Lease    time.Duration
+	Now      func() time.Time
 	// Sleep waits between attempts (tests make it instant).
 	Sleep func(ctx context.Context, d time.Duration) error
 	Log   *slog.Logger
