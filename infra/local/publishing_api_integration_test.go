@@ -173,8 +173,9 @@ func TestIntegrationPublishToShopify(t *testing.T) {
 	shop := shopifytest.New()
 	defer shop.Close()
 	s := newTestStack(t)
+	s.allow(t, shop.URL)
 	s.Publishing.Connect = func(in domain.SiteIntegration, secret string) (publishing.Target, error) {
-		return shopify.New(shopify.Config{ShopDomain: in.ShopDomain, AdminToken: secret, BlogID: in.BlogID, BaseURL: shop.URL}, shop.Client()), nil
+		return shopify.New(shopify.Config{ShopDomain: in.ShopDomain, AdminToken: secret, BlogID: in.BlogID, BaseURL: shop.URL}, s.Deps.Guarded), nil
 	}
 	var waits []time.Duration
 	s.Publishing.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
@@ -241,6 +242,7 @@ func TestIntegrationPublishToWebhook(t *testing.T) {
 	}))
 	defer recv.Close()
 	s := newTestStack(t)
+	s.allow(t, recv.URL)
 	s.Publishing.Sleep = func(context.Context, time.Duration) error { return nil }
 	_, key := s.account(t, 0)
 	var site domain.Site
