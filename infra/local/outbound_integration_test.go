@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,18 +11,6 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 )
-
-// errorCode is the code of an error answer.
-func errorCode(t *testing.T, body []byte) string {
-	t.Helper()
-	var e struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(body, &e)
-	return e.Error.Code
-}
 
 // countingServer counts every request it gets and answers 500 with a body
 // naming an internal service's code and message.
@@ -38,6 +25,18 @@ func countingServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &hits
+}
+
+// publishOne publishes one approved item by hand and returns it once the
+// publisher is done.
+func (s *testStack) publishOne(t *testing.T, key, site string) domain.Content {
+	t.Helper()
+	ids := s.seedApproved(t, key, site, 1)
+	if r := s.c.Do("POST", "/v1/sites/"+site+"/content/"+ids[0]+"/publish", nil, auth(key)...); r.Status != 202 {
+		t.Fatalf("publish: %d %s", r.Status, r.Body)
+	}
+	s.WaitPublishing()
+	return s.content(t, key, site, ids[0])
 }
 
 // A site address naming a loopback, private, link-local or internal target,
@@ -57,7 +56,7 @@ func TestIntegrationIntegrationRefusesInternalTargets(t *testing.T) {
 		if strings.Contains(u, "@") {
 			want = "invalid_request"
 		}
-		if r.Status != 400 || errorCode(t, r.Body) != want || !strings.Contains(string(r.Body), `"url`) {
+		if r.Status != 400 || errorOf(t, r.Body).Code != want || !strings.Contains(string(r.Body), `"url`) {
 			t.Errorf("PUT integration %s: %d %s, want 400 %s naming url", u, r.Status, r.Body, want)
 		}
 		if g := s.c.Do("GET", "/v1/sites/"+site.ID+"/integration", nil, auth(key)...); g.Status != 404 {
@@ -89,15 +88,10 @@ func TestIntegrationSavedInternalTargetIsNeverContacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := s.c.Do("POST", "/v1/sites/"+site.ID+"/integration/test", nil, auth(key)...)
-	if r.Status != 400 || errorCode(t, r.Body) != "target_not_allowed" {
+	if r.Status != 400 || errorOf(t, r.Body).Code != "target_not_allowed" {
 		t.Fatalf("connection test: %d %s, want 400 target_not_allowed", r.Status, r.Body)
 	}
-	ids := s.seedApproved(t, key, site.ID, 1)
-	if r := s.c.Do("POST", "/v1/sites/"+site.ID+"/content/"+ids[0]+"/publish", nil, auth(key)...); r.Status != 202 {
-		t.Fatalf("publish: %d %s", r.Status, r.Body)
-	}
-	s.WaitPublishing()
-	if c := s.content(t, key, site.ID, ids[0]); c.SiteStatus != domain.SiteFailed || !strings.Contains(c.PublishError, "target_not_allowed") {
+	if c := s.publishOne(t, key, site.ID); c.SiteStatus != domain.SiteFailed || !strings.Contains(c.PublishError, "target_not_allowed") {
 		t.Fatalf("publish: %s %q, want failed with target_not_allowed", c.SiteStatus, c.PublishError)
 	}
 	if n := hits.Load(); n != 0 {
@@ -125,12 +119,7 @@ func TestIntegrationRemoteErrorTextIsNeverEchoed(t *testing.T) {
 	if res.OK || res.Code != "transient" || res.HTTPStatus != 500 {
 		t.Errorf("check: %+v, want transient 500", res)
 	}
-	ids := s.seedApproved(t, key, site.ID, 1)
-	if r := s.c.Do("POST", "/v1/sites/"+site.ID+"/content/"+ids[0]+"/publish", nil, auth(key)...); r.Status != 202 {
-		t.Fatalf("publish: %d %s", r.Status, r.Body)
-	}
-	s.WaitPublishing()
-	c := s.content(t, key, site.ID, ids[0])
+	c := s.publishOne(t, key, site.ID)
 	if c.SiteStatus != domain.SiteFailed || c.PublishError == "" {
 		t.Fatalf("publish: %s %q, want failed", c.SiteStatus, c.PublishError)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/httpapi"
 	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/platform/shopify"
 	"github.com/igny8/igny8-serverless/shared/platform/shopify/shopifytest"
@@ -98,15 +99,14 @@ func orDefault(m map[string]any, k string, d any) any {
 	return d
 }
 
-func field(t *testing.T, body []byte) string {
+func field(t *testing.T, body []byte) string { return errorOf(t, body).Field }
+
+// errorOf reads an error answer.
+func errorOf(t *testing.T, body []byte) httpapi.ErrorDetail {
 	t.Helper()
-	var e struct {
-		Error struct {
-			Field string `json:"field"`
-		} `json:"error"`
-	}
+	var e httpapi.ErrorBody
 	_ = json.Unmarshal(body, &e)
-	return e.Error.Field
+	return e.Error
 }
 
 // Manual scheduling: a time in the future, moved, taken off again; the
