@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/httpapi"
 	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/platform/shopify"
 	"github.com/igny8/igny8-serverless/shared/platform/shopify/shopifytest"
@@ -98,15 +99,14 @@ func orDefault(m map[string]any, k string, d any) any {
 	return d
 }
 
-func field(t *testing.T, body []byte) string {
+func field(t *testing.T, body []byte) string { return errorOf(t, body).Field }
+
+// errorOf reads an error answer.
+func errorOf(t *testing.T, body []byte) httpapi.ErrorDetail {
 	t.Helper()
-	var e struct {
-		Error struct {
-			Field string `json:"field"`
-		} `json:"error"`
-	}
+	var e httpapi.ErrorBody
 	_ = json.Unmarshal(body, &e)
-	return e.Error.Field
+	return e.Error
 }
 
 // Manual scheduling: a time in the future, moved, taken off again; the
@@ -173,8 +173,9 @@ func TestIntegrationPublishToShopify(t *testing.T) {
 	shop := shopifytest.New()
 	defer shop.Close()
 	s := newTestStack(t)
+	s.allow(t, shop.URL)
 	s.Publishing.Connect = func(in domain.SiteIntegration, secret string) (publishing.Target, error) {
-		return shopify.New(shopify.Config{ShopDomain: in.ShopDomain, AdminToken: secret, BlogID: in.BlogID, BaseURL: shop.URL}, shop.Client()), nil
+		return shopify.New(shopify.Config{ShopDomain: in.ShopDomain, AdminToken: secret, BlogID: in.BlogID, BaseURL: shop.URL}, s.Deps.Guarded), nil
 	}
 	var waits []time.Duration
 	s.Publishing.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
@@ -241,6 +242,7 @@ func TestIntegrationPublishToWebhook(t *testing.T) {
 	}))
 	defer recv.Close()
 	s := newTestStack(t)
+	s.allow(t, recv.URL)
 	s.Publishing.Sleep = func(context.Context, time.Duration) error { return nil }
 	_, key := s.account(t, 0)
 	var site domain.Site

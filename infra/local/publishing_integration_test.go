@@ -30,10 +30,24 @@ import (
 // saving, so a schedule there crosses the kinds of bugs users report.
 const newYork = "America/New_York"
 
+// allow lets the stack reach exactly these test servers (on loopback)
+// through its outbound guard.
+func (s *testStack) allow(t testing.TB, urls ...string) {
+	t.Helper()
+	hostports := make([]string, len(urls))
+	for i, u := range urls {
+		hostports[i] = hostPort(u)
+	}
+	if err := s.AllowOutbound(hostports...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // wpSite makes an account and a WordPress site in New York connected to the
 // test WordPress, with the given limits and slots.
 func (s *testStack) wpSite(t *testing.T, wp *wplocal.Server, password string) (key, site string) {
 	t.Helper()
+	s.allow(t, wp.URL)
 	_, key = s.account(t, 20000)
 	var st domain.Site
 	s.c.Do("POST", "/v1/sites", map[string]any{"name": "Trail Blog", "url": wp.URL, "platform": "wordpress", "time_zone": newYork}, auth(key)...).JSON(t, &st)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -141,12 +142,25 @@ func startWordPress(ctx context.Context, o Options, stack *Stack, st State) *wpl
 		fmt.Printf("WordPress did not start (publishing to it is off; set WORDPRESS=off to skip): %v\n", err)
 		return nil
 	}
+	// The stack reaches its own WordPress on loopback, and nothing else
+	// internal but what OUTBOUND_ALLOW_HOSTS lists.
+	if err := stack.AllowOutbound(hostPort(wp.URL)); err != nil {
+		fmt.Printf("WordPress is not reachable through the outbound guard: %v\n", err)
+	}
 	_, err = stack.Publishing.ConnectSite(ctx, st.DemoAccount, st.DemoSite, publishing.Connection{
 		Platform: domain.PlatformWordPress, URL: wp.URL, Username: wp.Username, ApplicationPassword: wp.AppPassword})
 	if err != nil {
 		fmt.Printf("could not connect the demo site to WordPress: %v\n", err)
 	}
 	return wp
+}
+
+// hostPort is the host:port a URL names ("" when it names none).
+func hostPort(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return ""
 }
 
 func printUsage(apiURL, envPath string, st State, wp *wplocal.Server) {

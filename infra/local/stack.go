@@ -68,6 +68,18 @@ func NewStack(d *app.App, opts ...sfn.Option) (*Stack, error) {
 	return s, nil
 }
 
+// AllowOutbound lets the stack's publishing reach exactly these host:port
+// entries besides OUTBOUND_ALLOW_HOSTS (a test's loopback WordPress, Shopify
+// fake or webhook receiver), through the same guard as every other target;
+// it replaces what an earlier call allowed.
+func (s *Stack) AllowOutbound(hostports ...string) error {
+	if err := app.WithOutbound(hostports...)(s.Deps); err != nil {
+		return err
+	}
+	s.Publishing.Outbound, s.Publishing.Connect = s.Deps.Outbound, s.Deps.Connect
+	return nil
+}
+
 // WaitPublishing blocks until every publish job handed over so far is done.
 func (s *Stack) WaitPublishing() { s.publisher.wg.Wait() }
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/igny8/igny8-serverless/shared/netguard"
 )
 
 // Kind classifies a provider failure by what the caller should do about it.
@@ -180,6 +182,10 @@ func Classify(err error) *Error {
 	msg := Redact(err.Error())
 	transient := func(m string) *Error { return &Error{Kind: Transient, Message: m, Err: err} }
 	switch {
+	case errors.Is(err, netguard.ErrTargetNotAllowed):
+		// A base URL or an image URL naming an internal target: retrying
+		// cannot help, and nothing was sent.
+		return &Error{Kind: Permanent, Message: "the provider address is a private, loopback or internal target, which is not allowed (add its host:port to OUTBOUND_ALLOW_HOSTS to allow it)", Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return transient("request timed out: " + msg)
 	case errors.Is(err, context.Canceled):

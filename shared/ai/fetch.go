@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/igny8/igny8-serverless/shared/netguard"
 )
 
 // MaxImageBytes bounds an image download (FetchImage) and a decoded image.
@@ -19,7 +21,8 @@ const MaxImageBytes = 32 << 20
 // Permanent, 5xx Transient).
 func FetchImage(ctx context.Context, hc *http.Client, provider, rawURL string) ([]byte, string, error) {
 	if hc == nil {
-		hc = http.DefaultClient
+		// The URL comes from a provider's answer: never fetch it unguarded.
+		hc = netguard.NewClient(netguard.Policy{}, netguard.Options{MaxResponseBytes: MaxImageBytes + 1})
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -34,8 +37,8 @@ func FetchImage(ctx context.Context, hc *http.Client, provider, rawURL string) (
 	}
 	defer res.Body.Close()
 	if res.StatusCode/100 != 2 {
-		body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
-		e := FromStatus(provider, res.StatusCode, res.Header, "", "downloading the generated image: "+strings.TrimSpace(string(body)))
+		// The body is not quoted: the URL came from an answer, not from us.
+		e := FromStatus(provider, res.StatusCode, res.Header, "", fmt.Sprintf("downloading the generated image: %d %s", res.StatusCode, http.StatusText(res.StatusCode)))
 		if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
 			e.Message = fmt.Sprintf("downloading the generated image: the image URL was refused (%d): it may have expired", res.StatusCode)
 		}

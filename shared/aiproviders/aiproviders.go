@@ -13,6 +13,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ai/offline"
 	"github.com/igny8/igny8-serverless/shared/ai/openai"
 	"github.com/igny8/igny8-serverless/shared/ai/runware"
+	"github.com/igny8/igny8-serverless/shared/netguard"
 	"github.com/igny8/igny8-serverless/shared/ops"
 )
 
@@ -22,8 +23,17 @@ const providerTimeout = 5 * time.Minute
 // FromEnv builds an adapter for every provider ai.Setups finds configured
 // (a key, or for an OpenAI-compatible server a base URL). The offline
 // provider is always there: models fall back to it when theirs has no key.
-func FromEnv() ops.Providers {
-	hc := &http.Client{Timeout: providerTimeout}
+// guarded is the outbound guard (shared/app's): base URLs and the image URLs
+// providers answer with are user or vendor supplied, so a local server (an
+// Ollama) is reached only when OUTBOUND_ALLOW_HOSTS names its host:port.
+// nil: the guard allowing nothing internal.
+func FromEnv(guarded *http.Client) ops.Providers {
+	if guarded == nil {
+		guarded = netguard.NewClient(netguard.Policy{}, netguard.Options{})
+	}
+	hc := new(http.Client)
+	*hc = *guarded // the same guarded transport, with the providers' own timeout
+	hc.Timeout = providerTimeout
 	off := offline.New()
 	p := ops.Providers{
 		Text:  map[string]ai.TextProvider{ai.ProviderOffline: off},

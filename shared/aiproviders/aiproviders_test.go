@@ -1,11 +1,18 @@
 package aiproviders
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/netguard"
 	"github.com/igny8/igny8-serverless/shared/ops"
 )
 
@@ -20,7 +27,7 @@ func TestAdaptersMatchConfiguredNames(t *testing.T) {
 				t.Setenv(s.Env, "")
 			}
 		}
-		built := FromEnv()
+		built := FromEnv(nil)
 		names := ops.Configured(os.Getenv)
 		for _, s := range append(ai.Setups, ai.Setup{Name: ai.ProviderOffline, Text: true, Image: true}) {
 			for _, mt := range []domain.ModelType{domain.ModelText, domain.ModelImage} {
@@ -32,5 +39,31 @@ func TestAdaptersMatchConfiguredNames(t *testing.T) {
 		if on && (!built.HasProvider(domain.ModelImage, ai.ProviderRunware) || built.HasProvider(domain.ModelImage, ai.ProviderAnthropic)) {
 			t.Errorf("configured: wrong adapters %v %v", built.Text, built.Image)
 		}
+	}
+}
+
+// A custom base URL on loopback (a local Ollama) is refused by the guard
+// until its host:port is allow-listed; refused, it sees no request.
+func TestCustomBaseURLGoesThroughTheGuard(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		http.Error(w, "no", http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	t.Setenv("OPENAI_COMPATIBLE_BASE_URL", srv.URL+"/v1")
+	req := ai.TextRequest{Model: "llama3", Prompt: "hi"}
+
+	_, err := FromEnv(nil).Text[ai.ProviderOpenAICompatible].Complete(context.Background(), req)
+	if !errors.Is(err, netguard.ErrTargetNotAllowed) || hits.Load() != 0 {
+		t.Fatalf("unlisted: got %v with %d requests, want ErrTargetNotAllowed and none", err, hits.Load())
+	}
+	p, err := netguard.NewPolicy(strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = FromEnv(netguard.NewClient(p, netguard.Options{})).Text[ai.ProviderOpenAICompatible].Complete(context.Background(), req)
+	if errors.Is(err, netguard.ErrTargetNotAllowed) || hits.Load() == 0 {
+		t.Fatalf("allow-listed: got %v with %d requests", err, hits.Load())
 	}
 }

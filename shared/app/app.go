@@ -1,6 +1,7 @@
 // Package app is the composition root: it builds the adapters (the
 // DynamoDB client, the store, the ledger, the secret box, the blob store,
-// the publishing connector, the logger) from what shared/config reads, the
+// the publishing connector and the outbound guard it and the AI providers
+// share, the logger) from what shared/config reads, the
 // services on them, and the handler of every function in shared/catalog.
 // Each functions/<name>/main.go starts its function through Start, and the
 // local stack (infra/local) invokes the same step handlers, so there is one
@@ -19,14 +20,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/blob"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/netguard"
 	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/secretbox"
@@ -48,7 +54,13 @@ type App struct {
 	Box       *secretbox.Box
 	// Connect builds the publisher of a site's platform (tests swap it).
 	Connect publishing.Connector
-	Log     *slog.Logger
+	// Outbound is the policy of every request to an address a user or a
+	// vendor gave us (OUTBOUND_ALLOW_HOSTS; the cloud sets none), and
+	// Guarded the one client enforcing it: the publishing adapters, the AI
+	// providers and their image downloads all get it.
+	Outbound netguard.Policy
+	Guarded  *http.Client
+	Log      *slog.Logger
 
 	// Where work goes next. In the cloud the options set them for the
 	// functions that need them; the local stack sets its own.
@@ -107,7 +119,10 @@ func build(cfg aws.Config, c config.Config, opts []Option) (*App, error) {
 		dir = config.DefaultBlobDir
 	}
 	a := &App{Config: c, AWS: cfg, Store: store.New(db, c.Table, c.CursorSecret), Ledger: ledger.New(db, c.Table),
-		Blobs: blob.Dir{Root: dir, BaseURL: c.BlobBaseURL}, Box: box, Connect: publishing.Platforms(nil), Log: c.Logger()}
+		Blobs: blob.Dir{Root: dir, BaseURL: c.BlobBaseURL}, Box: box, Log: c.Logger()}
+	if err := a.allowOutbound(nil); err != nil {
+		return nil, err
+	}
 	for _, o := range opts {
 		if err := o(a); err != nil {
 			return nil, err
@@ -116,11 +131,35 @@ func build(cfg aws.Config, c config.Config, opts []Option) (*App, error) {
 	return a, nil
 }
 
-// WithProviders builds the AI adapters with f (aiproviders.FromEnv). It
-// runs after the secret parameters have filled the environment, where f
-// finds the provider keys.
-func WithProviders(f func() ops.Providers) Option {
-	return func(a *App) error { a.Providers = f(); return nil }
+// WithProviders builds the AI adapters with f (aiproviders.FromEnv) on the
+// guarded client. It runs after the secret parameters have filled the
+// environment, where f finds the provider keys; put it after WithOutbound.
+func WithProviders(f func(guarded *http.Client) ops.Providers) Option {
+	return func(a *App) error { a.Providers = f(a.Guarded); return nil }
+}
+
+// WithOutbound allows the given host:port entries too (the local stack's own
+// WordPress), besides OUTBOUND_ALLOW_HOSTS.
+func WithOutbound(hostports ...string) Option {
+	return func(a *App) error { return a.allowOutbound(hostports) }
+}
+
+// maxOutboundBody bounds an answer: a provider's inline base64 image is
+// about 4/3 of the largest image we accept.
+const maxOutboundBody = 2 * ai.MaxImageBytes
+
+// allowOutbound builds the policy from OUTBOUND_ALLOW_HOSTS and extra, the
+// guarded client on it and the publishing connector on that client. A bad
+// entry fails start-up: a typo would otherwise silently block a site.
+func (a *App) allowOutbound(extra []string) error {
+	p, err := netguard.ParseAllowList(os.Getenv(netguard.EnvAllowHosts) + "," + strings.Join(extra, ","))
+	if err != nil {
+		return fmt.Errorf("outbound allow list (%s and the stack's own): %w", netguard.EnvAllowHosts, err)
+	}
+	a.Outbound = p
+	a.Guarded = netguard.NewClient(p, netguard.Options{MaxResponseBytes: maxOutboundBody})
+	a.Connect = publishing.Platforms(a.Guarded)
+	return nil
 }
 
 // WithBlobs keeps generated files in b instead of the folder the

@@ -23,7 +23,7 @@ func (a *App) Runner() *ops.Runner {
 func (a *App) Publishing() *publishing.Service { return a.publishing(a.Invoker) }
 
 func (a *App) publishing(invoker publishing.Invoker) *publishing.Service {
-	return &publishing.Service{Store: a.Store, Box: a.Box, Connect: a.Connect, Invoker: invoker, Blobs: a.Blobs, Log: a.Log}
+	return &publishing.Service{Store: a.Store, Box: a.Box, Connect: a.Connect, Outbound: a.Outbound, Invoker: invoker, Blobs: a.Blobs, Log: a.Log}
 }
 
 // Ops is the operations service; operations start through Operations.

@@ -111,6 +111,10 @@ func ValidateURL(field, v string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Invalid(field, "must be an absolute http or https URL, e.g. https://example.com")
 	}
+	if u.User != nil {
+		// Credentials in a URL leak into logs and into every request made to it.
+		return Invalid(field, "must not contain a user name or password")
+	}
 	if len(v) > 2048 {
 		return Invalid(field, "must be at most 2048 characters")
 	}

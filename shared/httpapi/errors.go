@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/netguard"
 )
 
 // Errors of the HTTP layer itself.
@@ -48,6 +49,7 @@ var statuses = []struct {
 	{domain.ErrConflict, http.StatusConflict, "conflict"},
 	{domain.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{domain.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{netguard.ErrTargetNotAllowed, http.StatusBadRequest, "target_not_allowed"},
 }
 
 // status maps an error to its HTTP status and code; anything unknown is

@@ -1,6 +1,6 @@
 // Package platform is the port every publishing target implements
 // (WordPress, Shopify, a signed webhook): Site, its errors classified by
-// Kind, and what the adapters share (HTTPClient, RetryAfter, WithDetail).
+// Kind, and what the adapters share (HTTPClient, NetworkError, RetryAfter).
 // The publisher depends on this package only; the adapters live in its
 // subpackages and import no AWS.
 package platform
@@ -10,9 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/igny8/igny8-serverless/shared/netguard"
 )
 
 // Image is a file to upload with a post (the bytes, never a remote URL:
@@ -80,15 +83,22 @@ const (
 	NotPlatform   Kind = "not_platform"  // the URL does not serve the platform's API
 	Permanent     Kind = "permanent"     // any other 4xx, a malformed answer: fail at once
 	Misconfigured Kind = "misconfigured" // our settings are incomplete
+	// The address is refused by the outbound guard (loopback, private,
+	// link-local, an internal name): nothing was sent; fail at once.
+	TargetNotAllowed Kind = "target_not_allowed"
 )
 
 // Error is a classified platform error. Message is written for the site
-// owner: it says what is wrong and what to do.
+// owner: it says what is wrong and what to do, in our words only. What the
+// remote answered goes in Detail, which is for our logs: a user-supplied
+// address can name any service, and quoting its answer back (or storing it)
+// would hand out what that service says.
 type Error struct {
 	Kind       Kind
 	Platform   string // "wordpress", "shopify", "custom"
 	Status     int    // the HTTP status, 0 when there was no answer
 	Message    string
+	Detail     string        // the remote's own error text, logs only; never in Error()
 	RetryAfter time.Duration // RateLimited: how long the platform asked us to wait
 	Err        error         // the underlying error, if any
 }
@@ -108,13 +118,47 @@ func (e *Error) Retryable() bool {
 }
 
 // Classify returns err as an *Error, wrapping an unclassified one as
-// Unreachable (a network failure or a timeout).
+// Unreachable (a network failure or a timeout), or TargetNotAllowed.
 func Classify(platform string, err error) *Error {
 	var pe *Error
 	if errors.As(err, &pe) {
 		return pe
 	}
+	if errors.Is(err, netguard.ErrTargetNotAllowed) {
+		return targetNotAllowed(platform, err)
+	}
 	return &Error{Kind: Unreachable, Platform: platform, Message: err.Error(), Err: err}
+}
+
+// TargetNotAllowedMessage is what a site owner reads when the guard refused
+// the address (the same words at save time, test time and publish time).
+const TargetNotAllowedMessage = "the address points to a private, loopback or internal network, which we do not connect to: use the site's public address"
+
+func targetNotAllowed(platform string, err error) *Error {
+	return &Error{Kind: TargetNotAllowed, Platform: platform, Message: TargetNotAllowedMessage, Err: err}
+}
+
+// NetworkError classifies a failed request to host (no answer came): the
+// guard's refusal, a timeout, a cancellation, or another network failure.
+func NetworkError(platform, host string, err error) *Error {
+	if errors.Is(err, netguard.ErrTargetNotAllowed) {
+		return targetNotAllowed(platform, err)
+	}
+	msg := "could not reach " + host
+	var ue *url.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		msg += ": timed out"
+	case errors.Is(err, context.Canceled):
+		msg += ": canceled"
+	case errors.As(err, &ue) && ue.Timeout():
+		msg += ": timed out"
+	case errors.As(err, &ue):
+		msg += ": " + ue.Err.Error()
+	default:
+		msg += ": " + err.Error()
+	}
+	return &Error{Kind: Unreachable, Platform: platform, Message: msg, Err: err}
 }
 
 // RetryAfter reads a Retry-After value: seconds (whole or fractional, as
@@ -140,25 +184,17 @@ func RetryAfter(v string, now time.Time) time.Duration {
 	return min(max(d, 0), 24*time.Hour)
 }
 
-// HTTPClient is a copy of hc (nil: a client with timeout) that does not
-// follow redirects: following one would send the credentials wherever it
-// points and turn a POST into a GET. Adapters report a redirect instead.
+// HTTPClient is a copy of hc that does not follow redirects: following one
+// would send the credentials wherever it points and turn a POST into a GET.
+// Adapters report a redirect instead. A nil hc gets the outbound guard with
+// an empty policy (nothing internal reachable) and the given timeout, so a
+// forgotten client can never reach inside; tests that talk to a loopback
+// server pass their own client.
 func HTTPClient(hc *http.Client, timeout time.Duration) *http.Client {
-	var c http.Client
-	if hc != nil {
-		c = *hc
-	} else {
-		c.Timeout = timeout
+	if hc == nil {
+		hc = netguard.NewClient(netguard.Policy{}, netguard.Options{Timeout: timeout})
 	}
+	c := *hc
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
-}
-
-// WithDetail appends what the platform said (detail, may be empty) to our
-// summary of an error.
-func WithDetail(summary, detail string) string {
-	if detail == "" {
-		return summary
-	}
-	return summary + ": " + detail
 }

@@ -1,9 +1,14 @@
 package platform
 
 import (
+	"errors"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/igny8/igny8-serverless/shared/netguard"
 )
 
 func TestRetryAfter(t *testing.T) {
@@ -29,5 +34,26 @@ func TestRetryAfter(t *testing.T) {
 		if got := RetryAfter(tc.in, now); got != tc.want {
 			t.Errorf("RetryAfter(%q) = %v, want %v", tc.in, got, tc.want)
 		}
+	}
+}
+
+// A nil client is the guarded one: a loopback target is refused before any
+// request is sent, and the refusal is classified as ours.
+func TestHTTPClientDefaultRefusesLoopback(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	_, err := HTTPClient(nil, time.Second).Get(srv.URL)
+	if !errors.Is(err, netguard.ErrTargetNotAllowed) {
+		t.Fatalf("got %v, want ErrTargetNotAllowed", err)
+	}
+	if pe := NetworkError("custom", "host", err); pe.Kind != TargetNotAllowed || pe.Retryable() || pe.Message != TargetNotAllowedMessage {
+		t.Errorf("classified as %v", pe)
+	}
+	if pe := Classify("custom", err); pe.Kind != TargetNotAllowed {
+		t.Errorf("Classify: %v", pe)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the server saw %d requests", n)
 	}
 }

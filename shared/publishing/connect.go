@@ -10,8 +10,9 @@ import (
 	"github.com/igny8/igny8-serverless/shared/platform/wordpress"
 )
 
-// Platforms is the Connector of the real platforms; hc is their HTTP client
-// (nil: each adapter's default with its own timeout).
+// Platforms is the Connector of the real platforms; hc is their HTTP client,
+// the outbound guard in production (nil: each adapter's default, the guard
+// allowing nothing internal).
 func Platforms(hc *http.Client) Connector {
 	return func(in domain.SiteIntegration, secret string) (Target, error) {
 		switch in.Platform {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/netguard"
 	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/platform/webhook"
 )
@@ -69,7 +70,7 @@ func (s *Service) ConnectSite(ctx context.Context, account, siteID string, c Con
 		if err := unexpected(map[string]string{"shop_domain": c.ShopDomain, "admin_token": c.AdminToken, "blog_id": c.BlogID, "webhook_url": c.WebhookURL}); err != nil {
 			return Connected{}, err
 		}
-		u, err := siteURL("url", c.URL)
+		u, err := s.siteURL("url", c.URL)
 		if err != nil {
 			return Connected{}, err
 		}
@@ -102,7 +103,7 @@ func (s *Service) ConnectSite(ctx context.Context, account, siteID string, c Con
 			"shop_domain": c.ShopDomain, "admin_token": c.AdminToken, "blog_id": c.BlogID}); err != nil {
 			return Connected{}, err
 		}
-		u, err := siteURL("webhook_url", c.WebhookURL)
+		u, err := s.siteURL("webhook_url", c.WebhookURL)
 		if err != nil {
 			return Connected{}, err
 		}
@@ -120,7 +121,11 @@ func (s *Service) ConnectSite(ctx context.Context, account, siteID string, c Con
 	return Connected{SiteIntegration: saved, SigningSecret: shown}, err
 }
 
-func siteURL(field, raw string) (string, error) {
+// siteURL vets a site address before it is saved: its shape, no
+// credentials, and no internal target unless the policy allows its
+// host:port (the dialer checks again on every connection: a name can
+// resolve inside later).
+func (s *Service) siteURL(field, raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -129,9 +134,31 @@ func siteURL(field, raw string) (string, error) {
 	if u.User != nil {
 		return "", domain.Invalid(field, "must not carry credentials; send them in their own fields")
 	}
+	if err := netguard.CheckURL(s.Outbound, raw); errors.Is(err, netguard.ErrTargetNotAllowed) {
+		return "", &TargetError{Field: field}
+	} else if err != nil {
+		return "", domain.Invalid(field, "must be an http(s) address such as https://example.com")
+	}
 	u.RawQuery, u.Fragment = "", ""
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
+
+// TargetError is a site address the outbound guard refuses, when it is
+// saved or when we connect to it. It is netguard.ErrTargetNotAllowed (400
+// target_not_allowed) in our own words: nothing the target said.
+type TargetError struct {
+	Field string // the field that named it; "" for a saved address
+}
+
+func (e *TargetError) Error() string {
+	if e.Field == "" {
+		return platform.TargetNotAllowedMessage
+	}
+	return e.Field + ": " + platform.TargetNotAllowedMessage
+}
+
+// Unwrap makes errors.Is(err, netguard.ErrTargetNotAllowed) hold.
+func (e *TargetError) Unwrap() error { return netguard.ErrTargetNotAllowed }
 
 func hint(secret string) string {
 	s := strings.ReplaceAll(secret, " ", "")
@@ -166,10 +193,17 @@ func (s *Service) TestConnection(ctx context.Context, account, site string) (dom
 		if !errors.As(err, &pe) {
 			pe = &platform.Error{Kind: platform.Misconfigured, Platform: string(in.Platform), Message: err.Error()}
 		}
+		s.log().WarnContext(ctx, "connection test failed", "account_id", account, "site_id", site,
+			"error", pe.Error(), "detail", pe.Detail)
 		res = domain.ConnectionCheck{OK: false, Code: string(pe.Kind), HTTPStatus: pe.Status, Message: checkMessage(pe), CheckedAt: s.now()}
 	}
 	if err := s.Store.RecordIntegrationCheck(ctx, account, site, res); err != nil {
 		return res, err
+	}
+	if res.Code == string(platform.TargetNotAllowed) {
+		// A refused address is the caller's request gone wrong, not a
+		// site that answered badly: nothing was sent to it.
+		return res, &TargetError{}
 	}
 	return res, nil
 }

@@ -135,6 +135,7 @@ func (s *Service) publishOnce(ctx context.Context, job Job, c domain.Content) (p
 		}
 		pe := platform.Classify(string(in.Platform), err)
 		if !pe.Retryable() || attempt >= rt.Attempts || ctx.Err() != nil {
+			s.log().WarnContext(ctx, "publish attempt failed", "content_id", c.ID, "attempt", attempt, "error", pe.Error(), "detail", pe.Detail)
 			return platform.Remote{}, attempt, describe(pe, attempt)
 		}
 		d := wait
@@ -144,7 +145,7 @@ func (s *Service) publishOnce(ctx context.Context, job Job, c domain.Content) (p
 		if d > rt.Max {
 			d = rt.Max
 		}
-		s.log().WarnContext(ctx, "publish attempt failed; retrying", "content_id", c.ID, "attempt", attempt, "wait_ms", d.Milliseconds(), "error", pe.Error())
+		s.log().WarnContext(ctx, "publish attempt failed; retrying", "content_id", c.ID, "attempt", attempt, "wait_ms", d.Milliseconds(), "error", pe.Error(), "detail", pe.Detail)
 		if err := s.sleep(ctx, d); err != nil {
 			return platform.Remote{}, attempt, describe(pe, attempt)
 		}
@@ -160,6 +161,8 @@ func describe(pe *platform.Error, attempts int) error {
 		msg = fmt.Sprintf("your site answered %d Unauthorized: %s", nonzero(pe.Status, 401), pe.Message)
 	case platform.Forbidden:
 		msg = fmt.Sprintf("your site answered %d Forbidden: %s", nonzero(pe.Status, 403), pe.Message)
+	case platform.TargetNotAllowed:
+		msg = fmt.Sprintf("the site address was refused (%s): %s", pe.Kind, pe.Message)
 	case platform.Unreachable, platform.Transient, platform.RateLimited:
 		msg = fmt.Sprintf("your site could not be reached after %d attempts: %s", attempts, pe.Error())
 	default:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/netguard"
 	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/secretbox"
 )
@@ -64,11 +65,15 @@ type Service struct {
 	Store   Store
 	Box     *secretbox.Box
 	Connect Connector
-	Invoker Invoker
-	Blobs   BlobReader
-	Retry   Retry
-	Lease   time.Duration
-	Now     func() time.Time
+	// Outbound is the policy a saved site address is checked against: the
+	// one the Connector's client dials with (the zero Policy allows nothing
+	// internal).
+	Outbound netguard.Policy
+	Invoker  Invoker
+	Blobs    BlobReader
+	Retry    Retry
+	Lease    time.Duration
+	Now      func() time.Time
 	// Sleep waits between attempts (tests make it instant).
 	Sleep func(ctx context.Context, d time.Duration) error
 	Log   *slog.Logger

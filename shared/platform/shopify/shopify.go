@@ -555,27 +555,13 @@ func (c *Client) networkError(err error) *platform.Error {
 	if u, perr := url.Parse(c.base); perr == nil {
 		host = u.Host
 	}
-	msg := "could not reach " + host
-	if errors.Is(err, context.DeadlineExceeded) {
-		msg += ": timed out"
-	} else if errors.Is(err, context.Canceled) {
-		msg += ": canceled"
-	} else {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			msg += ": " + ue.Err.Error()
-		} else {
-			msg += ": " + err.Error()
-		}
-	}
-	return &platform.Error{Kind: platform.Unreachable, Platform: Name, Message: msg, Err: err}
+	return platform.NetworkError(Name, host, err)
 }
 
 // classify turns a non-2xx answer into a *platform.Error.
 func classify(resp *http.Response, body []byte, notFound func(int) *platform.Error) *platform.Error {
 	status := resp.StatusCode
-	detail := shopifyErrors(body)
-	e := &platform.Error{Platform: Name, Status: status}
+	e := &platform.Error{Platform: Name, Status: status, Detail: shopifyErrors(body)}
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind = platform.RateLimited
@@ -588,13 +574,13 @@ func classify(resp *http.Response, body []byte, notFound func(int) *platform.Err
 	case status >= 500:
 		e.Kind = platform.Transient
 		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		e.Message = platform.WithDetail(fmt.Sprintf("Shopify is unavailable (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = fmt.Sprintf("Shopify is unavailable (%d %s)", status, http.StatusText(status))
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
 		e.Message = "the admin token is wrong or revoked: paste the custom app's current Admin API access token"
 	case status == http.StatusForbidden:
 		e.Kind = platform.Forbidden
-		e.Message = platform.WithDetail("the app needs the write_content scope: grant it in the custom app's Admin API scopes and reinstall the app", detail)
+		e.Message = "the app needs the write_content scope: grant it in the custom app's Admin API scopes and reinstall the app"
 	case status == http.StatusNotFound && notFound != nil:
 		return notFound(status)
 	case status == http.StatusPaymentRequired:
@@ -605,7 +591,7 @@ func classify(resp *http.Response, body []byte, notFound func(int) *platform.Err
 		e.Message = "the shop is locked by Shopify"
 	case status == http.StatusUnprocessableEntity:
 		e.Kind = platform.Permanent
-		e.Message = platform.WithDetail("Shopify rejected the article", detail)
+		e.Message = "Shopify rejected the article"
 	case status/100 == 3:
 		e.Kind = platform.Permanent
 		e.Message = "the shop domain redirects"
@@ -617,7 +603,7 @@ func classify(resp *http.Response, body []byte, notFound func(int) *platform.Err
 		e.Message += ": set the shop's my-shop.myshopify.com domain"
 	default:
 		e.Kind = platform.Permanent
-		e.Message = platform.WithDetail(fmt.Sprintf("Shopify refused the request (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = fmt.Sprintf("Shopify refused the request (%d %s)", status, http.StatusText(status))
 	}
 	return e
 }

@@ -246,8 +246,12 @@ func TestErrors(t *testing.T) {
 					t.Errorf("got %s %d retry %v, want %s %d retry %v (%v)", pe.Kind, pe.Status, pe.RetryAfter,
 						tc.kind, tc.status, tc.retryAfter, pe)
 				}
-				if !strings.Contains(pe.Message, tc.msg) {
-					t.Errorf("message %q lacks %q", pe.Message, tc.msg)
+				// What Shopify said is kept for the logs (Detail), never shown.
+				if !strings.Contains(pe.Message, tc.msg) && !strings.Contains(pe.Detail, tc.msg) {
+					t.Errorf("message %q and detail %q lack %q", pe.Message, pe.Detail, tc.msg)
+				}
+				if pe.Detail != "" && pe.Detail != http.StatusText(pe.Status) && strings.Contains(pe.Error(), pe.Detail) {
+					t.Errorf("error %q quotes Shopify's answer %q", pe.Error(), pe.Detail)
 				}
 				if pe.Retryable() != (tc.kind == platform.RateLimited || tc.kind == platform.Transient) {
 					t.Errorf("Retryable = %v", pe.Retryable())
@@ -271,7 +275,7 @@ func TestCreateHandleTaken(t *testing.T) {
 	p := post("H2")
 	p.Slug = "brew-better-coffee-h1"
 	pe := asPlatformError(t, func() error { _, err := c.Create(context.Background(), p); return err }())
-	if pe.Kind != platform.Permanent || pe.Status != 422 || !strings.Contains(pe.Message, "handle: has already been taken") {
+	if pe.Kind != platform.Permanent || pe.Status != 422 || !strings.Contains(pe.Detail, "handle: has already been taken") {
 		t.Errorf("got %v", pe)
 	}
 }
@@ -373,7 +377,7 @@ func TestDefaultsAndCaching(t *testing.T) {
 
 	cfg := s.Config()
 	cfg.APIVersion = "2025-01"
-	if err := shopify.New(cfg, nil).Check(ctx); err != nil {
+	if err := shopify.New(cfg, s.Client()).Check(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if v := s.Requests()[len(s.Requests())-1].APIVersion; v != "2025-01" {
@@ -413,7 +417,7 @@ func TestUnreachable(t *testing.T) {
 	s := shopifytest.New()
 	cfg := s.Config()
 	s.Close()
-	c := shopify.New(cfg, nil)
+	c := shopify.New(cfg, s.Client())
 	pe := asPlatformError(t, c.Check(context.Background()))
 	if pe.Kind != platform.Unreachable || !pe.Retryable() || pe.Err == nil {
 		t.Errorf("got %v", pe)
@@ -421,7 +425,7 @@ func TestUnreachable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
 	defer cancel()
 	<-ctx.Done()
-	_, err := shopify.New(cfg, nil).Create(ctx, post("U1"))
+	_, err := shopify.New(cfg, s.Client()).Create(ctx, post("U1"))
 	if pe := asPlatformError(t, err); pe.Kind != platform.Unreachable || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("got %v", err)
 	}

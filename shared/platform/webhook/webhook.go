@@ -328,44 +328,31 @@ func (c *Client) host() string {
 }
 
 func (c *Client) networkError(err error) *platform.Error {
-	msg := "could not reach " + c.host()
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		msg += ": timed out"
-	case errors.Is(err, context.Canceled):
-		msg += ": canceled"
-	default:
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			msg += ": " + ue.Err.Error()
-		} else {
-			msg += ": " + err.Error()
-		}
-	}
-	return &platform.Error{Kind: platform.Unreachable, Platform: Name, Message: c.scrub(msg), Err: err}
+	e := platform.NetworkError(Name, c.host(), err)
+	e.Message = c.scrub(e.Message)
+	return e
 }
 
 // classify turns a non-2xx answer into a *platform.Error. check: the answer
 // is to a ping, where 404/405/410 mean nothing receives webhooks there.
 func (c *Client) classify(resp *http.Response, body []byte, check bool) *platform.Error {
 	status := resp.StatusCode
-	detail := c.scrub(errorDetail(resp.Header.Get("Content-Type"), body))
-	e := &platform.Error{Platform: Name, Status: status}
+	e := &platform.Error{Platform: Name, Status: status, Detail: c.scrub(errorDetail(resp.Header.Get("Content-Type"), body))}
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind = platform.RateLimited
 		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), c.now())
-		e.Message = platform.WithDetail("the site asked us to slow down: retrying later", detail)
+		e.Message = "the site asked us to slow down: retrying later"
 	case status >= 500 || status == http.StatusRequestTimeout:
 		e.Kind = platform.Transient
 		e.RetryAfter = platform.RetryAfter(resp.Header.Get("Retry-After"), c.now())
-		e.Message = platform.WithDetail(fmt.Sprintf("the site's receiver failed (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = fmt.Sprintf("the site's receiver failed (%d %s)", status, http.StatusText(status))
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
-		e.Message = platform.WithDetail("the site refused the request as unauthorized: make sure the receiver checks the signature with the current webhook secret", detail)
+		e.Message = "the site refused the request as unauthorized: make sure the receiver checks the signature with the current webhook secret"
 	case status == http.StatusForbidden:
 		e.Kind = platform.Forbidden
-		e.Message = platform.WithDetail("the site refused the request (forbidden): make sure the receiver accepts our requests", detail)
+		e.Message = "the site refused the request (forbidden): make sure the receiver accepts our requests"
 	case status/100 == 3:
 		e.Kind = platform.Permanent
 		e.Message = "the webhook URL redirects"
@@ -375,10 +362,10 @@ func (c *Client) classify(resp *http.Response, body []byte, check bool) *platfor
 		e.Message += ": set the final URL"
 	case check && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusGone):
 		e.Kind = platform.NotPlatform
-		e.Message = platform.WithDetail(fmt.Sprintf("nothing at the webhook URL accepts the webhook (%d %s): check the URL", status, http.StatusText(status)), detail)
+		e.Message = fmt.Sprintf("nothing at the webhook URL accepts the webhook (%d %s): check the URL", status, http.StatusText(status))
 	default:
 		e.Kind = platform.Permanent
-		e.Message = platform.WithDetail(fmt.Sprintf("the site rejected the request (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = fmt.Sprintf("the site rejected the request (%d %s)", status, http.StatusText(status))
 	}
 	return e
 }

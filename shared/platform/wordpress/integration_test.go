@@ -29,7 +29,7 @@ func contentID(t *testing.T) string {
 
 func adminClient(t *testing.T) (*Client, *wplocal.Server) {
 	s := wplocal.Shared(t)
-	return New(Config{URL: s.URL, Username: s.Username, AppPassword: s.AppPassword}, nil), s
+	return New(Config{URL: s.URL, Username: s.Username, AppPassword: s.AppPassword}, allowing(s.URL)), s
 }
 
 // postsWithMarker lists the site's posts that carry contentID's marker.
@@ -54,7 +54,7 @@ func TestIntegrationWordPressCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The author role cannot make categories.
-	author := New(Config{URL: s.URL, Username: s.AuthorUsername, AppPassword: s.AuthorAppPassword}, nil)
+	author := New(Config{URL: s.URL, Username: s.AuthorUsername, AppPassword: s.AuthorAppPassword}, allowing(s.URL))
 	pe := asPlatformError(t, author.Check(context.Background()))
 	if pe.Kind != platform.Forbidden || !strings.Contains(pe.Message, "manage_categories") {
 		t.Fatalf("author: %v", pe)
@@ -67,7 +67,7 @@ func TestIntegrationWordPressWrongPassword(t *testing.T) {
 		{URL: s.URL, Username: s.Username, AppPassword: "aaaa bbbb cccc dddd eeee ffff"},
 		{URL: s.URL, Username: "nobody", AppPassword: s.AppPassword},
 	} {
-		c := New(cfg, nil)
+		c := New(cfg, allowing(s.URL))
 		pe := asPlatformError(t, c.Check(context.Background()))
 		if pe.Kind != platform.Unauthorized || pe.Status != http.StatusUnauthorized || pe.Retryable() {
 			t.Fatalf("%s: got %v", cfg.Username, pe)
@@ -166,7 +166,7 @@ func TestIntegrationWordPressCreateAndFind(t *testing.T) {
 	}
 
 	// Find recognises it, from a fresh client too.
-	for _, fc := range []*Client{c, New(Config{URL: s.URL + "/", Username: s.Username, AppPassword: strings.ReplaceAll(s.AppPassword, " ", "")}, nil)} {
+	for _, fc := range []*Client{c, New(Config{URL: s.URL + "/", Username: s.Username, AppPassword: strings.ReplaceAll(s.AppPassword, " ", "")}, allowing(s.URL))} {
 		r, found, err := fc.Find(ctx, id)
 		if err != nil || !found || r != got {
 			t.Fatalf("Find = %+v %v %v, want %+v", r, found, err, got)
@@ -246,7 +246,7 @@ func countNamed(t *testing.T, s *wplocal.Server, lower string) int {
 func TestIntegrationWordPressAuthorKeepsMarker(t *testing.T) {
 	s := wplocal.Shared(t)
 	ctx := context.Background()
-	c := New(Config{URL: s.URL, Username: s.AuthorUsername, AppPassword: s.AuthorAppPassword}, nil)
+	c := New(Config{URL: s.URL, Username: s.AuthorUsername, AppPassword: s.AuthorAppPassword}, allowing(s.URL))
 	id := contentID(t)
 	got, err := c.Create(ctx, platform.Post{ContentID: id, Title: "By the author", HTML: "<p>Author <script>x()</script>post</p>",
 		Categories:    []string{"Uncategorized"},
@@ -260,7 +260,7 @@ func TestIntegrationWordPressAuthorKeepsMarker(t *testing.T) {
 	}
 	// A new category is beyond the author.
 	_, err = c.Create(ctx, platform.Post{ContentID: contentID(t), Title: "T", HTML: "x", Categories: []string{"New " + id}})
-	if pe := asPlatformError(t, err); pe.Kind != platform.Forbidden || pe.Status != 403 || !strings.Contains(pe.Message, "rest_cannot_create") {
+	if pe := asPlatformError(t, err); pe.Kind != platform.Forbidden || pe.Status != 403 || !strings.Contains(pe.Detail, "rest_cannot_create") {
 		t.Fatalf("new category as author: %v", pe)
 	}
 }

@@ -611,21 +611,7 @@ func (c *Client) networkError(err error) *platform.Error {
 	if u, perr := url.Parse(c.base); perr == nil {
 		host = u.Host
 	}
-	msg := "could not reach " + host
-	var ue *url.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		msg += ": timed out"
-	case errors.Is(err, context.Canceled):
-		msg += ": canceled"
-	case errors.As(err, &ue) && ue.Timeout():
-		msg += ": timed out"
-	case errors.As(err, &ue):
-		msg += ": " + ue.Err.Error()
-	default:
-		msg += ": " + err.Error()
-	}
-	return &platform.Error{Kind: platform.Unreachable, Platform: Name, Message: msg, Err: err}
+	return platform.NetworkError(Name, host, err)
 }
 
 // wpError is WordPress's REST error body.
@@ -705,7 +691,7 @@ func classify(status int, hdr http.Header, body []byte) *platform.Error {
 	if isWP {
 		detail = we.text()
 	}
-	e := &platform.Error{Platform: Name, Status: status}
+	e := &platform.Error{Platform: Name, Status: status, Detail: detail}
 	if isWP {
 		e.Err = &wpDetail{code: we.Code, termID: we.Data.TermID}
 	}
@@ -713,29 +699,29 @@ func classify(status int, hdr http.Header, body []byte) *platform.Error {
 	case status == http.StatusTooManyRequests:
 		e.Kind = platform.RateLimited
 		e.RetryAfter = platform.RetryAfter(hdr.Get("Retry-After"), time.Now())
-		e.Message = platform.WithDetail("the site is rate limiting requests: retrying later", detail)
+		e.Message = "the site is rate limiting requests: retrying later"
 	case status >= 500:
 		e.Kind = platform.Transient
 		e.RetryAfter = platform.RetryAfter(hdr.Get("Retry-After"), time.Now())
-		e.Message = platform.WithDetail(fmt.Sprintf("the site is unavailable (%d %s)", status, http.StatusText(status)), detail)
+		e.Message = fmt.Sprintf("the site is unavailable (%d %s)", status, http.StatusText(status))
 	case status == http.StatusUnauthorized:
 		e.Kind = platform.Unauthorized
 		switch {
 		case !isWP:
 			e.Message = "the site asks for a login before WordPress answers (HTTP authentication or a firewall): allow the REST API through it, or use the site's public address"
 		case we.Code == "rest_not_logged_in":
-			e.Message = platform.WithDetail("WordPress did not log in the user", detail) +
+			e.Message = "WordPress did not log in the user" +
 				": the username or application password is wrong, or the host strips the Authorization header before WordPress sees it" +
 				" (a common hosting problem; on Apache add `SetEnvIf Authorization \"(.*)\" HTTP_AUTHORIZATION=$1` to .htaccess," +
 				" on nginx with PHP-FPM pass `fastcgi_param HTTP_AUTHORIZATION $http_authorization;`)"
 		default:
-			e.Message = platform.WithDetail("WordPress refused the credentials", detail) +
+			e.Message = "WordPress refused the credentials" +
 				": the username or application password is wrong; create a new application password under Users → Profile → Application Passwords"
 		}
 	case status == http.StatusForbidden:
 		e.Kind = platform.Forbidden
 		if isWP {
-			e.Message = platform.WithDetail("the WordPress user may not do this", detail) + ": give it the Editor or Administrator role"
+			e.Message = "the WordPress user may not do this" + ": give it the Editor or Administrator role"
 		} else {
 			e.Message = "the site or its firewall refused the request (403 without a WordPress answer): allow the REST API (/wp-json/) for this client"
 		}
@@ -750,13 +736,10 @@ func classify(status int, hdr http.Header, body []byte) *platform.Error {
 		e.Message += ": set the site address to the one WordPress uses (Settings → General → Site Address)"
 	case status == http.StatusRequestEntityTooLarge:
 		e.Kind = platform.Permanent
-		e.Message = platform.WithDetail("the request is larger than the site accepts (413)", detail)
+		e.Message = "the request is larger than the site accepts (413)"
 	default:
 		e.Kind = platform.Permanent
-		if detail == "" {
-			detail = fmt.Sprintf("%d %s", status, http.StatusText(status))
-		}
-		e.Message = "WordPress refused the request: " + detail
+		e.Message = fmt.Sprintf("WordPress refused the request (%d %s)", status, http.StatusText(status))
 	}
 	return e
 }

@@ -13,11 +13,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/netguard"
 	"github.com/igny8/igny8-serverless/shared/platform"
 )
 
@@ -77,7 +79,24 @@ func checkAgainst(t *testing.T, h http.Handler) *platform.Error {
 }
 
 func newClient(url string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = allowing(url)
+	}
 	return New(Config{URL: url, Username: "editor", AppPassword: testPassword}, hc)
+}
+
+// allowing is the outbound guard allowing exactly raw's host:port (the test
+// server's loopback address): the adapters run behind it in production.
+func allowing(raw string) *http.Client {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	p, err := netguard.NewPolicy(u.Host)
+	if err != nil {
+		panic(err)
+	}
+	return netguard.NewClient(p, netguard.Options{})
 }
 
 // TestErrorClassification sends every call to a route that answers with
@@ -155,10 +174,14 @@ func TestErrorClassification(t *testing.T) {
 			if d := pe.RetryAfter - tc.retryAfter; d < -2*time.Second || d > 2*time.Second {
 				t.Fatalf("RetryAfter = %s, want %s", pe.RetryAfter, tc.retryAfter)
 			}
+			// What WordPress said is kept for the logs (Detail), never shown.
 			for _, w := range tc.want {
-				if !strings.Contains(pe.Message, w) {
-					t.Errorf("message %q lacks %q", pe.Message, w)
+				if !strings.Contains(pe.Message, w) && !strings.Contains(pe.Detail, w) {
+					t.Errorf("message %q and detail %q lack %q", pe.Message, pe.Detail, w)
 				}
+			}
+			if pe.Detail != "" && strings.Contains(pe.Error(), pe.Detail) {
+				t.Errorf("error %q quotes the site's answer %q", pe.Error(), pe.Detail)
 			}
 			if want := pe.Kind == platform.Transient || pe.Kind == platform.RateLimited; pe.Retryable() != want {
 				t.Errorf("Retryable() = %v", pe.Retryable())
@@ -313,7 +336,7 @@ func TestCheck(t *testing.T) {
 		if err := c.Check(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := c.Find(context.Background(), "C1"); err == nil || !strings.Contains(err.Error(), "rest_no_route") {
+		if _, _, err := c.Find(context.Background(), "C1"); err == nil || !strings.Contains(asPlatformError(t, err).Detail, "rest_no_route") {
 			t.Fatalf("Find on the fake: %v", err)
 		}
 		last := s.paths[len(s.paths)-1]
@@ -362,7 +385,7 @@ func TestCheck(t *testing.T) {
 		pe := checkAgainst(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 401, wpErr("incorrect_password", "The provided password is an invalid application password.", 401))
 		}))
-		if pe.Kind != platform.Unauthorized || !strings.Contains(pe.Message, "incorrect_password") {
+		if pe.Kind != platform.Unauthorized || !strings.Contains(pe.Detail, "incorrect_password") || strings.Contains(pe.Message, "incorrect_password") {
 			t.Fatalf("got %v", pe)
 		}
 	})
