@@ -107,7 +107,7 @@ func Run(ctx context.Context, o Options) error {
 	mux := http.NewServeMux()
 	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(filesDir))))
 	mux.Handle("/", stack.API)
-	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	server := newServer(mux, defaultTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- server.Serve(ln) }()
 	printUsage(apiURL, envPath, st, wp)
@@ -186,4 +186,20 @@ Try it:
 
 Press Ctrl-C to stop (data is kept in .local/).
 `, apiURL, st.DemoAccount, st.DemoSite, envPath, wpLine)
+}
+
+// timeouts bound how long one client may hold a connection of the local
+// server: a request that declares a body and then stalls is cut off after
+// Read, not kept open for as long as the client likes.
+type timeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// defaultTimeouts: a 1 MiB body reads in well under Read on any link, and
+// Write covers the slowest handler (a connection test waits up to 30 s for
+// the site).
+var defaultTimeouts = timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 90 * time.Second, Idle: 120 * time.Second}
+
+func newServer(h http.Handler, t timeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
 }
