@@ -94,7 +94,10 @@ type UsageLog struct {
 	SiteID        string        `json:"site_id"`
 	OperationType OperationType `json:"operation_type"`
 	CreditsUsed   int64         `json:"credits_used"`
-	CostMicroUSD  int64         `json:"cost_micro_usd"`
+	// OverrunCredits is what the work cost beyond its hold (the estimate the
+	// account agreed to): not charged, our loss.
+	OverrunCredits int64 `json:"overrun_credits,omitempty"`
+	CostMicroUSD   int64 `json:"cost_micro_usd"`
 	// ProviderCostMicroUSD is what the provider charged us: admin views only.
 	ProviderCostMicroUSD int64       `json:"provider_cost_micro_usd,omitempty"`
 	Provider             string      `json:"provider"`

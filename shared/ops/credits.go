@@ -89,9 +89,17 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 	if err != nil {
 		return Settled{}, err
 	}
+	// A hold is a ceiling: the account agreed to the estimate, so work that
+	// cost more is charged the hold and the rest is recorded as our loss.
+	// Settle then never needs credits the account may no longer have, and
+	// results are never left standing without their charge.
+	var overrun int64
+	if credits > st.Hold.Amount {
+		credits, overrun = st.Hold.Amount, credits-st.Hold.Amount
+	}
 	usage := domain.UsageLog{
 		ID: store.NewID(), OperationID: job.OperationID, SiteID: job.SiteID, OperationType: job.Type,
-		CreditsUsed: credits, CostMicroUSD: domain.CreditCostMicroUSD(billing, credits), ProviderCostMicroUSD: providerCost,
+		CreditsUsed: credits, OverrunCredits: overrun, CostMicroUSD: domain.CreditCostMicroUSD(billing, credits), ProviderCostMicroUSD: providerCost,
 		Provider: res.Provider, Model: res.Model, Tier: model.QualityTier, InputTokens: res.InputTokens,
 		OutputTokens: res.OutputTokens, Images: res.Images, HoldID: st.Hold.HoldID, CreatedAt: time.Now().UTC(),
 	}

@@ -177,3 +177,55 @@ func TestIntegrationFailureReleasesOnce(t *testing.T) {
 		t.Fatalf("account %+v, operation %+v, %d notifications", acct, op, len(notes.Items))
 	}
 }
+
+// A hold is a ceiling: work that costs more than its hold is charged the
+// hold, never more, and the difference is recorded as our loss. Before, the
+// settle asked for the full cost, failed with Credits.Insufficient when the
+// account had nothing left, and the results stood uncharged.
+func TestIntegrationSettleNeverChargesMoreThanTheHold(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	st := f.job(t)
+	st.Job.Estimate = 1 // far below what clustering three keywords costs
+	h, err := f.credits.Reserve(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Hold = &h
+	if _, err := f.led.Deduct(ctx, f.account, 999, "spend-the-rest", ledger.Meta{Description: "elsewhere"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.runner.Run(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, _ := f.st.GetModel(ctx, "offline-text-1")
+	billing, _ := f.st.Billing(ctx)
+	full, _, err := Charge(model, billing, domain.OperationClustering, res)
+	if err != nil || full <= h.Amount {
+		t.Fatalf("the work should cost more than the hold of %d: %d %v", h.Amount, full, err)
+	}
+	st.Result = &res
+	s, err := f.credits.Settle(ctx, st)
+	if err != nil {
+		t.Fatalf("settle: %v", err)
+	}
+	if s.Credits != h.Amount {
+		t.Fatalf("charged %d, want the hold's %d", s.Credits, h.Amount)
+	}
+	acct, _ := f.st.GetAccount(ctx, f.account)
+	if acct.Available != 0 || acct.Reserved != 0 || acct.Settled != 999+h.Amount {
+		t.Fatalf("balance %+v", acct)
+	}
+	page, _, err := f.st.ListUsage(ctx, f.account, store.UsageFilter{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)}, store.PageRequest{})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("usage logs %+v %v", page.Items, err)
+	}
+	if u := page.Items[0]; u.CreditsUsed != h.Amount || u.OverrunCredits != full-h.Amount {
+		t.Fatalf("usage log %+v, want %d charged and %d overrun", u, h.Amount, full-h.Amount)
+	}
+	op, _ := f.st.GetOperation(ctx, f.account, st.Job.OperationID)
+	if op.Status != domain.OperationSucceeded || len(op.Results) == 0 {
+		t.Fatalf("operation %+v", op)
+	}
+}
