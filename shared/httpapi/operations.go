@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -44,11 +45,40 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, req ops.Request) err
 	return nil
 }
 
+// generateImagePrompts takes an optional {"replace": bool}: no body and {}
+// mean false, and content that has prompts is then a 409.
 func (a *API) generateImagePrompts(w http.ResponseWriter, r *http.Request) error {
+	var opt ops.PromptOptions
+	if err := mediaType(r, "application/json"); err != nil {
+		return err
+	}
+	body, err := readLimited(r, MaxBody)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		var fields map[string]json.RawMessage
+		if err := decodeBytes(body, &fields); err != nil {
+			return err
+		}
+		if fields == nil {
+			return domain.Invalid("", "body must be a JSON object, not null")
+		}
+		if v, ok := fields["replace"]; ok && string(bytes.TrimSpace(v)) == "null" {
+			return domain.Invalid("replace", "must be true or false, not null")
+		}
+		if err := decodeBytes(body, &opt); err != nil {
+			return err
+		}
+	}
 	if _, err := a.store.GetContent(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content")); err != nil {
 		return err
 	}
-	return a.start(w, r, ops.Request{Type: domain.OperationImagePrompts, SiteID: r.PathValue("site"), ItemIDs: []string{r.PathValue("content")}})
+	var opts json.RawMessage
+	if opt.Replace {
+		opts, _ = json.Marshal(opt)
+	}
+	return a.start(w, r, ops.Request{Type: domain.OperationImagePrompts, SiteID: r.PathValue("site"), ItemIDs: []string{r.PathValue("content")}, Options: opts})
 }
 
 type regenerateRequest struct {
