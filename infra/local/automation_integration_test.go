@@ -47,6 +47,20 @@ func (s *testStack) waitRun(t testing.TB, key, site, id string, until func(domai
 
 func ended(r domain.AutomationRun) bool { return !r.Active() }
 
+// configure changes the site's automation config and returns what was saved.
+func (s *testStack) configure(t testing.TB, key, site string, change func(*domain.AutomationConfig)) domain.AutomationConfig {
+	t.Helper()
+	var cfg, saved domain.AutomationConfig
+	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
+	change(&cfg)
+	r := s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...)
+	if r.Status != http.StatusOK {
+		t.Fatalf("config: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &saved)
+	return saved
+}
+
 func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	s := newTestStack(t)
 	ctx := context.Background()
@@ -57,12 +71,7 @@ func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	// keywords share a batch (IDs made in the same millisecond sort in any
 	// order), so the ideas may outnumber the default 20 articles per run:
 	// let this run write them all, so that the second one finds nothing.
-	var cfg domain.AutomationConfig
-	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
-	cfg.MaxContentPerRun, cfg.MaxImagesPerRun = 100, 500
-	if r := s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...); r.Status != 200 {
-		t.Fatalf("config: %d %s", r.Status, r.Body)
-	}
+	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.MaxContentPerRun, c.MaxImagesPerRun = 100, 500 })
 	if r := s.c.Do("PATCH", "/v1/sites/"+site+"/publishing-settings", map[string]any{"auto_approval_enabled": true, "auto_publish_enabled": true}, auth(key)...); r.Status != 200 {
 		t.Fatalf("settings: %d %s", r.Status, r.Body)
 	}
@@ -151,12 +160,7 @@ func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
 	acctID, key := s.account(t, 20000)
 	site := s.site(t, key)
 	addTopicKeywords(t, s, key, site)
-	var cfg domain.AutomationConfig
-	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
-	cfg.Stage1BatchSize = 10 // six clustering batches
-	if r := s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...); r.Status != 200 {
-		t.Fatalf("config: %d %s", r.Status, r.Body)
-	}
+	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.Stage1BatchSize = 10 }) // six clustering batches
 	run := s.startRun(t, key, site)
 	s.waitRun(t, key, site, run.ID, func(r domain.AutomationRun) bool { return r.Stages[0].Processed >= 10 })
 	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs/"+run.ID+"/pause", nil, auth(key)...); r.Status != 200 {
@@ -203,8 +207,7 @@ func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
 		addMore = append(addMore, map[string]any{"keyword": kw})
 	}
 	s.c.Do("POST", "/v1/sites/"+site+"/keywords", map[string]any{"keywords": addMore}, auth(key)...)
-	cfg.Stage1BatchSize = 2
-	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...)
+	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.Stage1BatchSize = 2 })
 	run2 := s.startRun(t, key, site)
 	s.waitRun(t, key, site, run2.ID, func(r domain.AutomationRun) bool { return r.Stages[0].Processed >= 2 })
 	if r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs/"+run2.ID+"/cancel", nil, auth(key)...); r.Status != 200 {
@@ -272,10 +275,7 @@ func TestIntegrationAutomationFailuresAndLiveProgress(t *testing.T) {
 	acctID, key := s.account(t, 50000)
 	site := s.site(t, key)
 	addTopicKeywords(t, s, key, site)
-	var cfg domain.AutomationConfig
-	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
-	cfg.Stage4BatchSize, cfg.MaxContentPerRun = 1, 6
-	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...)
+	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.Stage4BatchSize, c.MaxContentPerRun = 1, 6 })
 	before, _ := s.Deps.Store.GetAccount(ctx, acctID)
 	run := s.startRun(t, key, site)
 
@@ -336,11 +336,9 @@ func TestIntegrationScheduledRunStartsOnce(t *testing.T) {
 	_, key := s.account(t, 50000)
 	site := s.site(t, key)
 	addTopicKeywords(t, s, key, site)
-	var cfg domain.AutomationConfig
-	s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(t, &cfg)
-	cfg.Enabled, cfg.Schedule = true, domain.Schedule{Frequency: "daily", Time: "06:00"}
-	var saved domain.AutomationConfig
-	s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...).JSON(t, &saved)
+	saved := s.configure(t, key, site, func(c *domain.AutomationConfig) {
+		c.Enabled, c.Schedule = true, domain.Schedule{Frequency: "daily", Time: "06:00"}
+	})
 	if saved.NextRunAt == nil {
 		t.Fatal("no next run computed")
 	}

@@ -127,12 +127,7 @@ func TestIntegrationImagePromptsIdempotent(t *testing.T) {
 	s := newTestStack(t)
 	_, key := s.account(t, 20000)
 	site := s.site(t, key)
-	ids := sixKeywords(t, s, key, site)
-	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids})
-	op = s.run(t, key, "/v1/sites/"+site+"/clusters/generate-ideas", map[string]any{"cluster_ids": op.Results[:1]})
-	op = s.run(t, key, "/v1/sites/"+site+"/ideas/create-tasks", map[string]any{"idea_ids": op.Results[:1]})
-	op = s.run(t, key, "/v1/sites/"+site+"/tasks/generate-content", map[string]any{"task_ids": op.Results})
-	cid := op.Results[0]
+	cid := s.article(t, key, site, sixKeywords(t, s, key, site))
 	path := "/v1/sites/" + site + "/content/" + cid + "/generate-image-prompts"
 
 	for _, bad := range []string{`null`, `{"replace": null}`, `{"replace": "yes"}`, `{"replace": 1}`, `{"other": true}`, `[]`} {
@@ -144,6 +139,7 @@ func TestIntegrationImagePromptsIdempotent(t *testing.T) {
 		}
 	}
 
+	var op domain.Operation
 	var first string
 	refused := 0
 	for i := 0; i < 19; i++ {

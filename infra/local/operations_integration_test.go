@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -169,6 +170,20 @@ func addTopicKeywords(t testing.TB, s *testStack, key, site string) map[string]s
 	return byID
 }
 
+// article makes one article from keywords (cluster → ideas → task →
+// content) and returns its ID.
+func (s *testStack) article(t testing.TB, key, site string, keywords []string) string {
+	t.Helper()
+	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": keywords})
+	op = s.run(t, key, "/v1/sites/"+site+"/clusters/generate-ideas", map[string]any{"cluster_ids": op.Results[:1]})
+	op = s.run(t, key, "/v1/sites/"+site+"/ideas/create-tasks", map[string]any{"idea_ids": op.Results[:1]})
+	op = s.run(t, key, "/v1/sites/"+site+"/tasks/generate-content", map[string]any{"task_ids": op.Results})
+	if op.Status != domain.OperationSucceeded || len(op.Results) != 1 {
+		t.Fatalf("content: %+v", op)
+	}
+	return op.Results[0]
+}
+
 func listAll[T any](t testing.TB, s *testStack, key, path string) []T {
 	t.Helper()
 	var all []T
@@ -200,11 +215,7 @@ func TestIntegrationOperationsEndToEnd(t *testing.T) {
 	acctID, key := s.account(t, 5000)
 	site := s.site(t, key)
 	topicOf := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range topicOf {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(topicOf))
 
 	// 1. Clustering: the clusters group the topics, never mixing them.
 	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids})
@@ -320,11 +331,7 @@ func TestIntegrationFailedOperationChargesNothing(t *testing.T) {
 	ctx := context.Background()
 	acctID, key := s.account(t, 500)
 	site := s.site(t, key)
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
+	ids := slices.Sorted(maps.Keys(addTopicKeywords(t, s, key, site)))
 	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[:10]})
 	if op.Status != domain.OperationFailed || op.Error == nil || op.Error.Name != "Provider.Permanent" || op.CreditsUsed != 0 {
 		t.Fatalf("operation: %+v", op)
@@ -370,11 +377,7 @@ func TestIntegrationTransientErrorsAreRetried(t *testing.T) {
 	}))
 	acctID, key := s.account(t, 500)
 	site := s.site(t, key)
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
+	ids := slices.Sorted(maps.Keys(addTopicKeywords(t, s, key, site)))
 	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids})
 	if op.Status != domain.OperationSucceeded || calls != 3 {
 		t.Fatalf("operation %+v after %d calls", op, calls)
@@ -392,11 +395,7 @@ func TestIntegrationInsufficientCreditsIs402BeforeAnyCall(t *testing.T) {
 	s := newTestStack(t, offline.WithFailures(func(any) error { calls++; return nil }))
 	acctID, key := s.account(t, 1)
 	site := s.site(t, key)
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
+	ids := slices.Sorted(maps.Keys(addTopicKeywords(t, s, key, site)))
 	r := s.c.Do("POST", "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids}, auth(key)...)
 	var eb httpapi.ErrorBody
 	r.JSON(t, &eb)
@@ -426,12 +425,7 @@ func TestIntegrationUsageSummaryCoversEveryPage(t *testing.T) {
 	s := newTestStack(t)
 	_, key := s.account(t, 5000)
 	site := s.site(t, key)
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(addTopicKeywords(t, s, key, site)))
 	for i := 0; i < 6; i++ { // six clustering operations of 10 keywords
 		if op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[i*10 : i*10+10]}); op.Status != domain.OperationSucceeded {
 			t.Fatalf("op %d: %+v", i, op)
@@ -519,16 +513,8 @@ func TestIntegrationImageRegeneration(t *testing.T) {
 	acctID, key := s.account(t, 5000)
 	site := s.site(t, key)
 	// One article with image prompts and images, the short way.
-	byID := addTopicKeywords(t, s, key, site)
-	var ids []string
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	op := s.run(t, key, "/v1/sites/"+site+"/keywords/cluster", map[string]any{"keyword_ids": ids[:5]})
-	op = s.run(t, key, "/v1/sites/"+site+"/clusters/generate-ideas", map[string]any{"cluster_ids": op.Results[:1]})
-	op = s.run(t, key, "/v1/sites/"+site+"/ideas/create-tasks", map[string]any{"idea_ids": op.Results[:1]})
-	op = s.run(t, key, "/v1/sites/"+site+"/tasks/generate-content", map[string]any{"task_ids": op.Results})
-	op = s.run(t, key, "/v1/sites/"+site+"/content/"+op.Results[0]+"/generate-image-prompts", nil)
+	ids := slices.Sorted(maps.Keys(addTopicKeywords(t, s, key, site)))
+	op := s.run(t, key, "/v1/sites/"+site+"/content/"+s.article(t, key, site, ids[:5])+"/generate-image-prompts", nil)
 	op = s.run(t, key, "/v1/sites/"+site+"/images/generate", map[string]any{"image_ids": op.Results[:1]})
 	old := op.Results[0]
 
