@@ -30,7 +30,6 @@ func (n *nopTokens) SendTaskSuccess(_ context.Context, token string, _ []byte) e
 // and the steps that drive it.
 type fixture struct {
 	st      *store.Store
-	led     *ledger.Ledger
 	steps   *Steps
 	tokens  *nopTokens
 	credits *ops.Credits
@@ -54,7 +53,7 @@ func newFixture(t *testing.T) fixture {
 	providers := ops.Providers{Text: map[string]ai.TextProvider{"offline": p}, Image: map[string]ai.ImageProvider{"offline": p}}
 	svc := &ops.Service{Store: st, Providers: providers}
 	tokens := &nopTokens{}
-	f := fixture{st: st, led: led, steps: &Steps{Store: st, Ops: svc, Tokens: tokens}, tokens: tokens,
+	f := fixture{st: st, steps: &Steps{Store: st, Ops: svc, Tokens: tokens}, tokens: tokens,
 		credits: &ops.Credits{Store: st, Ledger: led},
 		runner:  &ops.Runner{Store: st, Providers: providers, Blobs: blob.Dir{Root: t.TempDir()}, Lease: time.Minute}}
 	acct, _, _ := st.CreateAccount(ctx, "Acme")
