@@ -47,6 +47,16 @@ func (s *testStack) waitRun(t testing.TB, key, site, id string, until func(domai
 
 func ended(r domain.AutomationRun) bool { return !r.Active() }
 
+// topicSite is an account with credits and a site with the 60 topic
+// keywords.
+func (s *testStack) topicSite(t testing.TB, credits int64) (acctID, key, site string) {
+	t.Helper()
+	acctID, key = s.account(t, credits)
+	site = s.site(t, key)
+	addTopicKeywords(t, s, key, site)
+	return acctID, key, site
+}
+
 // configure changes the site's automation config and returns what was saved.
 func (s *testStack) configure(t testing.TB, key, site string, change func(*domain.AutomationConfig)) domain.AutomationConfig {
 	t.Helper()
@@ -64,9 +74,7 @@ func (s *testStack) configure(t testing.TB, key, site string, change func(*domai
 func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	s := newTestStack(t)
 	ctx := context.Background()
-	acctID, key := s.account(t, 20000)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
+	acctID, key, site := s.topicSite(t, 20000)
 	// Clustering in batches of 50 makes 5 to 7 clusters, depending on which
 	// keywords share a batch (IDs made in the same millisecond sort in any
 	// order), so the ideas may outnumber the default 20 articles per run:
@@ -157,9 +165,7 @@ func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
 	s := newTestStack(t, offline.WithLatency(30*time.Millisecond))
 	ctx := context.Background()
-	acctID, key := s.account(t, 20000)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
+	acctID, key, site := s.topicSite(t, 20000)
 	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.Stage1BatchSize = 10 }) // six clustering batches
 	run := s.startRun(t, key, site)
 	s.waitRun(t, key, site, run.ID, func(r domain.AutomationRun) bool { return r.Stages[0].Processed >= 10 })
@@ -229,9 +235,7 @@ func TestIntegrationAutomationPauseResumeCancel(t *testing.T) {
 
 func TestIntegrationAutomationNeedsCredits(t *testing.T) {
 	s := newTestStack(t)
-	_, key := s.account(t, 5)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
+	_, key, site := s.topicSite(t, 5)
 	r := s.c.Do("POST", "/v1/sites/"+site+"/automation/runs", nil, auth(key)...)
 	if r.Status != http.StatusPaymentRequired {
 		t.Fatalf("start with 5 credits: %d %s", r.Status, r.Body)
@@ -272,9 +276,7 @@ func TestIntegrationAutomationFailuresAndLiveProgress(t *testing.T) {
 		return nil
 	}))
 	ctx := context.Background()
-	acctID, key := s.account(t, 50000)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
+	acctID, key, site := s.topicSite(t, 50000)
 	s.configure(t, key, site, func(c *domain.AutomationConfig) { c.Stage4BatchSize, c.MaxContentPerRun = 1, 6 })
 	before, _ := s.Deps.Store.GetAccount(ctx, acctID)
 	run := s.startRun(t, key, site)
@@ -333,9 +335,7 @@ func TestIntegrationAutomationFailuresAndLiveProgress(t *testing.T) {
 func TestIntegrationScheduledRunStartsOnce(t *testing.T) {
 	s := newTestStack(t)
 	ctx := context.Background()
-	_, key := s.account(t, 50000)
-	site := s.site(t, key)
-	addTopicKeywords(t, s, key, site)
+	_, key, site := s.topicSite(t, 50000)
 	saved := s.configure(t, key, site, func(c *domain.AutomationConfig) {
 		c.Enabled, c.Schedule = true, domain.Schedule{Frequency: "daily", Time: "06:00"}
 	})
