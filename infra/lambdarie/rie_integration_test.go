@@ -312,7 +312,7 @@ var checks = map[string]func(*testing.T, *fn){
 		ok(t, json.Unmarshal(calls[0].Body, &in))
 		st := state(t, []byte(in.Input))
 		if in.Name != started.OperationID || st.Job.Type != domain.OperationClustering ||
-			!slices.Equal(st.Job.ItemIDs, []string{lambdarie.Keyword6ID}) || st.Job.AccountID != lambdarie.AccountID {
+			!slices.Equal(st.Job.ItemIDs, []string{lambdarie.Keyword1ID}) || st.Job.AccountID != lambdarie.AccountID {
 			t.Fatalf("execution %s input %s", in.Name, in.Input)
 		}
 		op, err := f.store.GetOperation(bg, lambdarie.AccountID, started.OperationID)

@@ -58,15 +58,12 @@ func benchOrchestration(b *testing.B, latency time.Duration) {
 		tp := &timedProvider{inner: offline.New(offline.WithLatency(latency)), calls: map[string][]time.Duration{}}
 		s := newTestStack(b)
 		s.Deps.Providers.Text[ai.ProviderOffline], s.Deps.Providers.Image[ai.ProviderOffline] = tp, tp
-		_, key := s.account(b, 100_000)
-		site := s.site(b, key)
-		addTopicKeywords(b, s, key, site)
-		var cfg domain.AutomationConfig
-		s.c.Do("GET", "/v1/sites/"+site+"/automation/config", nil, auth(key)...).JSON(b, &cfg)
-		// One provider call per batch, so the critical path is easy to state.
-		cfg.Stage1BatchSize, cfg.Stage2BatchSize, cfg.Stage4BatchSize, cfg.Stage6BatchSize = 60, 1, 1, 1
-		cfg.MaxContentPerRun, cfg.Concurrency = 9, concurrency
-		s.c.Do("PUT", "/v1/sites/"+site+"/automation/config", cfg, auth(key)...)
+		_, key, site, _ := s.topicSite(b, 100_000)
+		s.configure(b, key, site, func(cfg *domain.AutomationConfig) {
+			// One provider call per batch, so the critical path is easy to state.
+			cfg.Stage1BatchSize, cfg.Stage2BatchSize, cfg.Stage4BatchSize, cfg.Stage6BatchSize = 60, 1, 1, 1
+			cfg.MaxContentPerRun, cfg.Concurrency = 9, concurrency
+		})
 		b.ResetTimer()
 		run := s.waitRun(b, key, site, s.startRun(b, key, site).ID, ended)
 		b.StopTimer()

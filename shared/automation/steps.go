@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ops"
@@ -108,8 +110,11 @@ func (s *Steps) Gate(ctx context.Context, in BatchInput) (GateResult, error) {
 		return GateResult{}, domain.Invalid("stage", "must be 1..%d", len(domain.Stages))
 	}
 	typ := stage.Operation
-	job := ops.Job{OperationID: r.RunID, AccountID: r.AccountID, SiteID: r.SiteID, Type: typ, ItemIDs: in.IDs,
+	job := ops.Job{OperationID: r.RunID, AccountID: r.AccountID, SiteID: r.SiteID, Type: typ,
 		Key: fmt.Sprintf("run#%s#s%d#b%d", r.RunID, in.Stage, in.Index), RunID: r.RunID, Stage: in.Stage}
+	if job.ItemIDs, err = s.claim(ctx, r, typ, job.Key, in.IDs); err != nil || len(job.ItemIDs) == 0 {
+		return GateResult{Action: ActionSkip}, err
+	}
 	if stage.Charged() {
 		job.ModelID = models["text"]
 		if typ == domain.OperationImageGeneration {
@@ -119,15 +124,32 @@ func (s *Steps) Gate(ctx context.Context, in BatchInput) (GateResult, error) {
 		if err != nil {
 			return GateResult{}, err
 		}
-		job.Estimate, err = s.Ops.Estimate(ctx, r.AccountID, ops.Request{Type: typ, SiteID: r.SiteID, ItemIDs: in.IDs}, m)
+		job.Estimate, err = s.Ops.Estimate(ctx, r.AccountID, ops.Request{Type: typ, SiteID: r.SiteID, ItemIDs: job.ItemIDs}, m)
 		if err != nil && !errors.As(err, new(*domain.ValidationError)) {
 			return GateResult{}, err
 		}
 		if cfg.MaxCreditsPerRun > 0 && run.TotalCreditsUsed+job.Estimate > cfg.MaxCreditsPerRun {
-			return GateResult{Action: ActionSkip}, nil
+			return GateResult{Action: ActionSkip}, s.Store.ReleaseItems(ctx, r.AccountID, r.SiteID, typ.Input(), job.ItemIDs, job.Key)
 		}
 	}
 	return GateResult{Action: ActionGo, Delay: cfg.DelayBetweenBatchesSeconds, Job: job}, nil
+}
+
+// claim claims the batch's items for its job key (released when the batch
+// settles or fails, ops.Credits) and leaves out those another operation is
+// working on: the batch would pay again for their result. A repeated Gate
+// claims the same items again, harmlessly.
+func (s *Steps) claim(ctx context.Context, r RunRef, typ domain.OperationType, key string, ids []string) ([]string, error) {
+	until := time.Now().Add(ops.HoldTTL)
+	for len(ids) > 0 {
+		err := s.Store.ClaimItems(ctx, r.AccountID, r.SiteID, typ.Input(), ids, key, until)
+		var ce *domain.ClaimedError
+		if !errors.As(err, &ce) {
+			return ids, err
+		}
+		ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return slices.Contains(ce.Items, id) })
+	}
+	return ids, nil
 }
 
 // ParkInput is a paused batch's task token.

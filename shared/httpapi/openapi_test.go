@@ -24,6 +24,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
@@ -610,7 +611,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"AutomationRun", domain.AutomationRun{}, true},
 		{"AutomationRunPage", store.Page[domain.AutomationRun]{}, true},
 		{"StartAutomationRunRequest", struct{}{}, false}, // startRun decodes a struct{}
-		{"NoBody", struct{}{}, false},                    // so does generateImagePrompts
+		{"ImagePromptsRequest", ops.PromptOptions{}, false},
 		{"PublishingSettings", domain.PublishingSettings{}, true},
 		{"PublishingSettingsPatch", togglesRequest{}, false},
 		{"PublishingSchedule", scheduleRequest{}, false},

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -47,15 +48,31 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, req ops.Request) err
 	return nil
 }
 
+// generateImagePrompts takes an optional {"replace": bool}: no body and {}
+// mean false, and content that has prompts is then a 409.
 func (a *API) generateImagePrompts(w http.ResponseWriter, r *http.Request) error {
-	var none struct{}
-	if err := decodeOptionalJSON(r, MaxBody, &none); err != nil {
+	var fields map[string]json.RawMessage
+	if err := decodeOptionalJSON(r, MaxBody, &fields); err != nil {
 		return err
+	}
+	var opt ops.PromptOptions
+	if len(fields) > 0 {
+		if v, ok := fields["replace"]; ok && string(bytes.TrimSpace(v)) == "null" {
+			return domain.Invalid("replace", "must be true or false, not null")
+		}
+		raw, _ := json.Marshal(fields)
+		if err := decodeBytes(raw, &opt); err != nil { // unknown fields and wrong types
+			return err
+		}
 	}
 	if _, err := a.store.GetContent(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content")); err != nil {
 		return err
 	}
-	return a.start(w, r, ops.Request{Type: domain.OperationImagePrompts, SiteID: r.PathValue("site"), ItemIDs: []string{r.PathValue("content")}})
+	var opts json.RawMessage
+	if opt.Replace {
+		opts, _ = json.Marshal(opt)
+	}
+	return a.start(w, r, ops.Request{Type: domain.OperationImagePrompts, SiteID: r.PathValue("site"), ItemIDs: []string{r.PathValue("content")}, Options: opts})
 }
 
 type regenerateRequest struct {

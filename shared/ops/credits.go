@@ -33,6 +33,7 @@ type CreditStore interface {
 	CountBatch(ctx context.Context, account string, b store.BatchCount) error
 	SucceedOperation(ctx context.Context, account string, op domain.Operation, results []string, note domain.Notification) error
 	FailOperation(ctx context.Context, account string, op domain.Operation, opErr domain.OperationError, note domain.Notification) error
+	ReleaseItems(ctx context.Context, account, site string, e domain.Entity, ids []string, op string) error
 }
 
 // CreditLedger is the part of *ledger.Ledger the credit steps use.
@@ -69,10 +70,16 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 	job, res := st.Job, st.Result
 	if res != nil && !job.Type.Charged() {
 		if job.RunID != "" {
-			return Settled{}, c.Store.CountBatch(ctx, job.AccountID, batchCount(job, *res, 0))
+			if err := c.Store.CountBatch(ctx, job.AccountID, batchCount(job, *res, 0)); err != nil {
+				return Settled{}, err
+			}
+			return Settled{}, c.release(ctx, job)
 		}
 		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
-		return Settled{}, c.Store.SucceedOperation(ctx, job.AccountID, op, res.Results, successNote(job, *res, 0))
+		if err := c.Store.SucceedOperation(ctx, job.AccountID, op, res.Results, successNote(job, *res, 0)); err != nil {
+			return Settled{}, err
+		}
+		return Settled{}, c.release(ctx, job)
 	}
 	if st.Hold == nil || res == nil {
 		return Settled{}, domain.Invalid("hold", "settle needs the reserve's hold and the run's result")
@@ -128,7 +135,18 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 	if err != nil {
 		return Settled{}, err
 	}
-	return Settled{EntryID: e.ID, Credits: e.Amount}, nil
+	return Settled{EntryID: e.ID, Credits: e.Amount}, c.release(ctx, job)
+}
+
+// release ends the claim on the job's items: Service.Start's, under the
+// operation's ID, or an automation Gate's, under the batch's key. A retried
+// step releases again, harmlessly.
+func (c *Credits) release(ctx context.Context, job Job) error {
+	owner := job.OperationID
+	if job.RunID != "" {
+		owner = job.Key
+	}
+	return c.Store.ReleaseItems(ctx, job.AccountID, job.SiteID, job.Type.Input(), job.ItemIDs, owner)
 }
 
 // Charge is what a run costs in credits and what the provider charged us.
@@ -168,13 +186,16 @@ func (c *Credits) Fail(ctx context.Context, st State) (Failure, error) {
 		for _, id := range job.ItemIDs {
 			b.Failed = append(b.Failed, domain.FailedItem{Stage: job.Stage, ID: id, Error: opErr.Name + ": " + opErr.Message})
 		}
-		return Failure{Error: opErr}, c.Store.CountBatch(ctx, job.AccountID, b)
+		if err := c.Store.CountBatch(ctx, job.AccountID, b); err != nil {
+			return Failure{}, err
+		}
+		return Failure{Error: opErr}, c.release(ctx, job)
 	}
 	op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
 	if err := c.Store.FailOperation(ctx, job.AccountID, op, opErr, failureNote(job, opErr)); err != nil {
 		return Failure{}, err
 	}
-	return Failure{Error: opErr}, nil
+	return Failure{Error: opErr}, c.release(ctx, job)
 }
 
 // batchCount is what a finished automation batch adds to its run.

@@ -45,6 +45,7 @@ type RunStore interface {
 	GetTask(ctx context.Context, account, site, id string) (domain.Task, error)
 	GetContent(ctx context.Context, account, site, id string) (domain.Content, error)
 	GetImage(ctx context.Context, account, site, id string) (domain.Image, error)
+	ImagesOfContent(ctx context.Context, account, site, content string) ([]domain.Image, error)
 
 	PutCluster(w *store.Tx, account string, c domain.Cluster) error
 	MapKeyword(w *store.Tx, account string, kw domain.Keyword, cluster string)

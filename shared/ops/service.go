@@ -139,8 +139,22 @@ func (s *Service) Start(ctx context.Context, account string, req Request) (domai
 	now := time.Now().UTC()
 	op := domain.Operation{ID: store.NewID(), AccountID: account, SiteID: req.SiteID, Type: req.Type, Status: domain.OperationQueued,
 		ItemIDs: req.ItemIDs, Tier: q.Tier, EstimatedCred: q.Credits, Results: []string{}, CreatedAt: now, UpdatedAt: now, Options: req.Options}
-	if err := s.Store.CreateOperation(ctx, account, op); err != nil {
+	// The claim lasts as long as the hold could: an operation that dies
+	// leaves its items free when its hold is swept.
+	if err := s.Store.ClaimItems(ctx, account, req.SiteID, req.Type.Input(), req.ItemIDs, op.ID, now.Add(HoldTTL)); err != nil {
 		return domain.Operation{}, err
+	}
+	unclaim := func(err error) (domain.Operation, error) {
+		rerr := s.Store.ReleaseItems(context.WithoutCancel(ctx), account, req.SiteID, req.Type.Input(), req.ItemIDs, op.ID)
+		return domain.Operation{}, errors.Join(err, rerr)
+	}
+	// Checked under the claim, so no other operation can add prompts between
+	// the check and this one's start.
+	if err := s.checkPrompts(ctx, account, req); err != nil {
+		return unclaim(err)
+	}
+	if err := s.Store.CreateOperation(ctx, account, op); err != nil {
+		return unclaim(err)
 	}
 	job := Job{OperationID: op.ID, AccountID: account, SiteID: req.SiteID, Type: req.Type, ItemIDs: req.ItemIDs,
 		ModelID: q.modelID, Estimate: q.Credits, Key: "op#" + op.ID, Options: req.Options}
@@ -149,7 +163,7 @@ func (s *Service) Start(ctx context.Context, account string, req Request) (domai
 	if err != nil {
 		ferr := s.Store.FailOperation(ctx, account, op, domain.OperationError{Name: "Internal", Message: "the operation could not be started"},
 			failureNote(job, domain.OperationError{Name: "Internal", Message: "the operation could not be started"}))
-		return domain.Operation{}, errors.Join(fmt.Errorf("start operation: %w", err), ferr)
+		return unclaim(errors.Join(fmt.Errorf("start operation: %w", err), ferr))
 	}
 	op.ExecutionID = exec
 	return op, nil
@@ -216,6 +230,40 @@ func (s *Service) estimate(ctx context.Context, account string, req Request, m d
 	}
 	// One call: its minimum is the operation's minimum, as TextCredits has it.
 	return domain.EstimateText(m, b, req.Type, t, 1)
+}
+
+// PromptOptions are the options of an image-prompts operation.
+type PromptOptions struct {
+	// Replace writes new prompts for content that has some: the old
+	// prompts' pending images are superseded so no stage renders them.
+	Replace bool `json:"replace,omitempty"`
+}
+
+// checkPrompts refuses image prompts for content that has them, unless
+// the request replaces them: each call would otherwise pay for another set.
+func (s *Service) checkPrompts(ctx context.Context, account string, req Request) error {
+	if req.Type != domain.OperationImagePrompts {
+		return nil
+	}
+	var opt PromptOptions
+	if len(req.Options) > 0 {
+		if err := json.Unmarshal(req.Options, &opt); err != nil {
+			return domain.Invalid("options", "%v", err)
+		}
+	}
+	if opt.Replace {
+		return nil
+	}
+	for _, id := range req.ItemIDs {
+		done, err := s.Store.HasImagePrompts(ctx, account, req.SiteID, id)
+		if err != nil {
+			return asInvalid(err)
+		}
+		if done {
+			return fmt.Errorf("content %s already has image prompts; send {\"replace\": true} to replace them: %w", id, domain.ErrConflict)
+		}
+	}
+	return nil
 }
 
 func (s *Service) checkItems(ctx context.Context, account string, req Request) error {

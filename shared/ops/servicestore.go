@@ -2,13 +2,14 @@ package ops
 
 import (
 	"context"
+	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 )
 
 // ServiceStore is what starting an operation reads and writes
 // (*store.Store): the site and account, the models and prices, the items
-// an estimate looks at, and the operation record.
+// an estimate looks at, the claims on them, and the operation record.
 type ServiceStore interface {
 	modelLister
 	GetSite(ctx context.Context, account, site string) (domain.Site, error)
@@ -23,4 +24,13 @@ type ServiceStore interface {
 	Notify(ctx context.Context, account string, n domain.Notification) error
 	CreateOperation(ctx context.Context, account string, op domain.Operation) error
 	FailOperation(ctx context.Context, account string, op domain.Operation, opErr domain.OperationError, note domain.Notification) error
+	HasImagePrompts(ctx context.Context, account, site, id string) (bool, error)
+	claimer
+}
+
+// claimer claims an operation's input items and releases them
+// (*store.Store).
+type claimer interface {
+	ClaimItems(ctx context.Context, account, site string, e domain.Entity, ids []string, op string, until time.Time) error
+	ReleaseItems(ctx context.Context, account, site string, e domain.Entity, ids []string, op string) error
 }

@@ -250,6 +250,12 @@ var tagRE = regexp.MustCompile(`<[^>]+>`)
 
 func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 	job := w.job
+	var opt PromptOptions
+	if len(job.Options) > 0 {
+		if err := json.Unmarshal(job.Options, &opt); err != nil {
+			return Result{}, domain.Invalid("options", "%v", err)
+		}
+	}
 	var o made
 	n := 0
 	return eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(i int, cid string, c domain.Content) error {
@@ -272,6 +278,11 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 		w.r.Store.MarkImagePrompted(&mark, job.AccountID, c)
 		o.units = append(o.units, mark)
 		prompts := append([]string{ans.Featured}, ans.InArticle...)
+		if opt.Replace {
+			if err := w.supersedePending(ctx, &o, c, n, len(prompts)); err != nil {
+				return err
+			}
+		}
 		for pos, p := range prompts {
 			img := domain.Image{ID: w.id(n), SiteID: job.SiteID, ContentID: c.ID, ImageType: "in_article", Prompt: domain.Clip(p, 2000),
 				Position: int64(pos), Status: domain.ImagePending, CreatedAt: w.saved.At}
@@ -287,6 +298,34 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 		}
 		return nil
 	})
+}
+
+// supersedePending retires the pending images of c's old prompts, so no
+// stage renders them, in favour of the count images this step makes from
+// its n-th ID. The list is the same on every attempt (the chunks of a step
+// must be): an image this step already superseded counts as still pending.
+func (w *work) supersedePending(ctx context.Context, o *made, c domain.Content, n, count int) error {
+	mine := map[string]bool{}
+	for i := n; i < n+count; i++ {
+		mine[w.id(i)] = true
+	}
+	imgs, err := w.r.Store.ImagesOfContent(ctx, w.job.AccountID, w.job.SiteID, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, img := range imgs {
+		switch {
+		case img.Status == domain.ImagePending && !mine[img.ID]:
+		case img.Status == domain.ImageSuperseded && mine[img.SupersededBy]:
+			img.Status = domain.ImagePending
+		default:
+			continue
+		}
+		var u store.Tx
+		w.r.Store.SupersedeImage(&u, w.job.AccountID, img, w.id(n))
+		o.units = append(o.units, u)
+	}
+	return nil
 }
 
 // review is stage 7: drafts go to review, or straight to approved when the

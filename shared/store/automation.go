@@ -453,6 +453,23 @@ func (s *Store) MarkImagePrompted(w *Tx, account string, c domain.Content) {
 	}})
 }
 
+// HasImagePrompts reports whether a content item has had its image prompts
+// written (MarkImagePrompted).
+func (s *Store) HasImagePrompts(ctx context.Context, account, site, id string) (bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.Content.SK(id)),
+		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("PK, image_prompts_at"),
+	})
+	if err != nil {
+		return false, fmt.Errorf("read content %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return false, fmt.Errorf("content %s: %w", id, domain.ErrNotFound)
+	}
+	_, ok := out.Item["image_prompts_at"]
+	return ok, nil
+}
+
 // TaskLogWrites is an AI task log recorded whole at settle time (automation
 // batches have no operation record to update).
 func (s *Store) TaskLogWrites(w *Tx, account string, tl domain.AITaskLog) error {

@@ -14,7 +14,7 @@
 //	sites.go       sites and sectors (with their name guards), site deletion
 //	stats.go       the site and sector counters, and their audit and repair
 //	keywords.go    keyword import (with uniqueness guards), listing, bulk status and delete
-//	workflow.go    clusters, ideas, tasks, content and images: puts, status moves, reads
+//	workflow.go    clusters, ideas, tasks, content and images: puts, status moves, reads, claims
 //	steps.go       exactly-once step records and the chunked writes of a step's results
 //	operations.go  operations, AI task logs, usage logs, notifications and activity counters
 //	automation.go  automation settings and schedules, runs, run locks and batch counts
