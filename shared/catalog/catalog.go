@@ -109,7 +109,8 @@ var Functions = []Function{
 	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: with("Query")}},
 	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step", TimeoutSeconds: 240, Needs: Needs{Table: ledgerStep}},
 	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: ledgerStep}},
-	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: ledgerStep}},
+	// Query: replacing prompts lists the content's images to supersede them.
+	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: with("Query")}},
 	{Name: "op-generate-images", ArnKey: "GenerateImagesFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 1024,
 		Needs: Needs{Table: ledgerStep, Blobs: BlobsWrite}},
 	// Review also schedules what it approves when the site auto-publishes
@@ -118,7 +119,8 @@ var Functions = []Function{
 		Needs: Needs{Table: with("DeleteItem", "Query")}},
 	{Name: "automation-prepare-stage", ArnKey: "AutomationPrepareFunctionArn", Kind: "step",
 		Needs: Needs{Table: []string{"GetItem", "Query", "UpdateItem"}}},
-	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step", Needs: Needs{Table: []string{"BatchGetItem", "GetItem"}}},
+	// UpdateItem: a batch claims its items (and releases them when skipped).
+	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step", Needs: Needs{Table: []string{"BatchGetItem", "GetItem", "UpdateItem"}}},
 	{Name: "automation-park", ArnKey: "AutomationParkFunctionArn", Kind: "step",
 		Needs: Needs{Table: []string{"UpdateItem"}, Tokens: []string{"automation"}}},
 	{Name: "automation-finish-stage", ArnKey: "AutomationFinishStageFunctionArn", Kind: "step", Needs: Needs{Table: []string{"GetItem", "UpdateItem"}}},
