@@ -279,7 +279,32 @@ func runStep(t *testing.T, f *fn, want int) ops.Result {
 		t.Fatalf("result %+v: want %d result IDs and no failed items", res, want)
 	}
 	wrongType(t, f)
+	commit(t, f, res)
 	return res
+}
+
+// commit settles a charged step's sample in process, as credit-settle
+// would: the function only staged its results (none is visible yet), and
+// the charge commits them.
+func commit(t *testing.T, f *fn, res ops.Result) {
+	t.Helper()
+	st := state(t, f.sample(t, f.f.Name))
+	if !st.Job.Type.Charged() {
+		return
+	}
+	units, err := f.store.StagedUnits(bg, st.Job.AccountID, st.Job.Key+"#run")
+	if err != nil || len(units) == 0 {
+		t.Fatalf("the step staged %d units (%v): want its results staged for settle", len(units), err)
+	}
+	now := time.Now().UTC()
+	ok(t, f.store.CreateOperation(bg, st.Job.AccountID, domain.Operation{ID: st.Job.OperationID, SiteID: st.Job.SiteID, Type: st.Job.Type,
+		Status: domain.OperationQueued, ItemIDs: st.Job.ItemIDs, Results: []string{}, CreatedAt: now, UpdatedAt: now}))
+	credits := &ops.Credits{Store: f.store, Ledger: f.ledger}
+	h, err := credits.Reserve(bg, st)
+	ok(t, err)
+	st.Hold, st.Result = &h, &res
+	_, err = credits.Settle(bg, st)
+	ok(t, err)
 }
 
 var checks = map[string]func(*testing.T, *fn){
@@ -424,6 +449,7 @@ var checks = map[string]func(*testing.T, *fn){
 		if len(res.Failed) != 0 || len(res.Results) == 0 || res.InputTokens == 0 || res.Provider != "offline" {
 			t.Fatalf("result %+v", res)
 		}
+		commit(t, f, res)
 		kws, err := f.store.GetKeywords(bg, lambdarie.AccountID, lambdarie.SiteID, state(t, f.sample(t, f.f.Name)).Job.ItemIDs)
 		ok(t, err)
 		for _, k := range kws {

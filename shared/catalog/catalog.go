@@ -89,10 +89,21 @@ var (
 	// ledgerStep reads and writes single items and transactions (Put,
 	// Update); every op-* step does too, and then what its operation reads.
 	ledgerStep = []string{"GetItem", "PutItem", "UpdateItem"}
+	// opStep is an op-* step: it stages its results (BatchWriteItem) for
+	// settle to commit. Staging encodes writes of every kind, which the
+	// permission scan counts as the actions themselves (ConditionCheckItem,
+	// DeleteItem), though a step only encodes them.
+	opStep = with("BatchWriteItem", "ConditionCheckItem", "DeleteItem")
+	// settleStep commits the staged results with the charge: any kind of
+	// write, each chunk checking the charge's mark, read back with a Query.
+	settleStep = with("ConditionCheckItem", "DeleteItem", "Query")
 )
 
 // with is ledgerStep and more.
-func with(actions ...string) []string { return append(append([]string{}, ledgerStep...), actions...) }
+func with(actions ...string) []string { return plus(ledgerStep, actions...) }
+
+// plus is base and more, in a new slice.
+func plus(base []string, actions ...string) []string { return append(append([]string{}, base...), actions...) }
 
 // Functions of the stack.
 var Functions = []Function{
@@ -101,22 +112,22 @@ var Functions = []Function{
 		Starts: []string{"operation", "automation"}, Tokens: []string{"automation"}, Invokes: []string{"publish-content"}}},
 	{Name: "api-authorizer", Kind: "authorizer", TimeoutSeconds: 10, Needs: Needs{Table: []string{"GetItem"}}},
 	{Name: "credit-reserve", ArnKey: "CreditReserveFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
-	{Name: "credit-settle", ArnKey: "CreditSettleFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
+	{Name: "credit-settle", ArnKey: "CreditSettleFunctionArn", Kind: "step", Needs: Needs{Table: settleStep}},
 	{Name: "credit-release", ArnKey: "CreditReleaseFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
 	{Name: "credit-sweeper", Kind: "scheduled", Schedule: "rate(5 minutes)", TimeoutSeconds: 120,
 		Needs: Needs{Table: []string{"GetItem", "PutItem", "Query", "UpdateItem"}}},
-	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: with("BatchGetItem")}},
-	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: with("Query")}},
-	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step", TimeoutSeconds: 240, Needs: Needs{Table: ledgerStep}},
-	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: ledgerStep}},
+	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "BatchGetItem")}},
+	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "Query")}},
+	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step", TimeoutSeconds: 240, Needs: Needs{Table: opStep}},
+	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
 	// Query: replacing prompts lists the content's images to supersede them.
-	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: with("Query")}},
+	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "Query")}},
 	{Name: "op-generate-images", ArnKey: "GenerateImagesFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 1024,
-		Needs: Needs{Table: ledgerStep, Blobs: BlobsWrite}},
+		Needs: Needs{Table: opStep, Blobs: BlobsWrite}},
 	// Review also schedules what it approves when the site auto-publishes
 	// (a rescheduled item gives up its old slot item: DeleteItem).
 	{Name: "op-review-content", ArnKey: "ReviewContentFunctionArn", Kind: "step", TimeoutSeconds: 300,
-		Needs: Needs{Table: with("DeleteItem", "Query")}},
+		Needs: Needs{Table: plus(opStep, "Query")}},
 	{Name: "automation-prepare-stage", ArnKey: "AutomationPrepareFunctionArn", Kind: "step",
 		Needs: Needs{Table: []string{"GetItem", "Query", "UpdateItem"}}},
 	// UpdateItem: a batch claims its items (and releases them when skipped).

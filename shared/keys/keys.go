@@ -50,6 +50,7 @@
 package keys
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -117,6 +118,19 @@ func SectorStats(sector string) string { return SectorStatsPrefix + sector }
 // StepChunk is the sort key of the marker of chunk index of a step.
 func StepChunk(stepKey string, index int) string {
 	return StepPrefix + stepKey + "#CHUNK#" + strconv.Itoa(index)
+}
+
+// StepUnit is the sort key of the i-th result unit a charged step staged
+// (zero-padded so the units list in order).
+func StepUnit(stepKey string, i int) string { return StepUnitPrefix(stepKey) + fmt.Sprintf("%06d", i) }
+
+// StepUnitPrefix is the sort-key prefix of a step's staged units.
+func StepUnitPrefix(stepKey string) string { return StepPrefix + stepKey + "#UNIT#" }
+
+// StepCommitted is the sort key of the marker of a step's staged units
+// first..last committed after their charge.
+func StepCommitted(stepKey string, first, last int) string {
+	return StepPrefix + stepKey + "#DONE#" + strconv.Itoa(first) + "-" + strconv.Itoa(last)
 }
 
 // RunBatch is the sort key of the marker of a batch counted on its run.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 type Credits struct {
 	Store  CreditStore
 	Ledger CreditLedger
+	Log    *slog.Logger // nil: no logs
 }
 
 // CreditStore is what the credit steps read and write besides the ledger
@@ -34,6 +36,9 @@ type CreditStore interface {
 	SucceedOperation(ctx context.Context, account string, op domain.Operation, results []string, note domain.Notification) error
 	FailOperation(ctx context.Context, account string, op domain.Operation, opErr domain.OperationError, note domain.Notification) error
 	ReleaseItems(ctx context.Context, account, site string, e domain.Entity, ids []string, op string) error
+	StagedUnits(ctx context.Context, account, stepKey string) ([]store.Tx, error)
+	MarkCharged(w *store.Tx, account, stepKey, hold string)
+	CommitStaged(ctx context.Context, account, stepKey, hold string, units []store.Tx, first int) ([]int, error)
 }
 
 // CreditLedger is the part of *ledger.Ledger the credit steps use.
@@ -131,9 +136,38 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 	if err != nil {
 		return Settled{}, err
 	}
+	// The run step staged its results; they go in with the charge: in its
+	// transaction as far as they fit, the rest right after it, each chunk
+	// checking the charge's mark. Settling again (a retry) finds the hold
+	// settled and commits only what is still missing.
+	step := runStepKey(job)
+	units, err := c.Store.StagedUnits(ctx, job.AccountID, step)
+	if err != nil {
+		return Settled{}, err
+	}
+	if len(units) > 0 {
+		c.Store.MarkCharged(&extra, job.AccountID, step, st.Hold.HoldID)
+	}
+	first := 0
+	for ; first < len(units); first++ {
+		var next store.Tx // a fresh Tx: a copy would share extra's counters
+		next.Merge(extra)
+		next.Merge(units[first])
+		if next.Len() > ledger.MaxSettleExtra {
+			break
+		}
+		extra = next
+	}
 	e, err := c.Ledger.Settle(ctx, job.AccountID, st.Hold.HoldID, credits, &extra)
 	if err != nil {
 		return Settled{}, err
+	}
+	skipped, err := c.Store.CommitStaged(ctx, job.AccountID, step, st.Hold.HoldID, units, first)
+	if err != nil {
+		return Settled{}, err
+	}
+	if len(skipped) > 0 && c.Log != nil {
+		c.Log.Warn("results changed before they could be written; skipped", "key", step, "units", skipped)
 	}
 	return Settled{EntryID: e.ID, Credits: e.Amount}, c.release(ctx, job)
 }

@@ -33,6 +33,7 @@ type RunStore interface {
 	BeginStep(ctx context.Context, account, stepKey string, lease time.Duration) (store.StepRecord, error)
 	SaveStepOutput(ctx context.Context, account, stepKey string, output []byte) error
 	ApplyStep(ctx context.Context, account, stepKey string, units []store.Tx) error
+	StageStep(ctx context.Context, account, stepKey string, units []store.Tx) error
 	CompleteStep(ctx context.Context, account, stepKey string, result []byte) error
 	ReleaseStep(ctx context.Context, account, stepKey string) error
 
@@ -95,7 +96,7 @@ func (r *Runner) Run(ctx context.Context, st State) (Result, error) {
 	if job.Key == "" || job.AccountID == "" || job.SiteID == "" {
 		return Result{}, domain.Invalid("job", "key, account_id and site_id are required")
 	}
-	key := job.Key + "#run"
+	key := runStepKey(job)
 	lease := r.Lease
 	if lease == 0 {
 		lease = 15 * time.Minute
@@ -127,6 +128,10 @@ func (r *Runner) Run(ctx context.Context, st State) (Result, error) {
 	}
 	return res, nil
 }
+
+// runStepKey is the key of the job's run step: its step record, and the
+// results it staged for settle to commit.
+func runStepKey(job Job) string { return job.Key + "#run" }
 
 // saved is what a step keeps between attempts.
 type saved struct {

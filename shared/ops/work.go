@@ -29,9 +29,16 @@ func (o *made) add(u store.Tx, id string) {
 	o.ids = append(o.ids, id)
 }
 
-// finish writes the units (each chunk exactly once) and sums the result.
+// finish sums the result and keeps what the step made. A charged step only
+// stages its writes: settle commits them with the charge (Credits.Settle),
+// so they never exist unpaid for. A free step writes them itself, each
+// chunk exactly once.
 func (w *work) finish(ctx context.Context, o *made) (Result, error) {
-	if err := w.r.Store.ApplyStep(ctx, w.job.AccountID, w.key, o.units); err != nil {
+	write := w.r.Store.ApplyStep
+	if w.job.Type.Charged() {
+		write = w.r.Store.StageStep
+	}
+	if err := write(ctx, w.job.AccountID, w.key, o.units); err != nil {
 		return Result{}, err
 	}
 	return w.result(o.ids, o.failed), nil

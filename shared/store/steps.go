@@ -79,30 +79,19 @@ func (s *Store) SaveStepOutput(ctx context.Context, account, stepKey string, out
 // transaction each, applied in order. Each chunk applies exactly once
 // however often the step is retried, as long as the units are the same.
 func (s *Store) ApplyStep(ctx context.Context, account, stepKey string, units []Tx) error {
-	var chunk Tx
-	n := 0
-	flush := func() error {
+	for n, c := range chunks(units, 0, 1) { // the chunk's marker
+		var chunk Tx
+		for _, u := range units[c[0]:c[1]] {
+			chunk.Merge(u)
+		}
 		if chunk.Writes() == 0 {
-			return nil
+			continue
 		}
-		err := s.applyChunk(ctx, account, stepKey, n, chunk)
-		chunk, n = Tx{}, n+1
-		return err
-	}
-	for _, u := range units {
-		next := Tx{}
-		next.Merge(chunk)
-		next.Merge(u)
-		if !next.Fits(1) { // the chunk's marker
-			if err := flush(); err != nil {
-				return err
-			}
-			next = Tx{}
-			next.Merge(u)
+		if err := s.applyChunk(ctx, account, stepKey, n, chunk); err != nil {
+			return err
 		}
-		chunk = next
 	}
-	return flush()
+	return nil
 }
 
 // applyChunk writes one chunk of a step's results with its counters and a
@@ -110,21 +99,26 @@ func (s *Store) ApplyStep(ctx context.Context, account, stepKey string, units []
 // is skipped, so a retried step writes every chunk exactly once. Any other
 // failed condition is returned as a *ChunkConflict naming the writes.
 func (s *Store) applyChunk(ctx context.Context, account, stepKey string, index int, w Tx) error {
-	marker := types.TransactWriteItem{Put: &types.Put{
+	return s.applyMarked(ctx, account, stepKey, keys.StepChunk(stepKey, index), w)
+}
+
+// applyMarked writes w with the marker marker (its sort key), once.
+func (s *Store) applyMarked(ctx context.Context, account, stepKey, marker string, w Tx) error {
+	mark := types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(s.table),
 		Item: map[string]types.AttributeValue{
-			"PK": str(keys.Account(account)), "SK": str(keys.StepChunk(stepKey, index)),
+			"PK": str(keys.Account(account)), "SK": str(marker),
 			tabledef.TTL: num(s.now().Add(stepRetention).Unix()),
 		},
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}
-	err := s.transact(ctx, append(w.Items(), marker))
+	err := s.transact(ctx, append(w.Items(), mark))
 	codes := txn.Codes(err)
 	switch {
 	case err == nil:
 		return nil
 	case codes == nil:
-		return fmt.Errorf("apply step %s chunk %d: %w", stepKey, index, err)
+		return fmt.Errorf("apply step %s (%s): %w", stepKey, marker, err)
 	case codes[len(codes)-1] == txn.CodeCondition:
 		return nil // applied by an earlier attempt
 	}
@@ -135,7 +129,7 @@ func (s *Store) applyChunk(ctx context.Context, account, stepKey string, index i
 		}
 	}
 	if len(cc.Items) == 0 {
-		return fmt.Errorf("apply step %s chunk %d: %w", stepKey, index, err)
+		return fmt.Errorf("apply step %s (%s): %w", stepKey, marker, err)
 	}
 	return cc
 }
