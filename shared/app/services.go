@@ -11,7 +11,9 @@ import (
 )
 
 // Credits are the credit steps.
-func (a *App) Credits() *ops.Credits { return &ops.Credits{Store: a.Store, Ledger: a.Ledger, Log: a.Log} }
+func (a *App) Credits() *ops.Credits {
+	return &ops.Credits{Store: a.Store, Ledger: a.Ledger, Log: a.Log}
+}
 
 // Runner is the run step of the operations. Its publishing service only
 // schedules (the review stage), so it hands no jobs over.

@@ -103,7 +103,9 @@ var (
 func with(actions ...string) []string { return plus(ledgerStep, actions...) }
 
 // plus is base and more, in a new slice.
-func plus(base []string, actions ...string) []string { return append(append([]string{}, base...), actions...) }
+func plus(base []string, actions ...string) []string {
+	return append(append([]string{}, base...), actions...)
+}
 
 // Functions of the stack.
 var Functions = []Function{
