@@ -1,8 +1,9 @@
 // Package statemachines holds the Amazon States Language definitions. The
 // CDK stack deploys these files and the local runtime runs them, so what is
-// tested locally is what runs in the cloud. operation.asl.json is written by
-// hand; automation.asl.json is generated from domain.Stages (package
-// internal/aslgen) and checked against it by a test.
+// tested locally is what runs in the cloud. Both are generated (package
+// internal/aslgen, `go generate ./infra/statemachines`): the automation
+// machine from domain.Stages, both from the catalog's functions and one set
+// of retry policies; a test checks the committed files against it.
 package statemachines
 
 //go:generate go run ./gen

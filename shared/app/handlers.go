@@ -129,20 +129,38 @@ func creditRelease(a *App) (Handler, error) { return step(a.Credits().Fail) }
 
 func creditSweeper(a *App) (Handler, error) { return Handler{Lambda: a.Sweeper().Sweep}, nil }
 
-// operation is an op-* step: each runs one type of operation.
-func (a *App) operation(t domain.OperationType) (Handler, error) { return step(a.Runner().Handler(t)) }
+// operation is an op-* step: the function name runs operations of type t.
+// Its step lease is its Lambda timeout, so an attempt the Lambda killed
+// (Sandbox.Timedout) leaves a lease the retry takes over at once.
+func (a *App) operation(name string, t domain.OperationType) (Handler, error) {
+	r := a.Runner()
+	if f, ok := catalog.Lookup(name); ok {
+		r.Lease = time.Duration(f.Timeout()) * time.Second
+	}
+	return step(r.Handler(t))
+}
 
-func opClusterKeywords(a *App) (Handler, error) { return a.operation(domain.OperationClustering) }
-func opGenerateIdeas(a *App) (Handler, error)   { return a.operation(domain.OperationIdeaGeneration) }
-func opCreateTasks(a *App) (Handler, error)     { return a.operation(domain.OperationCreateTasks) }
+func opClusterKeywords(a *App) (Handler, error) {
+	return a.operation("op-cluster-keywords", domain.OperationClustering)
+}
+func opGenerateIdeas(a *App) (Handler, error) {
+	return a.operation("op-generate-ideas", domain.OperationIdeaGeneration)
+}
+func opCreateTasks(a *App) (Handler, error) {
+	return a.operation("op-create-tasks", domain.OperationCreateTasks)
+}
 func opGenerateContent(a *App) (Handler, error) {
-	return a.operation(domain.OperationContentGeneration)
+	return a.operation("op-generate-content", domain.OperationContentGeneration)
 }
 func opGenerateImagePrompts(a *App) (Handler, error) {
-	return a.operation(domain.OperationImagePrompts)
+	return a.operation("op-generate-image-prompts", domain.OperationImagePrompts)
 }
-func opGenerateImages(a *App) (Handler, error) { return a.operation(domain.OperationImageGeneration) }
-func opReviewContent(a *App) (Handler, error)  { return a.operation(domain.OperationReview) }
+func opGenerateImages(a *App) (Handler, error) {
+	return a.operation("op-generate-images", domain.OperationImageGeneration)
+}
+func opReviewContent(a *App) (Handler, error) {
+	return a.operation("op-review-content", domain.OperationReview)
+}
 
 func automationPrepareStage(a *App) (Handler, error) { return step(a.AutomationSteps().Prepare) }
 func automationGate(a *App) (Handler, error)         { return step(a.AutomationSteps().Gate) }

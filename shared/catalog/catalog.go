@@ -62,6 +62,16 @@ const (
 	BlobsReadWrite = "read-write"
 )
 
+// Lookup is the function named name.
+func Lookup(name string) (Function, bool) {
+	for _, f := range Functions {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
 // Lambda sizes when a Function leaves them 0.
 const (
 	DefaultTimeoutSeconds = 30

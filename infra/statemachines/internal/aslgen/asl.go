@@ -60,7 +60,7 @@ type task struct {
 	Type           string // Task
 	Comment        string `json:",omitempty"`
 	Resource       string
-	Parameters     obj
+	Parameters     obj     `json:",omitempty"` // none: the state's whole input
 	ResultPath     *string // nil: the result is dropped (JSON null)
 	TimeoutSeconds int
 	Retry          []retrier
@@ -78,6 +78,7 @@ type choiceRule struct {
 
 type choice struct {
 	Type    string // Choice
+	Comment string `json:",omitempty"`
 	Choices []choiceRule
 	Default string
 }
@@ -103,6 +104,13 @@ type wait struct {
 	Type        string // Wait
 	SecondsPath string
 	End         bool
+}
+
+type pass struct {
+	Type       string // Pass
+	Result     obj
+	ResultPath string
+	Next       string
 }
 
 type succeed struct {

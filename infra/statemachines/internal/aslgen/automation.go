@@ -19,7 +19,11 @@ func Files() (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{"automation.asl.json": b}, nil
+	o, err := Operation()
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{"automation.asl.json": b, "operation.asl.json": o}, nil
 }
 
 // stageFunction is the function (catalog.Function.Name) that runs each
@@ -34,25 +38,42 @@ var stageFunction = map[domain.OperationType]string{
 	domain.OperationReview:            "op-review-content",
 }
 
+// lambdaErrors are the Lambda service's own failures of an invocation,
+// which AWS recommends every Lambda task retry.
+var lambdaErrors = []string{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+
 // Retries of the steps that only touch the table, and of the operations
-// (which call a provider).
+// (which call a provider). Every Lambda task retries the Lambda service's
+// errors first. A step killed at its Lambda timeout fails with
+// Sandbox.Timedout and is retried: its step lease ends with the Lambda
+// timeout, so the retry takes it over. States.Timeout stays for an
+// invocation the service lost.
 var (
-	infraRetry = []retrier{{ErrorEquals: []string{"Internal", "Item.Conflict", "Step.InProgress", "States.Timeout"},
+	lambdaRetry = retrier{ErrorEquals: lambdaErrors, IntervalSeconds: 1, MaxAttempts: 6, BackoffRate: "2.0", MaxDelaySeconds: 30, JitterStrategy: "FULL"}
+	infraRetry  = []retrier{lambdaRetry, {ErrorEquals: []string{"Internal", "Item.Conflict", "Step.InProgress", "Sandbox.Timedout", "States.Timeout"},
 		IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: "2.0", MaxDelaySeconds: 20, JitterStrategy: "FULL"}}
 	providerRetry = []retrier{
+		lambdaRetry,
 		{ErrorEquals: []string{"Provider.RateLimited"}, IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: "2.0", MaxDelaySeconds: 60, JitterStrategy: "FULL"},
 		{ErrorEquals: []string{"Provider.Malformed"}, IntervalSeconds: 2, MaxAttempts: 1, BackoffRate: "2.0", JitterStrategy: "FULL"},
-		{ErrorEquals: []string{"Provider.Transient", "Step.InProgress", "Item.Conflict", "Internal", "States.Timeout"},
+		{ErrorEquals: []string{"Provider.Transient", "Step.InProgress", "Item.Conflict", "Internal", "Sandbox.Timedout", "States.Timeout"},
 			IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: "2.0", MaxDelaySeconds: 30, JitterStrategy: "FULL"},
 	}
 )
 
-const (
-	stepTimeout      = 60
-	operationTimeout = 900
-	// A run, and a paused batch, may wait 30 days.
-	runTimeout = 2592000
-)
+// A run, and a paused batch, may wait 30 days.
+const runTimeout = 2592000
+
+// timeoutMargin is how much longer a Task state waits than its function's
+// Lambda timeout: the Lambda's own timeout (Sandbox.Timedout, retried)
+// fires first, and States.Timeout only when an invocation is lost.
+const timeoutMargin = 30
+
+// timeout is the TimeoutSeconds of a Task state that calls function name.
+func timeout(name string) int {
+	f, _ := catalog.Lookup(name)
+	return f.Timeout() + timeoutMargin
+}
 
 func catchAll(next string) []catcher {
 	return []catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: "$.error", Next: next}}
@@ -110,20 +131,20 @@ func Automation() ([]byte, error) {
 			next = fmt.Sprintf("Stage%d", domain.Stages[i+1].N)
 		}
 		add(k, task{Type: "Task", Resource: fns["automation-prepare-stage"], Parameters: obj{{"run.$", "$.run"}, {"stage", st.N}},
-			ResultPath: path("$.prepared"), TimeoutSeconds: stepTimeout, Retry: infraRetry, Catch: catchAll("RunFailed"), Next: k + "HasWork"})
+			ResultPath: path("$.prepared"), TimeoutSeconds: timeout("automation-prepare-stage"), Retry: infraRetry, Catch: catchAll("RunFailed"), Next: k + "HasWork"})
 		add(k+"HasWork", choice{Type: "Choice", Choices: []choiceRule{{Variable: "$.prepared.skip", BooleanEquals: &yes, Next: k + "Done"}},
 			Default: k + "Batches"})
 		add(k+"Batches", mapState{Type: "Map", ItemsPath: "$.prepared.batches", MaxConcurrencyPath: "$.concurrency",
 			ItemSelector:  obj{{"run.$", "$.run"}, {"stage", st.N}, {"index.$", "$$.Map.Item.Index"}, {"ids.$", "$$.Map.Item.Value"}},
 			ItemProcessor: batch(st, fns), Catch: catchAll("RunFailed"), Next: k + "Done"})
 		add(k+"Done", task{Type: "Task", Resource: fns["automation-finish-stage"], Parameters: obj{{"run.$", "$.run"}, {"stage", st.N}},
-			ResultPath: path("$.stage_done"), TimeoutSeconds: stepTimeout, Retry: infraRetry, Catch: catchAll("RunFailed"), Next: k + "Next"})
+			ResultPath: path("$.stage_done"), TimeoutSeconds: timeout("automation-finish-stage"), Retry: infraRetry, Catch: catchAll("RunFailed"), Next: k + "Next"})
 		add(k+"Next", choice{Type: "Choice", Choices: []choiceRule{{Variable: "$.stage_done.cancelled", BooleanEquals: &yes, Next: "Cancelled"}},
 			Default: next})
 	}
 	finish := func(status obj, next string) task {
 		return task{Type: "Task", Resource: fns["automation-finish-run"], Parameters: append(obj{{"run.$", "$.run"}}, status...),
-			ResultPath: path("$.finished"), TimeoutSeconds: stepTimeout, Retry: infraRetry, Next: next}
+			ResultPath: path("$.finished"), TimeoutSeconds: timeout("automation-finish-run"), Retry: infraRetry, Next: next}
 	}
 	add("Completed", finish(obj{{"status", "completed"}}, "Done"))
 	add("Cancelled", finish(obj{{"status", "cancelled"}}, "Done"))
@@ -151,7 +172,7 @@ func batch(st domain.Stage, fns map[string]string) processor {
 	}
 	add("Gate", task{Type: "Task", Comment: "The batch boundary: pause and cancel take effect here.", Resource: fns["automation-gate"],
 		Parameters: obj{{"run.$", "$.run"}, {"stage.$", "$.stage"}, {"index.$", "$.index"}, {"ids.$", "$.ids"}},
-		ResultPath: path("$.gate"), TimeoutSeconds: stepTimeout, Retry: infraRetry, Next: p + "GateChoice"})
+		ResultPath: path("$.gate"), TimeoutSeconds: timeout("automation-gate"), Retry: infraRetry, Next: p + "GateChoice"})
 	add("GateChoice", choice{Type: "Choice", Choices: []choiceRule{
 		{Variable: "$.gate.action", StringEquals: "wait", Next: p + "Park"},
 		{Variable: "$.gate.action", StringEquals: "skip", Next: p + "Skipped"}},
@@ -162,17 +183,17 @@ func batch(st domain.Stage, fns map[string]string) processor {
 		TimeoutSeconds: runTimeout, Retry: infraRetry, Next: p + "Gate"})
 	add("Skipped", succeed{Type: "Succeed"})
 	add("Run", task{Type: "Task", Resource: fns[stageFunction[st.Operation]], Parameters: obj{{"job.$", "$.gate.job"}},
-		ResultPath: path("$.result"), TimeoutSeconds: operationTimeout, Retry: providerRetry, Catch: catchAll(p + runFailed), Next: p + "Settle"})
+		ResultPath: path("$.result"), TimeoutSeconds: timeout(stageFunction[st.Operation]), Retry: providerRetry, Catch: catchAll(p + runFailed), Next: p + "Settle"})
 	add("Settle", task{Type: "Task", Resource: fns["credit-settle"], Parameters: settle,
-		ResultPath: path("$.settled"), TimeoutSeconds: stepTimeout, Retry: infraRetry, Catch: catchAll(p + settleFailed), Next: p + "Pace"})
+		ResultPath: path("$.settled"), TimeoutSeconds: timeout("credit-settle"), Retry: infraRetry, Catch: catchAll(p + settleFailed), Next: p + "Pace"})
 	add("Pace", wait{Type: "Wait", SecondsPath: "$.gate.delay", End: true})
 	add("RecordFailure", task{Type: "Task", Comment: "Record the batch's items failed; the run goes on.", Resource: fns["credit-release"],
-		Parameters: obj{{"job.$", "$.gate.job"}, {"error.$", "$.error"}}, TimeoutSeconds: stepTimeout, Retry: infraRetry, End: true})
+		Parameters: obj{{"job.$", "$.gate.job"}, {"error.$", "$.error"}}, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
 	if charged {
 		add("Reserve", task{Type: "Task", Resource: fns["credit-reserve"], Parameters: obj{{"job.$", "$.gate.job"}},
-			ResultPath: path("$.hold"), TimeoutSeconds: stepTimeout, Retry: infraRetry, Catch: catchAll(p + "RecordFailure"), Next: p + "Run"})
+			ResultPath: path("$.hold"), TimeoutSeconds: timeout("credit-reserve"), Retry: infraRetry, Catch: catchAll(p + "RecordFailure"), Next: p + "Run"})
 		add("Release", task{Type: "Task", Comment: "Release the hold and record the batch's items failed; the run goes on.", Resource: fns["credit-release"],
-			Parameters: obj{{"job.$", "$.gate.job"}, {"hold.$", "$.hold"}, {"error.$", "$.error"}}, TimeoutSeconds: stepTimeout, Retry: infraRetry, End: true})
+			Parameters: obj{{"job.$", "$.gate.job"}, {"hold.$", "$.hold"}, {"error.$", "$.error"}}, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
 	}
 	pr := processor{StartAt: p + "Gate", States: states}
 	pr.ProcessorConfig.Mode = "INLINE"
