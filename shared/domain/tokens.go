@@ -95,7 +95,8 @@ func OutputWithin(m AIModelConfig, hold, used, in int64) int64 {
 
 func capOutput(n int64) int64 { return min(n, MaxOutputTokens) }
 
-
 // TokenCredits is what tokens cost under m before any minimum: TextCredits'
 // ceil(tokens / tokens per credit).
-func TokenCredits(m AIModelConfig, tokens int64) int64 { return ceilDiv(tokens, max(m.TokensPerCredit, 1)) }
+func TokenCredits(m AIModelConfig, tokens int64) int64 {
+	return ceilDiv(tokens, max(m.TokensPerCredit, 1))
+}
