@@ -22,6 +22,17 @@ func (o overrunning) Complete(ctx context.Context, req ai.TextRequest) (ai.TextR
 	return res, err
 }
 
+// recording keeps the requests a vendor received.
+type recording struct {
+	ai.TextProvider
+	reqs *[]ai.TextRequest
+}
+
+func (r recording) Complete(ctx context.Context, req ai.TextRequest) (ai.TextResult, error) {
+	*r.reqs = append(*r.reqs, req)
+	return r.TextProvider.Complete(ctx, req)
+}
+
 // recordStarter keeps the state machine's input instead of starting it.
 type recordStarter struct{ input []byte }
 
@@ -189,23 +200,41 @@ func TestIntegrationRunRefusesACallTheHoldCannotPay(t *testing.T) {
 // Every charged operation, run on the offline provider from Start to
 // settle, costs no more than its estimate (content generation was
 // estimated 75 and cost 76): nothing is capped, no overrun is recorded.
+// The estimate priced exactly the requests the run step sent.
 func TestIntegrationEveryChargeWithinItsEstimate(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	kws := []string{"trail running shoes", "trail running shoes for women", "waterproof trail shoes", "sourdough starter",
 		"how to feed a sourdough starter", "sourdough bread recipe", "best hiking boots", "hiking boots for wide feet"}
 	acct, site, ids := f.newAccount(t, 5000, kws)
+	var sent []ai.TextRequest
+	f.runner.Providers.Text["offline"] = recording{f.runner.Providers.Text["offline"], &sent}
 	starter := &recordStarter{}
 	svc := &Service{Store: f.st, Providers: f.runner.Providers, Starter: starter}
+	model, _ := f.st.GetModel(ctx, "offline-text-1")
 	run := func(typ domain.OperationType, items []string) []string {
 		t.Helper()
-		op, err := svc.Start(ctx, acct, Request{Type: typ, SiteID: site, ItemIDs: items})
+		req := Request{Type: typ, SiteID: site, ItemIDs: items}
+		priced, err := svc.requests(ctx, acct, req, model, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := svc.Start(ctx, acct, req)
 		if err != nil {
 			t.Fatalf("start %s: %v", typ, err)
 		}
+		sent = nil
 		st, full, s := f.drive(t, starter)
 		if full > op.EstimatedCred || s.Credits != full {
 			t.Fatalf("%s: estimated %d, the work cost %d, charged %d", typ, op.EstimatedCred, full, s.Credits)
+		}
+		if len(sent) != len(priced) {
+			t.Fatalf("%s: the run step sent %d requests, the estimate priced %d", typ, len(sent), len(priced))
+		}
+		for i := range sent {
+			if sent[i].System != priced[i].System || sent[i].Prompt != priced[i].Prompt || sent[i].MaxTokens != priced[i].MaxTokens {
+				t.Fatalf("%s: request %d sent %q (max %d), priced %q (max %d)", typ, i, sent[i].Prompt, sent[i].MaxTokens, priced[i].Prompt, priced[i].MaxTokens)
+			}
 		}
 		t.Logf("%-18s %2d item(s): estimated %3d, charged %3d", typ, len(items), op.EstimatedCred, full)
 		return st.Result.Results
