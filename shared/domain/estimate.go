@@ -2,34 +2,59 @@ package domain
 
 import "fmt"
 
-// Estimates price work before it runs, from heuristic token counts (the
-// charge afterwards uses the real counts). Manual operations and automation
-// runs both use these, so a run's estimate and its batches' holds agree.
+// Estimates price work before it runs. A manual operation and an automation
+// batch are priced from their real input (ops builds the requests the run
+// step will send and prices them at the bounds of tokens.go), so a hold is
+// a ceiling of its charge. A whole run is projected before its items exist,
+// with the heuristics below: the bounds of tokens.go applied to items of a
+// typical size, batch by batch as the run will hold them.
 
-// Tokens is a heuristic token count of one or more provider calls.
+// Tokens is a count of input and output tokens of one or more calls.
 type Tokens struct{ In, Out int64 }
 
 // Plus is t and u together.
 func (t Tokens) Plus(u Tokens) Tokens { return Tokens{t.In + u.In, t.Out + u.Out} }
 
-// ClusteringTokens: keywords clustered over calls calls.
+// Typical sizes of the items a run projection assumes (UTF-8 bytes), on the
+// long side of what sites hold: a run's batches are priced from the real
+// items when they run, so a longer item only makes that batch's hold larger.
+const (
+	typicalKeywordTokens = (40 + BytesPerToken - 1) / BytesPerToken // "best trail running shoes for flat feet"
+	// Each call's fixed input: the system message, the instructions and
+	// the framing (ops/prompts.go), with room.
+	clusteringCallTokens  = 200
+	ideaCallTokens        = 350 // with the cluster's name and description
+	contentCallTokens     = 350 // with the title and the target keywords
+	imagePromptCallTokens = 500 // with the title, summary and headings
+)
+
+// ClusteringTokens: keywords clustered over calls calls. Each keyword's
+// prompt line ("- text (monthly volume n)") takes 24 tokens in; out, it is
+// echoed and may bring half a cluster (ClusteringOutputTokens).
 func ClusteringTokens(calls, keywords int64) Tokens {
-	return Tokens{350*calls + 14*keywords, 40 + 12*keywords}
+	return Tokens{clusteringCallTokens*calls + 24*keywords,
+		(answerTokens+clusterTokens)*calls + (typicalKeywordTokens+echoTokens+clusterTokens/2)*keywords}
 }
 
-// IdeaTokens: ideas written for clusters holding keywords in all.
+// IdeaTokens: ideas written for clusters holding keywords in all
+// (IdeaOutputTokens: each idea may repeat its cluster's keywords).
 func IdeaTokens(clusters, keywords, ideas int64) Tokens {
-	return Tokens{300*clusters + 8*keywords, 200 * ideas}
+	if clusters <= 0 {
+		return Tokens{}
+	}
+	echo := ceilDiv(keywords, clusters) * (typicalKeywordTokens + echoTokens)
+	return Tokens{ideaCallTokens*clusters + (typicalKeywordTokens+1)*keywords,
+		answerTokens*clusters + ideas*(ideaTokens+min(echo, ideaKeywordTokens))}
 }
 
 // ContentTokens: articles of words words each.
 func ContentTokens(articles, words int64) Tokens {
-	return Tokens{250 * articles, (words*14/10 + 100) * articles}
+	return Tokens{contentCallTokens * articles, ContentOutputTokens(words) * articles}
 }
 
 // ImagePromptTokens: prompts image prompts for each of articles.
 func ImagePromptTokens(articles, prompts int64) Tokens {
-	return Tokens{400 * articles, 100 * prompts * articles}
+	return Tokens{imagePromptCallTokens * articles, ImagePromptsOutputTokens(prompts) * articles}
 }
 
 // EstimateText is what calls calls of the text operation op with t tokens in
@@ -86,24 +111,39 @@ func EstimateRun(cfg AutomationConfig, w RunBacklog, y RunYields, text, image AI
 	images := min(content*y.ImagesPerArticle+w.Images, cfg.MaxImagesPerRun)
 	out := make([]StageEstimate, 0, len(Stages))
 	for _, st := range Stages {
-		batches := func(n int64) int64 { return ceilDiv(n, max(int64(st.BatchSize(cfg)), 1)) }
+		size := max(int64(st.BatchSize(cfg)), 1)
+		// Each batch is held (and charged) on its own, with its own minimum
+		// and rounding: price them one by one, as the run will.
+		batched := func(n int64, tokens func(items int64) Tokens) (int64, error) {
+			if n <= 0 {
+				return 0, nil
+			}
+			whole, err := EstimateText(text, b, st.Operation, tokens(size), 1)
+			if err != nil || n%size == 0 {
+				return n / size * whole, err
+			}
+			rest, err := EstimateText(text, b, st.Operation, tokens(n%size), 1)
+			return n/size*whole + rest, err
+		}
 		var items, credits int64
 		var err error
 		switch st.Operation {
 		case OperationClustering:
 			items = keywords
-			credits, err = EstimateText(text, b, st.Operation, ClusteringTokens(batches(keywords), keywords), batches(keywords))
+			credits, err = batched(keywords, func(n int64) Tokens { return ClusteringTokens(1, n) })
 		case OperationIdeaGeneration:
 			items = clusters
-			credits, err = EstimateText(text, b, st.Operation, IdeaTokens(clusters, keywords, ideas), batches(clusters))
+			credits, err = batched(clusters, func(n int64) Tokens {
+				return IdeaTokens(n, n*y.KeywordsPerCluster, n*y.IdeasPerCluster)
+			})
 		case OperationCreateTasks:
 			items = ideas
 		case OperationContentGeneration:
 			items = content
-			credits, err = EstimateText(text, b, st.Operation, ContentTokens(content, y.WordsPerArticle), batches(content))
+			credits, err = batched(content, func(n int64) Tokens { return ContentTokens(n, y.WordsPerArticle) })
 		case OperationImagePrompts:
 			items = content
-			credits, err = EstimateText(text, b, st.Operation, ImagePromptTokens(content, y.ImagesPerArticle), batches(content))
+			credits, err = batched(content, func(n int64) Tokens { return ImagePromptTokens(n, y.ImagesPerArticle) })
 		case OperationImageGeneration:
 			items = images
 			credits, err = EstimateImages(image, images)

@@ -205,11 +205,17 @@ func (w *work) call(ctx context.Context, i int, fn func() (savedCall, error)) (s
 	return c, w.save(ctx)
 }
 
+// text returns the i-th text answer, calling the provider (within the hold,
+// bounded) when it is not saved yet.
 func (w *work) text(ctx context.Context, i int, req ai.TextRequest) (savedCall, error) {
 	return w.call(ctx, i, func() (savedCall, error) {
 		p, ok := w.r.Providers.Text[w.model.Provider]
 		if !ok {
 			return savedCall{}, &ai.Error{Kind: ai.Permanent, Provider: w.model.Provider, Message: "no key is configured for this provider"}
+		}
+		req, err := w.bound(req)
+		if err != nil {
+			return savedCall{}, err
 		}
 		res, err := p.Complete(ctx, req)
 		if err != nil {
@@ -217,6 +223,41 @@ func (w *work) text(ctx context.Context, i int, req ai.TextRequest) (savedCall, 
 		}
 		return savedCall{Text: res.Text, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens, Provider: res.Provider, Model: res.Model}, nil
 	})
+}
+
+// bound makes req fit the hold: a hold is a ceiling, so the call may ask
+// for no more output than the hold still pays for after the step's earlier
+// calls and this call's input (counted conservatively, as the estimate
+// counts it). When that is less than a useful answer, the call is not made:
+// an insufficient-credits error (Credits.Insufficient), the hold is released
+// and nothing is charged. The hold is the job's estimate, which Reserve
+// holds exactly (max(estimate, 1)); the job reaches every run step, the
+// hold itself does not (automation's Run gets only the job).
+func (w *work) bound(req ai.TextRequest) (ai.TextRequest, error) {
+	if !w.job.Type.Charged() {
+		return req, nil
+	}
+	if w.model.TokensPerCredit <= 0 {
+		return req, fmt.Errorf("model %s has no tokens_per_credit: %w", w.model.ModelID, domain.ErrConflict)
+	}
+	hold := max(w.job.Estimate, 1)
+	var used int64
+	for _, c := range w.saved.Calls {
+		used += c.InputTokens + c.OutputTokens
+	}
+	in := domain.PromptTokens(req.System, req.Prompt)
+	limit := int64(req.MaxTokens)
+	if limit <= 0 || limit > domain.MaxOutputTokens {
+		limit = domain.MaxOutputTokens
+	}
+	room := domain.OutputWithin(w.model, hold, used, in)
+	if need := domain.MinOutputTokens(limit); room < need {
+		required := domain.TokenCredits(w.model, used+in+need)
+		return req, fmt.Errorf("the hold of %d credits cannot pay call %d of %s (%d tokens used, %d in, at least %d out): %w",
+			hold, len(w.saved.Calls)+1, w.job.Type, used, in, need, &domain.InsufficientCreditsError{Required: required, Available: hold})
+	}
+	req.MaxTokens = int(min(limit, room))
+	return req, nil
 }
 
 // result sums the provider answers into the step's result.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
@@ -75,7 +76,7 @@ func (s *Service) Quote(ctx context.Context, account string, req Request) (Quote
 		if err != nil {
 			return Quote{}, err
 		}
-		credits, err := s.estimate(ctx, account, req, model, billing)
+		credits, err := s.estimate(ctx, account, req, model, billing, true)
 		if err != nil {
 			return Quote{}, err
 		}
@@ -170,7 +171,8 @@ func (s *Service) Start(ctx context.Context, account string, req Request) (domai
 }
 
 // Estimate is the credits req would cost with model m (automation prices each
-// batch with it).
+// batch with it). Items that no longer exist are left out: the run step
+// records them failed without a provider call.
 func (s *Service) Estimate(ctx context.Context, account string, req Request, m domain.AIModelConfig) (int64, error) {
 	if !req.Type.Charged() {
 		return 0, nil
@@ -179,57 +181,110 @@ func (s *Service) Estimate(ctx context.Context, account string, req Request, m d
 	if err != nil {
 		return 0, err
 	}
-	return s.estimate(ctx, account, req, m, b)
+	return s.estimate(ctx, account, req, m, b, false)
 }
 
-// estimate prices req with the shared heuristics (domain.EstimateText),
-// from the items as stored: a missing item is the request's fault.
-func (s *Service) estimate(ctx context.Context, account string, req Request, m domain.AIModelConfig, b domain.BillingConfiguration) (int64, error) {
+// estimate prices req as an upper bound of its charge: it builds the
+// requests the run step will send from the items as stored and prices each
+// at its conservatively counted input and the most output it may ask for
+// (requestTokens). Any answer within those bounds costs at most this. With
+// strict, a missing item is the request's fault (a 400).
+func (s *Service) estimate(ctx context.Context, account string, req Request, m domain.AIModelConfig, b domain.BillingConfiguration, strict bool) (int64, error) {
+	if req.Type == domain.OperationImageGeneration {
+		n := int64(0)
+		for _, id := range req.ItemIDs {
+			_, err := s.Store.GetImage(ctx, account, req.SiteID, id)
+			if skip, err := missing(err, strict); err != nil {
+				return 0, err
+			} else if !skip {
+				n++
+			}
+		}
+		return domain.EstimateImages(m, n)
+	}
+	reqs, err := s.requests(ctx, account, req, m, strict)
+	if err != nil {
+		return 0, err
+	}
+	return priceText(m, b, req.Type, reqs)
+}
+
+// priceText is the most that reqs, sent by one run step, can be charged:
+// every call at its counted input and its MaxTokens. The step is one charge,
+// so one minimum (as TextCredits has it), however many calls.
+func priceText(m domain.AIModelConfig, b domain.BillingConfiguration, op domain.OperationType, reqs []ai.TextRequest) (int64, error) {
 	var t domain.Tokens
+	for _, r := range reqs {
+		t = t.Plus(requestTokens(r))
+	}
+	return domain.EstimateText(m, b, op, t, min(int64(len(reqs)), 1))
+}
+
+// requests are the provider requests the run step will send for req's items
+// (as work.go builds them; every item counts, whatever its status, so the
+// estimate never misses a call).
+func (s *Service) requests(ctx context.Context, account string, req Request, m domain.AIModelConfig, strict bool) ([]ai.TextRequest, error) {
+	var out []ai.TextRequest
 	switch req.Type {
 	case domain.OperationClustering:
+		// The run step fails on a missing keyword before any call, so a
+		// missing one is an error either way.
 		kws, err := s.Store.GetKeywords(ctx, account, req.SiteID, req.ItemIDs)
 		if err != nil {
-			return 0, asInvalid(err)
+			return nil, asInvalid(err)
 		}
-		t = domain.ClusteringTokens(1, int64(len(kws)))
+		if len(kws) > 0 {
+			out = append(out, clusteringRequest(m.ModelID, clusteringInput(kws)))
+		}
 	case domain.OperationIdeaGeneration:
 		for _, id := range req.ItemIDs {
 			c, err := s.Store.GetCluster(ctx, account, req.SiteID, id)
-			if err != nil {
-				return 0, asInvalid(err)
+			if skip, err := missing(err, strict); err != nil {
+				return nil, err
+			} else if skip {
+				continue
 			}
-			t = t.Plus(domain.IdeaTokens(1, c.KeywordsCount, IdeasPerCluster))
+			kws, err := s.Store.KeywordsOfCluster(ctx, account, req.SiteID, id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ideasRequest(m.ModelID, ideaInput(c, kws)))
 		}
 	case domain.OperationContentGeneration:
 		for _, id := range req.ItemIDs {
-			task, err := s.Store.GetTask(ctx, account, req.SiteID, id)
-			if err != nil {
-				return 0, asInvalid(err)
+			t, err := s.Store.GetTask(ctx, account, req.SiteID, id)
+			if skip, err := missing(err, strict); err != nil {
+				return nil, err
+			} else if skip {
+				continue
 			}
-			words := task.WordCount
-			if words <= 0 {
-				words = DefaultWordCount
-			}
-			t = t.Plus(domain.ContentTokens(1, words))
+			out = append(out, contentRequest(m.ModelID, contentInput(t)))
 		}
 	case domain.OperationImagePrompts:
 		for _, id := range req.ItemIDs {
-			if _, err := s.Store.GetContent(ctx, account, req.SiteID, id); err != nil {
-				return 0, asInvalid(err)
+			c, err := s.Store.GetContent(ctx, account, req.SiteID, id)
+			if skip, err := missing(err, strict); err != nil {
+				return nil, err
+			} else if skip {
+				continue
 			}
-			t = t.Plus(domain.ImagePromptTokens(1, 1+InArticleImages))
+			out = append(out, imagePromptsRequest(m.ModelID, imagePromptsInput(c)))
 		}
-	case domain.OperationImageGeneration:
-		for _, id := range req.ItemIDs {
-			if _, err := s.Store.GetImage(ctx, account, req.SiteID, id); err != nil {
-				return 0, asInvalid(err)
-			}
-		}
-		return domain.ImageCredits(m, int64(len(req.ItemIDs)))
 	}
-	// One call: its minimum is the operation's minimum, as TextCredits has it.
-	return domain.EstimateText(m, b, req.Type, t, 1)
+	return out, nil
+}
+
+// missing says whether an item that could not be read is skipped: a
+// missing one is a 400 when strict and skipped otherwise; any other error
+// is returned.
+func missing(err error, strict bool) (bool, error) {
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, domain.ErrNotFound) && !strict:
+		return true, nil
+	}
+	return false, asInvalid(err)
 }
 
 // PromptOptions are the options of an image-prompts operation.

@@ -16,6 +16,7 @@ type ServiceStore interface {
 	GetAccount(ctx context.Context, account string) (domain.Account, error)
 	Billing(ctx context.Context) (domain.BillingConfiguration, error)
 	GetKeywords(ctx context.Context, account, site string, ids []string) ([]domain.Keyword, error)
+	KeywordsOfCluster(ctx context.Context, account, site, cluster string) ([]domain.Keyword, error)
 	GetCluster(ctx context.Context, account, site, id string) (domain.Cluster, error)
 	GetIdea(ctx context.Context, account, site, id string) (domain.ContentIdea, error)
 	GetTask(ctx context.Context, account, site, id string) (domain.Task, error)
