@@ -60,7 +60,7 @@ func textRequest(model, op, prompt string, maxTokens int64, data any) ai.TextReq
 }
 
 // The inputs of the requests, from the items as stored. The estimate builds
-// its requests with these; the run step builds the same inputs (work.go).
+// its requests with these, and so does the run step (work.go).
 
 func clusteringInput(kws []domain.Keyword) ai.ClusteringInput {
 	in := ai.ClusteringInput{}

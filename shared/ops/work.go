@@ -86,15 +86,16 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 	}
 	var o made
 	byKey := map[string]domain.Keyword{}
-	in := ai.ClusteringInput{}
+	var fresh []domain.Keyword
 	for _, k := range kws {
 		if k.Status != domain.KeywordNew {
 			o.fail(k.ID, "already mapped to a cluster")
 			continue
 		}
 		byKey[domain.KeywordKey(k.Keyword)] = k
-		in.Keywords = append(in.Keywords, ai.ClusteringKeyword{ID: k.ID, Keyword: k.Keyword, Volume: k.Volume})
+		fresh = append(fresh, k)
 	}
+	in := clusteringInput(fresh)
 	if len(in.Keywords) == 0 {
 		return w.finish(ctx, &o)
 	}
@@ -154,11 +155,7 @@ func (w *work) ideas(ctx context.Context) (Result, error) {
 		if err != nil {
 			return err
 		}
-		in := ai.IdeaInput{Cluster: ai.IdeaCluster{Name: cl.Name, Description: cl.Description}, Count: IdeasPerCluster}
-		for _, k := range kws {
-			in.Cluster.Keywords = append(in.Cluster.Keywords, k.Keyword)
-		}
-		c, err := w.text(ctx, ci, ideasRequest(w.model.ModelID, in))
+		c, err := w.text(ctx, ci, ideasRequest(w.model.ModelID, ideaInput(cl, kws)))
 		if err != nil {
 			return err
 		}
@@ -220,12 +217,7 @@ func (w *work) content(ctx context.Context) (Result, error) {
 			o.fail(tid, "this task already has content")
 			return nil
 		}
-		words := int(t.WordCount)
-		if words <= 0 {
-			words = DefaultWordCount
-		}
-		in := ai.ContentInput{Title: t.Title, Keywords: t.Keywords, WordCount: words, ContentStructure: orDefault(t.ContentStructure, ai.StructureArticle), Tone: DefaultTone}
-		c, err := w.text(ctx, i, contentRequest(w.model.ModelID, in))
+		c, err := w.text(ctx, i, contentRequest(w.model.ModelID, contentInput(t)))
 		if err != nil {
 			return err
 		}
