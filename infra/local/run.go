@@ -36,6 +36,9 @@ type Options struct {
 // seeds the demo account, serves the API and blocks until ctx ends, then
 // stops everything it started.
 func Run(ctx context.Context, o Options) error {
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return err
+	}
 	statePath := filepath.Join(o.Dir, "state.json")
 	st, err := loadState(statePath)
 	if err != nil {

@@ -49,13 +49,19 @@ func LoadAWS(ctx context.Context, endpoint string) (aws.Config, error) {
 
 // FromConfig is the DynamoDB client of cfg; with an endpoint (DynamoDB
 // Local) it skips response checksum validation, because Local sends no CRC
-// header on errors.
+// header on errors, and makes every transaction durable before it answers
+// (durable.go).
 func FromConfig(cfg aws.Config, endpoint string) *dynamodb.Client {
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-			o.DisableValidateResponseChecksum = true
-		}
+	if endpoint == "" {
+		return dynamodb.NewFromConfig(cfg)
+	}
+	local := func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.DisableValidateResponseChecksum = true
+	}
+	reader := dynamodb.NewFromConfig(cfg, local)
+	return dynamodb.NewFromConfig(cfg, local, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, afterTransactions(reader))
 	})
 }
 
