@@ -186,7 +186,7 @@ func TestIntegrationImagePromptsIdempotent(t *testing.T) {
 		current[id] = true
 	}
 	byID := map[string]domain.Image{}
-	for _, img := range listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images") {
+	for _, img := range listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images?include=superseded") {
 		byID[img.ID] = img
 	}
 	for _, id := range old {
@@ -206,7 +206,7 @@ func TestIntegrationImagePromptsIdempotent(t *testing.T) {
 	// The next run renders the current images only.
 	run := s.startRun(t, key, site)
 	s.waitRun(t, key, site, run.ID, ended)
-	for _, img := range listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images") {
+	for _, img := range listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images?include=superseded") {
 		if img.ContentID != cid {
 			continue
 		}

@@ -522,7 +522,7 @@ func TestIntegrationImageRegeneration(t *testing.T) {
 	if op.Status != domain.OperationSucceeded || quote.Credits <= 0 || op.CreditsUsed != quote.Credits || before.Available-after.Available != quote.Credits {
 		t.Fatalf("quote %+v, operation %+v, balance %d → %d", quote, op, before.Available, after.Available)
 	}
-	images := listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images")
+	images := listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images?include=superseded")
 	var prev, next *domain.Image
 	for i := range images {
 		switch images[i].ID {
@@ -539,7 +539,7 @@ func TestIntegrationImageRegeneration(t *testing.T) {
 	var page struct {
 		Total int64 `json:"total"`
 	}
-	s.c.Do("GET", "/v1/sites/"+site+"/images", nil, auth(key)...).JSON(t, &page)
+	s.c.Do("GET", "/v1/sites/"+site+"/images?include=superseded", nil, auth(key)...).JSON(t, &page)
 	if page.Total != int64(len(images)) {
 		t.Fatalf("images total %d for %d listed", page.Total, len(images))
 	}

@@ -119,6 +119,9 @@ const (
 	ClusterMapped ClusterStatus = "mapped"
 )
 
+// ClusterStatuses lists the valid cluster statuses.
+var ClusterStatuses = []ClusterStatus{ClusterNew, ClusterMapped}
+
 // Cluster groups related keywords of a site.
 type Cluster struct {
 	ID            string        `json:"id"`
@@ -140,6 +143,9 @@ const (
 	IdeaQueued    IdeaStatus = "queued"
 	IdeaCompleted IdeaStatus = "completed"
 )
+
+// IdeaStatuses lists the valid idea statuses.
+var IdeaStatuses = []IdeaStatus{IdeaNew, IdeaQueued, IdeaCompleted}
 
 // ContentIdea is an article idea generated from a cluster.
 type ContentIdea struct {
@@ -164,6 +170,9 @@ const (
 	TaskCompleted TaskStatus = "completed"
 )
 
+// TaskStatuses lists the valid task statuses.
+var TaskStatuses = []TaskStatus{TaskQueued, TaskCompleted}
+
 // Task is a writer task made from an idea.
 type Task struct {
 	ID        string   `json:"id"`
@@ -179,14 +188,21 @@ type Task struct {
 	CreatedAt        time.Time  `json:"created_at"`
 }
 
-// ContentStatus is the editorial status.
+// ContentStatus is the editorial status: draft → review → approved, or
+// rejected by a person. Rejected is terminal for automation: no stage reads
+// it and auto-publish schedules only approved content, so only a person
+// approving it by hand moves it again.
 type ContentStatus string
 
 const (
 	ContentDraft    ContentStatus = "draft"
 	ContentReview   ContentStatus = "review"
 	ContentApproved ContentStatus = "approved"
+	ContentRejected ContentStatus = "rejected"
 )
+
+// ContentStatuses lists the valid content statuses.
+var ContentStatuses = []ContentStatus{ContentDraft, ContentReview, ContentApproved, ContentRejected}
 
 // SiteStatus is the publishing status on the site, platform-agnostic.
 type SiteStatus string
@@ -198,6 +214,9 @@ const (
 	SitePublished    SiteStatus = "published"
 	SiteFailed       SiteStatus = "failed"
 )
+
+// SiteStatuses lists the valid site statuses.
+var SiteStatuses = []SiteStatus{SiteNotPublished, SiteScheduled, SitePublishing, SitePublished, SiteFailed}
 
 // Content is a written article.
 type Content struct {
@@ -218,7 +237,10 @@ type Content struct {
 	ExternalID         string        `json:"external_id,omitempty"`
 	ExternalURL        string        `json:"external_url,omitempty"`
 	PublishError       string        `json:"publish_error,omitempty"`
-	CreatedAt          time.Time     `json:"created_at"`
+	// RejectReason is what the person who rejected the content said; it is
+	// removed when the content is approved.
+	RejectReason string    `json:"reject_reason,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // ImageStatus: pending (prompt only) → generated | failed.
@@ -231,6 +253,9 @@ const (
 	// ImageSuperseded is a previous version kept after a regeneration.
 	ImageSuperseded ImageStatus = "superseded"
 )
+
+// ImageStatuses lists the valid image statuses, superseded last.
+var ImageStatuses = []ImageStatus{ImagePending, ImageGenerated, ImageFailed, ImageSuperseded}
 
 // Image belongs to a content item: featured or in-article.
 type Image struct {
@@ -283,20 +308,41 @@ type BillingConfiguration struct {
 	MinimumCredits      map[string]int64 `json:"minimum_credits"`
 }
 
-// SiteStats are the site-wide workflow counters.
+// SiteStats are the site-wide workflow counters: per stage, what waits
+// (pending) and what is done (processed), as the pages' widgets show them.
+// Each moves in the transaction that changes what it counts; the stats
+// audit recounts every one of them.
 type SiteStats struct {
-	KeywordsTotal   int64 `json:"keywords_total"`
-	KeywordsNew     int64 `json:"keywords_new"`
-	KeywordsMapped  int64 `json:"keywords_mapped"`
-	Clusters        int64 `json:"clusters"`
+	KeywordsTotal  int64 `json:"keywords_total"`
+	KeywordsNew    int64 `json:"keywords_new"`
+	KeywordsMapped int64 `json:"keywords_mapped"`
+	Clusters       int64 `json:"clusters"`
+	// ClustersNew have no ideas yet; ClustersMapped have.
+	ClustersNew     int64 `json:"clusters_new"`
+	ClustersMapped  int64 `json:"clusters_mapped"`
 	Ideas           int64 `json:"ideas"`
+	IdeasNew        int64 `json:"ideas_new"`
+	IdeasQueued     int64 `json:"ideas_queued"`
+	IdeasCompleted  int64 `json:"ideas_completed"`
 	Tasks           int64 `json:"tasks"`
+	TasksQueued     int64 `json:"tasks_queued"`
+	TasksCompleted  int64 `json:"tasks_completed"`
 	ContentDraft    int64 `json:"content_draft"`
 	ContentReview   int64 `json:"content_review"`
 	ContentApproved int64 `json:"content_approved"`
+	ContentRejected int64 `json:"content_rejected"`
+	// Images counts current versions (pending + generated + failed).
 	Images          int64 `json:"images"`
+	ImagesPending   int64 `json:"images_pending"`
+	ImagesGenerated int64 `json:"images_generated"`
+	ImagesFailed    int64 `json:"images_failed"`
 	// ImagesSuperseded counts previous versions kept after regenerations.
 	ImagesSuperseded int64 `json:"images_superseded"`
-	Scheduled        int64 `json:"scheduled"`
-	Published        int64 `json:"published"`
+	// Content by site status: NotPublished, Scheduled, Publishing,
+	// Published and PublishFailed add up to all content.
+	NotPublished  int64 `json:"not_published"`
+	Scheduled     int64 `json:"scheduled"`
+	Publishing    int64 `json:"publishing"`
+	Published     int64 `json:"published"`
+	PublishFailed int64 `json:"publish_failed"`
 }

@@ -191,3 +191,16 @@ func ParseKeywordStatus(field, s string) (KeywordStatus, error) {
 	}
 	return st, nil
 }
+
+// ParseStatus validates a status filter or field against the statuses of
+// its kind; the message lists them.
+func ParseStatus[S ~string](field, s string, valid []S) (S, error) {
+	if slices.Contains(valid, S(s)) {
+		return S(s), nil
+	}
+	names := make([]string, len(valid))
+	for i, v := range valid {
+		names[i] = string(v)
+	}
+	return "", Invalid(field, "must be one of %s", strings.Join(names, ", "))
+}

@@ -64,10 +64,19 @@ func cancelRun(a *API, r *http.Request, acct, site, run string) (domain.Automati
 	return a.auto.Cancel(r.Context(), acct, site, run)
 }
 
-// reviewContent approves or rejects content by hand.
+// reviewContent approves or rejects content by hand. Rejected content stays
+// rejected (no automation stage reads it, auto-publish schedules only
+// approved content) until a person approves it.
 func (a *API) reviewContent(to domain.ContentStatus, from ...domain.ContentStatus) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		acct, site, id := who(r).account, r.PathValue("site"), r.PathValue("content")
+		var reason string
+		if to == domain.ContentRejected {
+			var err error
+			if reason, err = rejectReason(r); err != nil {
+				return err
+			}
+		}
 		if to != domain.ContentApproved {
 			cur, err := a.store.GetContent(r.Context(), acct, site, id)
 			if err != nil {
@@ -80,7 +89,7 @@ func (a *API) reviewContent(to domain.ContentStatus, from ...domain.ContentStatu
 				return fmt.Errorf("content is %s on the site and can no longer be rejected: %w", cur.SiteStatus, domain.ErrConflict)
 			}
 		}
-		c, err := a.store.ReviewContent(r.Context(), acct, site, id, from, to)
+		c, err := a.store.ReviewContent(r.Context(), acct, site, id, from, to, reason)
 		if err != nil {
 			return err
 		}

@@ -268,7 +268,14 @@ func (a *API) listKeywords(w http.ResponseWriter, r *http.Request) error {
 	}
 	var f store.KeywordFilter
 	q := r.URL.Query()
-	if s := q.Get("status"); s != "" {
+	if err := checkQuery(q, "limit", "cursor", "sort", "status", "sector_id"); err != nil {
+		return err
+	}
+	if f.Newest, err = newestFirst(q); err != nil {
+		return err
+	}
+	if _, ok := q["status"]; ok {
+		s := q.Get("status")
 		if f.Status, err = domain.ParseKeywordStatus("status", s); err != nil {
 			return err
 		}
@@ -311,28 +318,6 @@ func (a *API) bulkDeleteKeywords(r *http.Request, req bulkDeleteRequest) (store.
 		return store.BulkResult{}, err
 	}
 	return a.store.DeleteKeywords(r.Context(), who(r).account, r.PathValue("site"), req.IDs)
-}
-
-// siteList serves one workflow list; view, if given, adjusts each item for
-// users (e.g. hides vendor model names).
-func siteList[T any](a *API, l store.SiteList, view ...func(*T)) handler {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		pr, err := pageRequest(r)
-		if err != nil {
-			return err
-		}
-		page, err := store.List[T](r.Context(), a.store, l, who(r).account, r.PathValue("site"), pr)
-		if err != nil {
-			return err
-		}
-		for _, v := range view {
-			for i := range page.Items {
-				v(&page.Items[i])
-			}
-		}
-		writeJSON(w, http.StatusOK, page)
-		return nil
-	}
 }
 
 // ofSite serves a route that answers, with 200, what call says of the

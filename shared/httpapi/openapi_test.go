@@ -533,6 +533,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"ContentIdea", domain.ContentIdea{}, true},
 		{"Task", domain.Task{}, true},
 		{"Content", domain.Content{}, true},
+		{"ContentView", contentView{}, true},
+		{"RejectRequest", rejectRequest{}, false},
 		{"Image", domain.Image{}, true},
 		{"SiteStats", domain.SiteStats{}, true},
 		{"StatsAudit", store.StatsAudit{}, true},

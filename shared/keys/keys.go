@@ -45,7 +45,8 @@
 //	GSI1 ACCT#<a>#NOTIF           NOTIF#read|unread#<id>: notifications by read state
 //	GSI1 HOLDS#PENDING            <expiry>#<account>#<hold>: the holds the sweeper voids
 //	GSI1 AUTOMATION#SCHEDULED     <next run>#<account>#<site>: the due automation schedules
-//	GSI2 ACCT#<a>#SITE#<s>#SEC#<sector>  KW#<status>#<id>: a sector's keywords by status
+//	GSI2 ACCT#<a>#SITE#<s>#SEC#<sector>  KW#<status>#<id>, CL#<status>#<id>: a sector's keywords and clusters by status
+//	GSI2 ACCT#<a>#SITE#<s>#CONT#<c>      IMG#<id>: one content item's images, every version
 //	GSI2 PUBLISH#DUE              <due>#<account>#<site>#<content>: the content due for publishing
 package keys
 
@@ -63,6 +64,11 @@ func Site(account, site string) string { return "ACCT#" + account + "#SITE#" + s
 
 // SiteSector is the GSI2 partition of one sector of a site.
 func SiteSector(account, site, sector string) string { return Site(account, site) + "#SEC#" + sector }
+
+// ContentImages is the GSI2 partition of one content item's images.
+func ContentImages(account, site, content string) string {
+	return Site(account, site) + "#" + Content.SK(content)
+}
 
 // APIKey is the lookup partition of an API key hash.
 func APIKey(hash string) string { return "APIKEY#" + hash }

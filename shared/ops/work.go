@@ -341,8 +341,11 @@ func (w *work) review(ctx context.Context) (Result, error) {
 	}
 	var o made
 	res, err := eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(_ int, _ string, c domain.Content) error {
+		// Only drafts: anything else was reviewed by a person, and rejected
+		// content stays rejected (auto-publish, below, schedules only
+		// approved content).
 		if c.Status != domain.ContentDraft {
-			return nil // reviewed meanwhile by a person
+			return nil
 		}
 		var u store.Tx
 		w.r.Store.SetContentStatus(&u, job.AccountID, c, to)

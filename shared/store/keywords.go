@@ -193,17 +193,19 @@ func (s *Store) addKeywordChunk(ctx context.Context, account, site, sector strin
 type KeywordFilter struct {
 	Status   domain.KeywordStatus
 	SectorID string
+	Newest   bool // newest first
 }
 
-// ListKeywords lists a site's keywords, oldest first, by status and sector.
+// ListKeywords lists a site's keywords, oldest (or newest) first, by status
+// and sector.
 // Total is read from the counters.
 func (s *Store) ListKeywords(ctx context.Context, account, siteID string, f KeywordFilter, pr PageRequest) (Page[domain.Keyword], error) {
 	if _, err := s.GetSite(ctx, account, siteID); err != nil {
 		return Page[domain.Keyword]{}, err
 	}
 	part := keys.Site(account, siteID)
-	q := query{account: account, filter: fmt.Sprintf("keywords|%s|status=%s|sector=%s", siteID, f.Status, f.SectorID),
-		pkAttr: "PK", pk: part, skAttr: "SK", prefix: keys.Keyword.Prefix}
+	q := query{account: account, filter: fmt.Sprintf("keywords|%s|status=%s|sector=%s|newest=%t", siteID, f.Status, f.SectorID, f.Newest),
+		pkAttr: "PK", pk: part, skAttr: "SK", prefix: keys.Keyword.Prefix, newest: f.Newest}
 	statsSK := keys.StatsSK
 	if f.SectorID != "" {
 		if _, err := s.GetSector(ctx, account, siteID, f.SectorID); err != nil {

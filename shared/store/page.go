@@ -48,6 +48,7 @@ type query struct {
 	between *[2]string
 	// where is a FilterExpression on non-key attributes, with its values.
 	where       string
+	whereNames  map[string]string
 	whereValues map[string]types.AttributeValue
 }
 
@@ -128,6 +129,9 @@ func (s *Store) queryInput(q query) *dynamodb.QueryInput {
 		in.FilterExpression = aws.String(q.where)
 		for k, v := range q.whereValues {
 			in.ExpressionAttributeValues[k] = v
+		}
+		for k, v := range q.whereNames {
+			in.ExpressionAttributeNames[k] = v
 		}
 	}
 	if q.index != "" {

@@ -308,22 +308,12 @@ func (s *Store) Schedule(ctx context.Context, account, site string, version int6
 	return err
 }
 
-// scheduledDelta is the change of the "scheduled" and "published" counters
-// when content moves between site statuses.
+// scheduledDelta is the change of the site-status counters ("scheduled",
+// "published", … see siteStatusCounter) when content moves between site
+// statuses.
 func scheduledDelta(from, to domain.SiteStatus) map[string]int64 {
-	d := map[string]int64{}
-	if from == domain.SiteScheduled {
-		d["scheduled"]--
-	}
-	if to == domain.SiteScheduled {
-		d["scheduled"]++
-	}
-	if from == domain.SitePublished {
-		d["published"]--
-	}
-	if to == domain.SitePublished {
-		d["published"]++
-	}
+	d := map[string]int64{siteStatusCounter(from): -1}
+	d[siteStatusCounter(to)]++
 	return d
 }
 

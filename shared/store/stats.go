@@ -32,35 +32,40 @@ type StatsAudit struct {
 	Repaired    bool                        `json:"repaired"`
 }
 
-// countItem says which counters an item contributes 1 to. Entity types that
-// later issues add register their counters here.
-func countItem(it map[string]types.AttributeValue) (site []string, sector string) {
-	typ := attrS(it, "_type")
-	switch typ {
-	case string(domain.EntityKeyword):
-		return []string{"keywords_total", keywordCounter(domain.KeywordStatus(attrS(it, "status")))}, attrS(it, "sector_id")
-	case string(domain.EntityCluster):
-		return []string{"clusters"}, ""
-	case string(domain.EntityIdea):
-		return []string{"ideas"}, ""
-	case string(domain.EntityTask):
-		return []string{"tasks"}, ""
-	case string(domain.EntityContent):
-		cs := []string{"content_" + attrS(it, "status")}
-		switch domain.SiteStatus(attrS(it, "site_status")) {
-		case domain.SiteScheduled:
-			cs = append(cs, "scheduled")
-		case domain.SitePublished:
-			cs = append(cs, "published")
-		}
-		return cs, ""
-	case string(domain.EntityImage):
-		if attrS(it, "status") == string(domain.ImageSuperseded) {
-			return []string{"images_superseded"}, ""
-		}
-		return []string{"images"}, ""
+// siteStatusCounter is the counter of content in one site status; content
+// written before site statuses existed ("") is not published.
+func siteStatusCounter(st domain.SiteStatus) string {
+	switch st {
+	case domain.SiteScheduled, domain.SitePublishing, domain.SitePublished:
+		return string(st)
+	case domain.SiteFailed:
+		return "publish_failed"
 	}
-	return nil, ""
+	return "not_published"
+}
+
+// countItem says which counters an item contributes 1 to, the same ones
+// its writes move (createdCounters, movedCounters, siteStatusCounter), and
+// the sector whose counters it also counts in. Entity types that later
+// issues add register their counters here.
+func countItem(it map[string]types.AttributeValue) (site []string, sector string) {
+	k, ok := keys.KindOf(domain.Entity(attrS(it, "_type")))
+	if !ok {
+		return nil, ""
+	}
+	status := attrS(it, "status")
+	for c := range createdCounters(k, status) {
+		site = append(site, c)
+	}
+	switch k {
+	case keys.Keyword:
+		return append(site, "keywords_total"), attrS(it, "sector_id")
+	case keys.Cluster:
+		return site, attrS(it, "sector_id")
+	case keys.Content:
+		return append(site, siteStatusCounter(domain.SiteStatus(attrS(it, "site_status")))), ""
+	}
+	return site, ""
 }
 
 func attrS(it map[string]types.AttributeValue, name string) string {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,13 +33,51 @@ func (s *Store) countSector(w *Tx, account, site, sector string, deltas map[stri
 	w.Count(s.table, keys.Site(account, site), keys.SectorStats(sector), deltas)
 }
 
-// entityPut adds a new workflow entity and counts it.
-func (s *Store) entityPut(w *Tx, account, site string, k keys.Kind, id, status string, v any, counters map[string]int64) error {
+// counterPrefix names each kind's counters: "<prefix>_<status>" counts one
+// status ("ideas_queued"), and for clusters, ideas, tasks and images
+// "<prefix>" alone counts the current items (images: not superseded).
+var counterPrefix = map[domain.Entity]string{
+	domain.EntityKeyword: "keywords", domain.EntityCluster: "clusters", domain.EntityIdea: "ideas",
+	domain.EntityTask: "tasks", domain.EntityContent: "content", domain.EntityImage: "images",
+}
+
+// statusCounter is the counter of one status of a kind.
+func statusCounter(k keys.Kind, status string) string { return counterPrefix[k.Entity] + "_" + status }
+
+// createdCounters are the counters a new item of kind k in status adds 1 to.
+func createdCounters(k keys.Kind, status string) map[string]int64 {
+	d := map[string]int64{statusCounter(k, status): 1}
+	switch {
+	case k == keys.Image && status == string(domain.ImageSuperseded):
+	case k == keys.Cluster, k == keys.Idea, k == keys.Task, k == keys.Image:
+		d[counterPrefix[k.Entity]] = 1
+	}
+	return d
+}
+
+// movedCounters is the change of counters when an item of kind k moves
+// between statuses.
+func movedCounters(k keys.Kind, from, to string) map[string]int64 {
+	d := map[string]int64{statusCounter(k, from): -1}
+	d[statusCounter(k, to)]++
+	if k == keys.Image && to == string(domain.ImageSuperseded) && from != to {
+		d["images"]-- // no longer a current version
+	}
+	return d
+}
+
+// entityPut adds a new workflow entity and counts it; extra are further
+// key attributes (index keys).
+func (s *Store) entityPut(w *Tx, account, site string, k keys.Kind, id, status string, v any, extra map[string]string, counters map[string]int64) error {
 	part := keys.Site(account, site)
-	it, err := s.put(v, map[string]string{
+	attrs := map[string]string{
 		"PK": part, "SK": k.SK(id), "_type": string(k.Entity),
 		tabledef.GSI1PK: part, tabledef.GSI1SK: k.Status(status, id),
-	}, "attribute_not_exists(PK)")
+	}
+	for a, v := range extra {
+		attrs[a] = v
+	}
+	it, err := s.put(v, attrs, "attribute_not_exists(PK)")
 	if err == nil {
 		w.Add(it)
 		s.count(w, account, site, counters)
@@ -45,68 +85,101 @@ func (s *Store) entityPut(w *Tx, account, site string, k keys.Kind, id, status s
 	return err
 }
 
-// PutCluster adds a new cluster.
+// PutCluster adds a new cluster. A cluster with a sector is also in the
+// sector's index and counters, so the sector filter lists and totals it.
 func (s *Store) PutCluster(w *Tx, account string, c domain.Cluster) error {
-	return s.entityPut(w, account, c.SiteID, keys.Cluster, c.ID, string(c.Status), c, map[string]int64{"clusters": 1})
+	var extra map[string]string
+	if c.SectorID != "" {
+		extra = map[string]string{tabledef.GSI2PK: keys.SiteSector(account, c.SiteID, c.SectorID), tabledef.GSI2SK: keys.Cluster.Status(string(c.Status), c.ID)}
+	}
+	counters := createdCounters(keys.Cluster, string(c.Status))
+	if err := s.entityPut(w, account, c.SiteID, keys.Cluster, c.ID, string(c.Status), c, extra, counters); err != nil {
+		return err
+	}
+	if c.SectorID != "" {
+		s.countSector(w, account, c.SiteID, c.SectorID, counters)
+	}
+	return nil
 }
 
 // PutIdea adds a new content idea.
 func (s *Store) PutIdea(w *Tx, account string, i domain.ContentIdea) error {
-	return s.entityPut(w, account, i.SiteID, keys.Idea, i.ID, string(i.Status), i, map[string]int64{"ideas": 1})
+	return s.entityPut(w, account, i.SiteID, keys.Idea, i.ID, string(i.Status), i, nil, createdCounters(keys.Idea, string(i.Status)))
 }
 
 // PutTask adds a new writer task.
 func (s *Store) PutTask(w *Tx, account string, t domain.Task) error {
-	return s.entityPut(w, account, t.SiteID, keys.Task, t.ID, string(t.Status), t, map[string]int64{"tasks": 1})
+	return s.entityPut(w, account, t.SiteID, keys.Task, t.ID, string(t.Status), t, nil, createdCounters(keys.Task, string(t.Status)))
 }
 
-// PutContent adds a new content item.
+// PutContent adds a new content item, counted by status and site status.
 func (s *Store) PutContent(w *Tx, account string, c domain.Content) error {
-	return s.entityPut(w, account, c.SiteID, keys.Content, c.ID, string(c.Status), c, map[string]int64{"content_" + string(c.Status): 1})
+	counters := createdCounters(keys.Content, string(c.Status))
+	counters[siteStatusCounter(c.SiteStatus)]++
+	return s.entityPut(w, account, c.SiteID, keys.Content, c.ID, string(c.Status), c, nil, counters)
 }
 
-// PutImage adds a new image record.
+// PutImage adds a new image record, also in its content's image index.
 func (s *Store) PutImage(w *Tx, account string, img domain.Image) error {
-	counter := "images"
-	if img.Status == domain.ImageSuperseded {
-		counter = "images_superseded"
-	}
-	return s.entityPut(w, account, img.SiteID, keys.Image, img.ID, string(img.Status), img, map[string]int64{counter: 1})
+	extra := map[string]string{tabledef.GSI2PK: keys.ContentImages(account, img.SiteID, img.ContentID), tabledef.GSI2SK: keys.Image.SK(img.ID)}
+	return s.entityPut(w, account, img.SiteID, keys.Image, img.ID, string(img.Status), img, extra, createdCounters(keys.Image, string(img.Status)))
 }
 
-// SetStatus moves an entity from one status to another (condition: it still
-// has the old one), setting extra attributes too.
+// setStatus moves an entity from one status to another (condition: it still
+// has the old one), setting extra attributes too (a nil value removes the
+// attribute). The status counters move with it (movedCounters); counters
+// are further deltas.
 func (s *Store) setStatus(w *Tx, account, site string, k keys.Kind, id, from, to string, set map[string]types.AttributeValue, counters map[string]int64) {
 	names := map[string]string{"#st": "status"}
 	vals := map[string]types.AttributeValue{":from": str(from), ":to": str(to), ":g": str(k.Status(to, id)),
 		":now": str(s.now().Format("2006-01-02T15:04:05.999999999Z07:00"))}
 	expr := "SET #st = :to, GSI1SK = :g, updated_at = :now"
+	var remove []string
 	i := 0
 	for name, v := range set {
 		n, p := fmt.Sprintf("#x%d", i), fmt.Sprintf(":x%d", i)
-		names[n], vals[p] = name, v
-		expr += ", " + n + " = " + p
+		names[n] = name
 		i++
+		if v == nil {
+			remove = append(remove, n)
+			continue
+		}
+		vals[p] = v
+		expr += ", " + n + " = " + p
+	}
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
 	}
 	w.Add(types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.table), Key: key(keys.Site(account, site), k.SK(id)),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#st = :from"),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
 	}})
-	s.count(w, account, site, counters)
+	d := movedCounters(k, from, to)
+	for c, n := range counters {
+		d[c] += n
+	}
+	s.count(w, account, site, d)
 }
 
 // MapKeyword marks a new keyword mapped to a cluster.
 func (s *Store) MapKeyword(w *Tx, account string, kw domain.Keyword, cluster string) {
 	s.setStatus(w, account, kw.SiteID, keys.Keyword, kw.ID, string(domain.KeywordNew), string(domain.KeywordMapped),
-		map[string]types.AttributeValue{"cluster_id": str(cluster), tabledef.GSI2SK: str(keys.Keyword.Status(string(domain.KeywordMapped), kw.ID))},
-		map[string]int64{"keywords_new": -1, "keywords_mapped": 1})
+		map[string]types.AttributeValue{"cluster_id": str(cluster), tabledef.GSI2SK: str(keys.Keyword.Status(string(domain.KeywordMapped), kw.ID))}, nil)
 	s.countSector(w, account, kw.SiteID, kw.SectorID, map[string]int64{"keywords_new": -1, "keywords_mapped": 1})
 }
 
-// SetClusterStatus moves a cluster (new → mapped once it has ideas).
+// SetClusterStatus moves a cluster (new → mapped once it has ideas), in its
+// sector's index and counters too.
 func (s *Store) SetClusterStatus(w *Tx, account string, c domain.Cluster, to domain.ClusterStatus) {
-	s.setStatus(w, account, c.SiteID, keys.Cluster, c.ID, string(c.Status), string(to), nil, nil)
+	var set map[string]types.AttributeValue
+	if c.SectorID != "" {
+		set = map[string]types.AttributeValue{tabledef.GSI2SK: str(keys.Cluster.Status(string(to), c.ID))}
+	}
+	s.setStatus(w, account, c.SiteID, keys.Cluster, c.ID, string(c.Status), string(to), set, nil)
+	if c.SectorID != "" && c.Status != to {
+		s.countSector(w, account, c.SiteID, c.SectorID, movedCounters(keys.Cluster, string(c.Status), string(to)))
+	}
 }
 
 // SetIdeaStatus moves an idea (new → queued → completed).
@@ -121,8 +194,7 @@ func (s *Store) SetTaskStatus(w *Tx, account string, t domain.Task, to domain.Ta
 
 // SetContentStatus moves content between editorial statuses.
 func (s *Store) SetContentStatus(w *Tx, account string, c domain.Content, to domain.ContentStatus) {
-	s.setStatus(w, account, c.SiteID, keys.Content, c.ID, string(c.Status), string(to), nil,
-		map[string]int64{"content_" + string(c.Status): -1, "content_" + string(to): 1})
+	s.setStatus(w, account, c.SiteID, keys.Content, c.ID, string(c.Status), string(to), nil, nil)
 }
 
 // SetImageGenerated stores a generated image's URL and provenance.
@@ -134,7 +206,7 @@ func (s *Store) SetImageGenerated(w *Tx, account string, img domain.Image, url, 
 // SupersedeImage keeps an image as a previous version of its replacement.
 func (s *Store) SupersedeImage(w *Tx, account string, img domain.Image, by string) {
 	s.setStatus(w, account, img.SiteID, keys.Image, img.ID, string(img.Status), string(domain.ImageSuperseded),
-		map[string]types.AttributeValue{"superseded_by": str(by)}, map[string]int64{"images": -1, "images_superseded": 1})
+		map[string]types.AttributeValue{"superseded_by": str(by)}, nil)
 }
 
 func getEntity[T any](ctx context.Context, s *Store, account, site string, k keys.Kind, id string) (T, error) {
@@ -259,24 +331,27 @@ func (s *Store) queryIDs(ctx context.Context, in *dynamodb.QueryInput, limit int
 }
 
 // ReviewContent moves content from one of from to to by hand (approve,
-// reject), with its counters; any other status is a conflict.
-func (s *Store) ReviewContent(ctx context.Context, account, site, id string, from []domain.ContentStatus, to domain.ContentStatus) (domain.Content, error) {
+// reject), with its counters; any other status is a conflict. Rejecting
+// records reason; approving removes the reason of an earlier rejection.
+func (s *Store) ReviewContent(ctx context.Context, account, site, id string, from []domain.ContentStatus, to domain.ContentStatus, reason string) (domain.Content, error) {
 	c, err := s.GetContent(ctx, account, site, id)
 	if err != nil {
 		return c, err
 	}
-	if c.Status == to {
+	if c.Status == to && (to != domain.ContentRejected || c.RejectReason == reason) {
 		return c, nil
 	}
-	ok := false
-	for _, f := range from {
-		ok = ok || c.Status == f
-	}
-	if !ok {
+	if c.Status != to && !slices.Contains(from, c.Status) {
 		return c, fmt.Errorf("content is %s and cannot become %s: %w", c.Status, to, domain.ErrConflict)
 	}
+	set := map[string]types.AttributeValue{"reject_reason": nil}
+	if to == domain.ContentRejected && reason != "" {
+		set["reject_reason"] = str(reason)
+	}
+	// A rejection again with another reason moves from rejected to rejected:
+	// the counters' deltas cancel out.
 	var w Tx
-	s.SetContentStatus(&w, account, c, to)
+	s.setStatus(&w, account, site, keys.Content, c.ID, string(c.Status), string(to), set, nil)
 	if err := s.transact(ctx, w.Items()); err != nil {
 		if txn.Codes(err) != nil {
 			return c, fmt.Errorf("content changed meanwhile; try again: %w", domain.ErrConflict)
