@@ -109,6 +109,12 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string, def table
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 2*time.Minute); err != nil {
 		return fmt.Errorf("wait for table %s: %w", name, err)
 	}
+	if inUse != nil {
+		// A table from an older version: add the indexes it lacks.
+		if err := addIndexes(ctx, c, name, in); err != nil {
+			return err
+		}
+	}
 	if def.TTLAttribute != "" && inUse == nil {
 		_, err = c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
 			TableName: aws.String(name),
@@ -118,6 +124,54 @@ func CreateTable(ctx context.Context, c *dynamodb.Client, name string, def table
 		})
 		if err != nil {
 			return fmt.Errorf("enable ttl on %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// addIndexes creates the indexes of want that the existing table lacks, one
+// at a time (DynamoDB allows one index creation per update), and waits for
+// each to become active. Items written before keep no entry in a new index
+// until they are written again.
+func addIndexes(ctx context.Context, c *dynamodb.Client, name string, want *dynamodb.CreateTableInput) error {
+	for _, ix := range want.GlobalSecondaryIndexes {
+		desc, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			return fmt.Errorf("describe table %s: %w", name, err)
+		}
+		found := false
+		for _, have := range desc.Table.GlobalSecondaryIndexes {
+			found = found || aws.ToString(have.IndexName) == aws.ToString(ix.IndexName)
+		}
+		if found {
+			continue
+		}
+		_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{
+			TableName: aws.String(name), AttributeDefinitions: want.AttributeDefinitions,
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
+				IndexName: ix.IndexName, KeySchema: ix.KeySchema, Projection: ix.Projection}}},
+		})
+		if err != nil {
+			return fmt.Errorf("add index %s to %s: %w", aws.ToString(ix.IndexName), name, err)
+		}
+		for deadline := time.Now().Add(2 * time.Minute); ; {
+			d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+			if err != nil {
+				return err
+			}
+			active := false
+			for _, have := range d.Table.GlobalSecondaryIndexes {
+				if aws.ToString(have.IndexName) == aws.ToString(ix.IndexName) && have.IndexStatus == types.IndexStatusActive {
+					active = true
+				}
+			}
+			if active {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("index %s of %s did not become active", aws.ToString(ix.IndexName), name)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	}
 	return nil

@@ -271,8 +271,10 @@ func (a *API) listKeywords(w http.ResponseWriter, r *http.Request) error {
 	if err := checkQuery(q, "limit", "cursor", "sort", "status", "sector_id"); err != nil {
 		return err
 	}
-	if f.Newest, err = newestFirst(q); err != nil {
-		return err
+	if q.Get("sort") == "volume" { // keywords only: highest search volume first
+		f.ByVolume = true
+	} else if f.Newest, err = newestFirst(q); err != nil {
+		return domain.Invalid("sort", "must be one of oldest, newest, volume")
 	}
 	if _, ok := q["status"]; ok {
 		s := q.Get("status")

@@ -128,6 +128,8 @@ func TestIntegrationListFiltersRefuseUnknownValues(t *testing.T) {
 		{s + "/images?include=everything", "include"},
 		{s + "/keywords?status=used", "status"},
 		{s + "/keywords?page=2", "page"},
+		{s + "/keywords?sort=popular", "sort"},
+		{s + "/clusters?sort=volume", "sort"},
 		{s + "/content/" + cs[0].ID + "/images?status=pending", "status"},
 	} {
 		r := e.c.For(t).DoRaw("GET", tc.path, nil, bearer(key)...)

@@ -48,10 +48,12 @@
 //	GSI2 ACCT#<a>#SITE#<s>#SEC#<sector>  KW#<status>#<id>, CL#<status>#<id>: a sector's keywords and clusters by status
 //	GSI2 ACCT#<a>#SITE#<s>#CONT#<c>      IMG#<id>: one content item's images, every version
 //	GSI2 PUBLISH#DUE              <due>#<account>#<site>#<content>: the content due for publishing
+//	GSI3 ACCT#<a>#SITE#<s>#KWVOL  <inverted volume>#<id>: a site's keywords by volume, highest first
 package keys
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -61,6 +63,15 @@ func Account(account string) string { return "ACCT#" + account }
 
 // Site is the partition of one site's data.
 func Site(account, site string) string { return "ACCT#" + account + "#SITE#" + site }
+
+// KeywordsByVolume is the GSI3 partition of a site's keywords by volume.
+func KeywordsByVolume(account, site string) string { return Site(account, site) + "#KWVOL" }
+
+// VolumeRank is a keyword's GSI3 sort key: ascending order is volume
+// descending (the volume inverted, zero-padded), then ID.
+func VolumeRank(volume int64, id string) string {
+	return fmt.Sprintf("%019d#%s", math.MaxInt64-max(volume, 0), id)
+}
 
 // SiteSector is the GSI2 partition of one sector of a site.
 func SiteSector(account, site, sector string) string { return Site(account, site) + "#SEC#" + sector }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -63,6 +64,7 @@ func (s *Store) keywordAttrs(account string, k domain.Keyword) map[string]string
 		"PK": keys.Site(account, k.SiteID), "SK": keys.Keyword.SK(k.ID), "_type": string(keys.Keyword.Entity),
 		tabledef.GSI1PK: keys.Site(account, k.SiteID), tabledef.GSI1SK: keys.Keyword.Status(string(k.Status), k.ID),
 		tabledef.GSI2PK: keys.SiteSector(account, k.SiteID, k.SectorID), tabledef.GSI2SK: keys.Keyword.Status(string(k.Status), k.ID),
+		tabledef.GSI3PK: keys.KeywordsByVolume(account, k.SiteID), tabledef.GSI3SK: keys.VolumeRank(k.Volume, k.ID),
 	}
 }
 
@@ -194,6 +196,7 @@ type KeywordFilter struct {
 	Status   domain.KeywordStatus
 	SectorID string
 	Newest   bool // newest first
+	ByVolume bool // highest search volume first (the status and sector then filter the index)
 }
 
 // ListKeywords lists a site's keywords, oldest (or newest) first, by status
@@ -204,7 +207,7 @@ func (s *Store) ListKeywords(ctx context.Context, account, siteID string, f Keyw
 		return Page[domain.Keyword]{}, err
 	}
 	part := keys.Site(account, siteID)
-	q := query{account: account, filter: fmt.Sprintf("keywords|%s|status=%s|sector=%s|newest=%t", siteID, f.Status, f.SectorID, f.Newest),
+	q := query{account: account, filter: fmt.Sprintf("keywords|%s|status=%s|sector=%s|newest=%t|volume=%t", siteID, f.Status, f.SectorID, f.Newest, f.ByVolume),
 		pkAttr: "PK", pk: part, skAttr: "SK", prefix: keys.Keyword.Prefix, newest: f.Newest}
 	statsSK := keys.StatsSK
 	if f.SectorID != "" {
@@ -221,6 +224,22 @@ func (s *Store) ListKeywords(ctx context.Context, account, siteID string, f Keyw
 		}
 	} else if f.Status != "" {
 		q.index, q.pkAttr, q.skAttr, q.prefix = tabledef.ByStatus, tabledef.GSI1PK, tabledef.GSI1SK, keys.Keyword.StatusPrefix(string(f.Status))
+	}
+	if f.ByVolume {
+		// One volume order over the site; status and sector filter it (a
+		// Query that reads past the others, never a Scan).
+		q.index, q.pkAttr, q.pk, q.skAttr, q.prefix = tabledef.ByVolume, tabledef.GSI3PK, keys.KeywordsByVolume(account, siteID), tabledef.GSI3SK, ""
+		q.where, q.whereNames, q.whereValues = "", map[string]string{}, map[string]types.AttributeValue{}
+		var conds []string
+		if f.Status != "" {
+			conds = append(conds, "#kwst = :kwst")
+			q.whereNames["#kwst"], q.whereValues[":kwst"] = "status", str(string(f.Status))
+		}
+		if f.SectorID != "" {
+			conds = append(conds, "sector_id = :kwsec")
+			q.whereValues[":kwsec"] = str(f.SectorID)
+		}
+		q.where = strings.Join(conds, " AND ")
 	}
 	kws, next, err := runPage[domain.Keyword](ctx, s, q, pr)
 	if err != nil {

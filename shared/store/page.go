@@ -120,6 +120,11 @@ func (s *Store) queryInput(q query) *dynamodb.QueryInput {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(q.pk), ":prefix": str(q.prefix)},
 		ScanIndexForward:          aws.Bool(!q.newest),
 	}
+	if q.prefix == "" && q.between == nil { // begins_with refuses an empty prefix
+		in.KeyConditionExpression = aws.String("#pk = :pk")
+		delete(in.ExpressionAttributeValues, ":prefix")
+		delete(in.ExpressionAttributeNames, "#sk")
+	}
 	if q.between != nil {
 		in.KeyConditionExpression = aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi")
 		delete(in.ExpressionAttributeValues, ":prefix")

@@ -30,6 +30,8 @@ const (
 	GSI1SK = "GSI1SK"
 	GSI2PK = "GSI2PK"
 	GSI2SK = "GSI2SK"
+	GSI3PK = "GSI3PK"
+	GSI3SK = "GSI3SK"
 	TTL    = "ttl"
 )
 
@@ -42,6 +44,9 @@ const (
 	// BySector lists an entity of a site by sector and status: GSI2PK is
 	// "<site partition>#SEC#<sector>", GSI2SK is "<TYPE>#<status>#<id>".
 	BySector = "GSI2"
+	// ByVolume lists a site's keywords by search volume, highest first:
+	// GSI3PK is "<site partition>#KWVOL", GSI3SK the inverted volume and the ID.
+	ByVolume = "GSI3"
 )
 
 // Definition is the table every environment uses.
@@ -51,6 +56,7 @@ var Definition = Table{
 	Indexes: []Index{
 		{Name: ByStatus, HashKey: GSI1PK, SortKey: GSI1SK},
 		{Name: BySector, HashKey: GSI2PK, SortKey: GSI2SK},
+		{Name: ByVolume, HashKey: GSI3PK, SortKey: GSI3SK},
 	},
 	TTLAttribute: TTL,
 }
