@@ -100,10 +100,8 @@ var (
 	// Update); every op-* step does too, and then what its operation reads.
 	ledgerStep = []string{"GetItem", "PutItem", "UpdateItem"}
 	// opStep is an op-* step: it stages its results (BatchWriteItem) for
-	// settle to commit. Staging encodes writes of every kind, which the
-	// permission scan counts as the actions themselves (ConditionCheckItem,
-	// DeleteItem), though a step only encodes them.
-	opStep = with("BatchWriteItem", "ConditionCheckItem", "DeleteItem")
+	// settle to commit.
+	opStep = with("BatchWriteItem")
 	// settleStep commits the staged results with the charge: any kind of
 	// write, each chunk checking the charge's mark, read back with a Query.
 	settleStep = with("ConditionCheckItem", "DeleteItem", "Query")
@@ -139,13 +137,14 @@ var Functions = []Function{
 	// Review also schedules what it approves when the site auto-publishes
 	// (a rescheduled item gives up its old slot item: DeleteItem).
 	{Name: "op-review-content", ArnKey: "ReviewContentFunctionArn", Kind: "step", TimeoutSeconds: 300,
-		Needs: Needs{Table: plus(opStep, "Query")}},
+		Needs: Needs{Table: plus(opStep, "DeleteItem", "Query")}},
 	{Name: "automation-prepare-stage", ArnKey: "AutomationPrepareFunctionArn", Kind: "step",
 		Needs: Needs{Table: []string{"GetItem", "Query", "UpdateItem"}}},
-	// UpdateItem: a batch claims its items (and releases them when skipped).
-	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step", Needs: Needs{Table: []string{"BatchGetItem", "GetItem", "UpdateItem"}}},
+	// UpdateItem: a batch claims its items (and releases them when skipped);
+	// Query: its hold's estimate reads a cluster's keywords.
+	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step", Needs: Needs{Table: []string{"BatchGetItem", "GetItem", "Query", "UpdateItem"}}},
 	{Name: "automation-park", ArnKey: "AutomationParkFunctionArn", Kind: "step",
-		Needs: Needs{Table: []string{"UpdateItem"}, Tokens: []string{"automation"}}},
+		Needs: Needs{Table: []string{"GetItem", "UpdateItem"}, Tokens: []string{"automation"}}},
 	{Name: "automation-finish-stage", ArnKey: "AutomationFinishStageFunctionArn", Kind: "step", Needs: Needs{Table: []string{"GetItem", "UpdateItem"}}},
 	{Name: "automation-finish-run", ArnKey: "AutomationFinishRunFunctionArn", Kind: "step",
 		Needs: Needs{Table: []string{"DeleteItem", "GetItem", "PutItem", "UpdateItem"}}},

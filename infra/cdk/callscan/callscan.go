@@ -186,9 +186,12 @@ func collect(fn *ssa.Function, actions map[string]bool) {
 			}
 			switch ins := ins.(type) {
 			case *ssa.FieldAddr:
-				collectField(ins.X.Type(), ins.Field, actions)
-			case *ssa.Field:
-				collectField(ins.X.Type(), ins.Field, actions)
+				// Only a field the code sets asks for the action (a
+				// composite literal stores through its FieldAddr); reading
+				// which kind an item is (encoding it) asks for nothing.
+				if stored(ins) {
+					collectField(ins.X.Type(), ins.Field, actions)
+				}
 			case ssa.CallInstruction:
 				sig := ins.Common().Signature()
 				if sig.Params().Len() < 2 {
@@ -220,6 +223,16 @@ var transactItems = map[string]map[string]string{
 	"TransactWriteItem": {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
 		"ConditionCheck": "dynamodb:ConditionCheckItem"},
 	"TransactGetItem": {"Get": "dynamodb:GetItem"},
+}
+
+// stored reports whether a value is stored through the field address fa.
+func stored(fa *ssa.FieldAddr) bool {
+	for _, r := range *fa.Referrers() {
+		if st, ok := r.(*ssa.Store); ok && st.Addr == fa {
+			return true
+		}
+	}
+	return false
 }
 
 func collectField(t types.Type, field int, actions map[string]bool) {
