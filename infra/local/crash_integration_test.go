@@ -48,6 +48,7 @@ func TestIntegrationAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { kill(cmd) }) // a failed check leaves no stack running
 		deadline := time.Now().Add(90 * time.Second)
 		for time.Now().Before(deadline) {
 			if env, err := readEnv(filepath.Join(dir, ".local", "demo.env")); err == nil {
@@ -113,6 +114,9 @@ func TestIntegrationAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 // kill SIGKILLs the stack's process group and DynamoDB Local's (the stack
 // starts it as a group of its own and it dies with its parent).
 func kill(cmd *exec.Cmd) {
+	if cmd.ProcessState != nil {
+		return // killed already
+	}
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	_ = cmd.Wait()
 	time.Sleep(300 * time.Millisecond) // Pdeathsig reaches DynamoDB Local
