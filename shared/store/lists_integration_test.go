@@ -180,6 +180,7 @@ func TestIntegrationListFiltersAndTotals(t *testing.T) {
 		{"clusters new", Clusters, ListFilter{Status: "new"}, 3},
 		{"clusters mapped", Clusters, ListFilter{Status: "mapped"}, 2},
 		{"clusters of a sector", Clusters, ListFilter{SectorID: wf.sectors[1]}, 2},
+		{"clusters of a sector, newest first", Clusters, ListFilter{SectorID: wf.sectors[0], Newest: true}, 3},
 		{"mapped clusters of a sector", Clusters, ListFilter{SectorID: wf.sectors[1], Status: "mapped"}, 1},
 		{"ideas queued", Ideas, ListFilter{Status: "queued"}, 2},
 		{"ideas newest first", Ideas, ListFilter{Newest: true}, 6},
@@ -209,7 +210,13 @@ func TestIntegrationListFiltersAndTotals(t *testing.T) {
 					t.Fatalf("total %d, want %d", p.Total, c.count)
 				}
 				for _, it := range p.Items {
-					seen = append(seen, it["id"].(string))
+					// A sector's list reads the sector index, ordered by
+					// status, then by age (its sort key is "CL#<status>#<id>").
+					at := it["id"].(string)
+					if c.f.SectorID != "" && c.f.Status == "" {
+						at = it["status"].(string) + "#" + at
+					}
+					seen = append(seen, at)
 					if c.f.Status != "" && it["status"] != c.f.Status {
 						t.Fatalf("item %v outside the filter", it)
 					}
