@@ -2,6 +2,7 @@ package ddblocal
 
 import (
 	"context"
+	"github.com/igny8/igny8-serverless/shared/tabledef"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,7 +17,7 @@ func TestIntegrationTableFromDefinition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(out.Table.GlobalSecondaryIndexes); got != 2 {
-		t.Fatalf("want 2 GSIs, got %d", got)
+	if got, want := len(out.Table.GlobalSecondaryIndexes), len(tabledef.Definition.Indexes); got != want {
+		t.Fatalf("want %d GSIs, got %d", want, got)
 	}
 }
