@@ -11,9 +11,8 @@
 //	  ACCOUNT                 the account and its balance (the ledger's)
 //	  SITE#<s>                a site record of the account
 //	  COUNTERS                activity counters (operations, notifications, AI tasks)
-//	  TX#<id>                 a ledger entry
-//	  HOLD#<id>               a credit hold
-//	  IDEM#<key>              a ledger idempotency record (TTL)
+//	  TX#<key>                a ledger entry, keyed by its idempotency key
+//	  HOLD#<id>               a credit hold; once resolved, also its resolution's entry
 //	  OP#<id>                 an operation
 //	  AITASK#<id>             an AI task log
 //	  USAGE#<id>              a usage log (ULID: sorts by time)
@@ -43,6 +42,7 @@
 //
 //	GSI1 ACCT#<a>#SITE#<s>        <TAG>#<status>#<id>: a site's entities by status
 //	GSI1 ACCT#<a>#NOTIF           NOTIF#read|unread#<id>: notifications by read state
+//	GSI1 ACCT#<a>#TX              TX#<entry id>: ledger entries by time (the IDs are ULIDs)
 //	GSI1 HOLDS#PENDING            <expiry>#<account>#<hold>: the holds the sweeper voids
 //	GSI1 AUTOMATION#SCHEDULED     <next run>#<account>#<site>: the due automation schedules
 //	GSI2 ACCT#<a>#SITE#<s>#SEC#<sector>  KW#<status>#<id>, CL#<status>#<id>: a sector's keywords and clusters by status
@@ -87,6 +87,11 @@ func APIKey(hash string) string { return "APIKEY#" + hash }
 // Notifications is the GSI1 partition of an account's notifications.
 func Notifications(account string) string { return Account(account) + "#NOTIF" }
 
+// LedgerEntries is the GSI1 partition that lists an account's ledger
+// entries by time ("TX#<entry id>"): their base-table sort keys derive from
+// idempotency keys (the duplicate guard), so they do not sort by time there.
+func LedgerEntries(account string) string { return Account(account) + "#TX" }
+
 // Global partitions: configuration and the time-ordered queues.
 const (
 	ConfigPK       = "CONFIG"
@@ -110,7 +115,6 @@ const (
 	SitePrefix        = "SITE#"
 	TxPrefix          = "TX#"
 	HoldPrefix        = "HOLD#"
-	IdemPrefix        = "IDEM#"
 	SectorPre         = "SECTOR#"
 	SectorNamePrefix  = "SECN#"
 	SectorStatsPrefix = StatsSK + "#SEC#"

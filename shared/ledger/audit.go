@@ -35,8 +35,9 @@ func (r AuditReport) OK() bool { return len(r.Problems) == 0 }
 // auditTries bounds how often Audit re-reads a busy account.
 const auditTries = 5
 
-// Audit recounts an account from its ledger entries and holds (Query, never
-// Scan) and lists every way the balance disagrees with them. The reads are
+// Audit recounts an account from its ledger entries (TX# items and resolved
+// holds) and pending holds (strongly consistent Queries of the base table,
+// never a Scan) and lists every way the balance disagrees with them. The reads are
 // not one snapshot, so Audit brackets them with two reads of the account item
 // and starts again if tx_count moved in between (every change bumps it); on a
 // very busy account the last attempt is reported as it is.
@@ -66,11 +67,7 @@ func (l *Ledger) audit(ctx context.Context, account string) (AuditReport, error)
 	}
 	r := AuditReport{Account: a, TxCount: txCount}
 	var bad []string
-	err = l.each(ctx, account, keys.TxPrefix, func(it map[string]types.AttributeValue) error {
-		e, err := decodeEntry(it)
-		if err != nil {
-			return err
-		}
+	add := func(e Entry) {
 		r.Entries++
 		r.Deltas.Available += e.DeltaAvailable
 		r.Deltas.Reserved += e.DeltaReserved
@@ -79,11 +76,19 @@ func (l *Ledger) audit(ctx context.Context, account string) (AuditReport, error)
 		if e.DeltaAvailable+e.DeltaReserved+e.DeltaSettled != e.DeltaGranted {
 			bad = append(bad, fmt.Sprintf("entry %s: deltas do not balance", e.ID))
 		}
+	}
+	err = l.each(ctx, account, keys.TxPrefix, func(it map[string]types.AttributeValue) error {
+		e, err := decodeEntry(it)
+		if err != nil {
+			return err
+		}
+		add(e)
 		return nil
 	})
 	if err != nil {
 		return AuditReport{}, err
 	}
+	// A hold is pending, or resolved and then the entry of its resolution.
 	err = l.each(ctx, account, keys.HoldPrefix, func(it map[string]types.AttributeValue) error {
 		h, err := decodeHold(it)
 		if err != nil {
@@ -92,6 +97,10 @@ func (l *Ledger) audit(ctx context.Context, account string) (AuditReport, error)
 		if h.Status == HoldPending {
 			r.PendingHolds++
 			r.PendingAmount += h.Amount
+		} else if h.resolution != nil {
+			add(*h.resolution)
+		} else {
+			bad = append(bad, fmt.Sprintf("hold %s is %s without its entry", h.ID, h.Status))
 		}
 		return nil
 	})

@@ -19,9 +19,12 @@ import (
 // Deduct calls on ONE account and then b.N plain conditional UpdateItem calls
 // (ADD to a counter under a condition) at the same concurrency, and reports
 // both rates and their ratio (deducts/s ÷ cond_updates/s): what the ledger's
-// transaction (three items: account, idempotency record, entry) costs
-// compared with the cheapest safe single-item write. ns/op covers one of each.
-// Local serialises writes, so these are Local's figures, not AWS's.
+// transaction (two items: account, entry) costs compared with the cheapest
+// safe single-item write. It then settles b.N holds reserved beforehand
+// (untimed) on another account, the operations' charge path (two items: hold,
+// account), and reports settles/s and settle_ratio (÷ cond_updates/s). ns/op
+// covers one deduct and one update. Local serialises writes, so these are
+// Local's figures, not AWS's.
 //
 //	go test -run '^$' -bench Ledger -benchtime=3000x ./shared/ledger/
 func BenchmarkLedger(b *testing.B) {
@@ -92,13 +95,31 @@ func BenchmarkLedger(b *testing.B) {
 	updateTime := run(int64(b.N), update)
 	b.StopTimer()
 
+	e.funded(b, "settle", int64(b.N))
+	holds := make([]string, b.N+1)
+	run(int64(b.N), func(i int64) error {
+		h, err := e.l.Reserve(ctx, "settle", 1, "hold-"+strconv.FormatInt(i, 10), time.Hour, Meta{})
+		holds[i] = h.ID
+		return err
+	})
+	settleTime := run(int64(b.N), func(i int64) error {
+		_, err := e.l.Settle(ctx, "settle", holds[i], 1, nil)
+		return err
+	})
+
 	// Both loops must have done all their work, or the rates are meaningless.
 	if s := e.state(b, "bench"); s.Available != 0 || s.Settled != int64(b.N) {
 		b.Fatalf("after %d deductions: available %d settled %d", b.N, s.Available, s.Settled)
+	}
+	if s := e.state(b, "settle"); s.Reserved != 0 || s.Settled != int64(b.N) {
+		b.Fatalf("after %d settlements: reserved %d settled %d", b.N, s.Reserved, s.Settled)
 	}
 	deducts := float64(b.N) / deductTime.Seconds()
 	updates := float64(b.N) / updateTime.Seconds()
 	b.ReportMetric(deducts, "deducts/s")
 	b.ReportMetric(updates, "cond_updates/s")
 	b.ReportMetric(deducts/updates, "ratio")
+	settles := float64(b.N) / settleTime.Seconds()
+	b.ReportMetric(settles, "settles/s")
+	b.ReportMetric(settles/updates, "settle_ratio")
 }

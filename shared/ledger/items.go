@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,40 +46,28 @@ func (l *Ledger) accountUpdate(e Entry, need int64) types.TransactWriteItem {
 	}}
 }
 
-// idemPut claims e's idempotency key; a replay fails this condition and gets
-// the record back (ALL_OLD) to compare with.
-func (l *Ledger) idemPut(e Entry) types.TransactWriteItem {
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(l.table),
-		Item: map[string]types.AttributeValue{
-			tabledef.PK: str(keys.Account(e.AccountID)), tabledef.SK: str(keys.IdemPrefix + e.IdempotencyKey),
-			"op": str(string(e.Type)), "amount": num(e.Amount), "tx_id": str(e.ID),
-			"created_at": str(e.CreatedAt.Format(time.RFC3339Nano)),
-			tabledef.TTL: num(e.CreatedAt.Add(idemRetention).Unix()),
-		},
-		ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}
-}
-
-// entryPut writes the ledger entry. Its ULID is fresh, so the condition only
-// guards against a collision.
+// entryPut writes a grant, deduction or reservation entry at TX#<idempotency
+// key>, so its own condition is the duplicate guard: a replay (of any
+// operation with that key) fails it and gets the original entry back
+// (ALL_OLD) to compare with. GSI1 lists the entries by time (ULID IDs).
 func (l *Ledger) entryPut(e Entry) types.TransactWriteItem {
 	it := map[string]types.AttributeValue{
-		tabledef.PK: str(keys.Account(e.AccountID)), tabledef.SK: str(keys.TxPrefix + e.ID),
+		tabledef.PK: str(keys.Account(e.AccountID)), tabledef.SK: str(keys.TxPrefix + e.IdempotencyKey),
+		tabledef.GSI1PK: str(keys.LedgerEntries(e.AccountID)), tabledef.GSI1SK: str(keys.TxPrefix + e.ID),
 		"id": str(e.ID), "account_id": str(e.AccountID), "type": str(string(e.Type)),
 		"amount": num(e.Amount), "delta_available": num(e.DeltaAvailable), "delta_reserved": num(e.DeltaReserved),
 		"delta_settled": num(e.DeltaSettled), "delta_granted": num(e.DeltaGranted),
-		"created_at": str(e.CreatedAt.Format(time.RFC3339Nano)),
+		"idempotency_key": str(e.IdempotencyKey), "created_at": str(e.CreatedAt.Format(time.RFC3339Nano)),
 	}
 	optional(it, "hold_id", e.HoldID)
-	optional(it, "idempotency_key", e.IdempotencyKey)
 	optional(it, "description", e.Description)
 	if len(e.Metadata) > 0 {
 		it["metadata"] = strMap(e.Metadata)
 	}
 	return types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(l.table), Item: it, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		TableName: aws.String(l.table), Item: it,
+		ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
 }
 
@@ -104,25 +93,40 @@ func (l *Ledger) holdPut(h Hold) types.TransactWriteItem {
 	}}
 }
 
-// holdResolve moves a hold out of pending and out of the sweeper's queue. The
-// condition makes resolution happen at most once; amount is checked too
-// because e's deltas were computed from it.
+// holdResolve moves a hold out of pending and makes the hold item its
+// resolution's ledger entry: it gains e's type, deltas and ID, and leaves the
+// sweeper's queue for the ledger's listing (GSI1 is free once the hold is
+// resolved). The condition makes resolution happen at most once, so the
+// entry is written once and never changes; amount is checked too because e's
+// deltas were computed from it. No separate entry item is needed.
 func (l *Ledger) holdResolve(h Hold, to HoldStatus, e Entry) types.TransactWriteItem {
-	set := "SET #st = :to, #at = :at, #tx = :tx"
+	set := "SET #st = :to, #at = :at, #tx = :tx, #type = :type, #da = :da, #dr = :dr, #ds = :ds, #dg = :dg, #g1pk = :g1pk, #g1sk = :g1sk"
 	vals := map[string]types.AttributeValue{
 		":to": str(string(to)), ":at": str(e.CreatedAt.Format(time.RFC3339Nano)), ":tx": str(e.ID),
+		":type": str(string(e.Type)), ":da": num(e.DeltaAvailable), ":dr": num(e.DeltaReserved),
+		":ds": num(e.DeltaSettled), ":dg": num(e.DeltaGranted),
+		":g1pk": str(keys.LedgerEntries(h.AccountID)), ":g1sk": str(keys.TxPrefix + e.ID),
 		":pending": str(string(HoldPending)), ":amount": num(h.Amount),
 	}
-	names := map[string]string{"#st": "status", "#at": "resolved_at", "#tx": "resolve_tx_id", "#amount": "amount"}
+	names := map[string]string{
+		"#st": "status", "#at": "resolved_at", "#tx": "resolve_tx_id", "#amount": "amount", "#type": "type",
+		"#da": "delta_available", "#dr": "delta_reserved", "#ds": "delta_settled", "#dg": "delta_granted",
+		"#g1pk": tabledef.GSI1PK, "#g1sk": tabledef.GSI1SK,
+	}
 	if to == HoldSettled {
 		set += ", #actual = :actual"
 		vals[":actual"] = num(e.Amount)
 		names["#actual"] = "actual"
 	}
+	if e.Description != h.Description { // a release's reason
+		set += ", #reason = :reason"
+		vals[":reason"] = str(e.Description)
+		names["#reason"] = "reason"
+	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                           aws.String(l.table),
 		Key:                                 key(keys.Account(h.AccountID), keys.HoldPrefix+h.ID),
-		UpdateExpression:                    aws.String(set + " REMOVE " + tabledef.GSI1PK + ", " + tabledef.GSI1SK),
+		UpdateExpression:                    aws.String(set),
 		ConditionExpression:                 aws.String("#st = :pending AND #amount = :amount"),
 		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           vals,
@@ -130,34 +134,10 @@ func (l *Ledger) holdResolve(h Hold, to HoldStatus, e Entry) types.TransactWrite
 	}}
 }
 
-// idemRec is what an idempotency record remembers of its request.
-type idemRec struct {
-	Op     EntryType
-	Amount int64
-	TxID   string
-}
-
-func (r idemRec) check(key string, op EntryType, amount int64) error {
-	if r.Op != op || r.Amount != amount {
-		return mismatch(key, r.Op, r.Amount)
-	}
-	return nil
-}
-
-// idemRecord decodes old (the record a failed put returned) or reads it.
-func (l *Ledger) idemRecord(ctx context.Context, account, idemKey string, old map[string]types.AttributeValue) (idemRec, error) {
-	it, err := l.itemOr(ctx, old, keys.Account(account), keys.IdemPrefix+idemKey, fmt.Sprintf("idempotency record %q of %s", idemKey, account))
-	if err != nil {
-		return idemRec{}, err
-	}
-	d := dec{m: it}
-	r := idemRec{Op: EntryType(d.str("op")), Amount: d.num("amount"), TxID: d.str("tx_id")}
-	return r, d.err
-}
-
-// entry reads one ledger entry.
-func (l *Ledger) entry(ctx context.Context, account, id string) (Entry, error) {
-	it, err := l.itemOr(ctx, nil, keys.Account(account), keys.TxPrefix+id, fmt.Sprintf("entry %s of %s", id, account))
+// entryFrom decodes old (the entry a failed put returned) or reads the entry
+// of idempotency key idemKey.
+func (l *Ledger) entryFrom(ctx context.Context, account, idemKey string, old map[string]types.AttributeValue) (Entry, error) {
+	it, err := l.itemOr(ctx, old, keys.Account(account), keys.TxPrefix+idemKey, fmt.Sprintf("entry %q of %s", idemKey, account))
 	if err != nil {
 		return Entry{}, err
 	}
@@ -209,8 +189,13 @@ func (l *Ledger) itemOr(ctx context.Context, old map[string]types.AttributeValue
 	return out.Item, nil
 }
 
+// decodeEntry decodes a ledger entry: a TX# item, or a resolved hold (the
+// entry of its settlement, release or expiry).
 func decodeEntry(it map[string]types.AttributeValue) (Entry, error) {
 	d := dec{m: it}
+	if strings.HasPrefix(d.str(tabledef.SK), keys.HoldPrefix) {
+		return decodeResolution(it)
+	}
 	e := Entry{
 		ID: d.str("id"), AccountID: d.str("account_id"), Type: EntryType(d.str("type")), Amount: d.num("amount"),
 		DeltaAvailable: d.num("delta_available"), DeltaReserved: d.num("delta_reserved"),
@@ -219,6 +204,47 @@ func decodeEntry(it map[string]types.AttributeValue) (Entry, error) {
 		Metadata: d.strMap("metadata"), CreatedAt: d.time("created_at"),
 	}
 	return e, d.err
+}
+
+// decodeResolution decodes the entry a resolved hold item carries. A settle
+// entry's amount is the actual charge, a void's the hold's amount; a
+// release's reason, when it differs from the hold's description, is kept
+// apart from it.
+func decodeResolution(it map[string]types.AttributeValue) (Entry, error) {
+	d := dec{m: it}
+	e := Entry{
+		ID: d.str("resolve_tx_id"), AccountID: d.str("account_id"), Type: EntryType(d.str("type")), Amount: d.num("amount"),
+		DeltaAvailable: d.num("delta_available"), DeltaReserved: d.num("delta_reserved"),
+		DeltaSettled: d.num("delta_settled"), DeltaGranted: d.num("delta_granted"),
+		HoldID: d.str("id"), Description: d.str("description"), Metadata: d.strMap("metadata"),
+		CreatedAt: d.time("resolved_at"),
+	}
+	if e.Type == TypeSettle {
+		e.Amount = d.num("actual")
+	}
+	if _, ok := it["reason"]; ok {
+		e.Description = d.str("reason")
+	}
+	if d.err == nil && (e.ID == "" || e.Type == "") {
+		d.err = fmt.Errorf("ledger: hold %s has no resolution entry: %w", e.HoldID, domain.ErrNotFound)
+	}
+	return e, d.err
+}
+
+// UnmarshalDynamoDBAttributeValue decodes an entry item of either shape, so
+// a list read with attributevalue (the store's pages) gets the same entries
+// as Entries.
+func (e *Entry) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error {
+	m, ok := av.(*types.AttributeValueMemberM)
+	if !ok {
+		return fmt.Errorf("ledger: an entry item must be a map, got %T", av)
+	}
+	v, err := decodeEntry(m.Value)
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
 }
 
 func decodeHold(it map[string]types.AttributeValue) (Hold, error) {
@@ -235,7 +261,19 @@ func decodeHold(it map[string]types.AttributeValue) (Hold, error) {
 		a := d.num("actual")
 		h.Actual = &a
 	}
-	return h, d.err
+	if d.err != nil {
+		return Hold{}, d.err
+	}
+	// A resolved hold carries its entry; one without (edited behind the
+	// ledger's back) decodes, and Audit reports it.
+	if _, ok := it["resolve_tx_id"]; ok && h.Status != HoldPending {
+		e, err := decodeResolution(it)
+		if err != nil {
+			return Hold{}, err
+		}
+		h.resolution = &e
+	}
+	return h, nil
 }
 
 // prefixQuery lists the items of an account partition whose sort key starts
@@ -249,6 +287,25 @@ func prefixQuery(table, account, prefix string, limit int32, start map[string]ty
 		},
 		ConsistentRead:    aws.Bool(true),
 		ScanIndexForward:  aws.Bool(forward),
+		Limit:             aws.Int32(limit),
+		ExclusiveStartKey: start,
+	}
+}
+
+// entriesQuery lists an account's ledger entries by time through GSI1
+// (eventually consistent on AWS; Audit reads the base table instead).
+func entriesQuery(table, account string, limit int32, start map[string]types.AttributeValue) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:              aws.String(table),
+		IndexName:              aws.String(tabledef.ByStatus),
+		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :p)"),
+		ExpressionAttributeNames: map[string]string{
+			"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(keys.LedgerEntries(account)), ":p": str(keys.TxPrefix),
+		},
+		ScanIndexForward:  aws.Bool(false),
 		Limit:             aws.Int32(limit),
 		ExclusiveStartKey: start,
 	}

@@ -2,10 +2,19 @@
 //
 // Every balance change is one TransactWriteItems that updates the account item
 // under a condition, writes exactly one ledger entry (with the deltas it
-// applied) and bumps the account's tx_count. Idempotency comes from items
-// written in the same transaction: an IDEM#<key> record for grants, deductions
-// and reservations, and the hold's own status for settle, release and expiry.
-// A retry therefore never charges twice, and the sum of the entries' deltas
+// applied) and bumps the account's tx_count. The entry is its own duplicate
+// guard, so a change costs the account and the entry and nothing more:
+//
+//   - Grant, Deduct: account + entry TX#<idempotency key> (2 items). A replay
+//     fails the entry's attribute_not_exists and gets the original back.
+//   - Reserve: account + hold HOLD#<HoldID(key)> + entry TX#<key> (3 items).
+//   - Settle, Release, expiry: account + hold (2 items, plus Settle's extras).
+//     The hold item becomes its resolution's entry under the condition that
+//     it is still pending, so it is resolved, and its entry written, once.
+//
+// Entry sort keys derive from idempotency keys, not time, so entries are
+// listed by time through GSI1 (ACCT#<a>#TX, TX#<ULID>); Audit sums the base
+// table. A retry never charges twice, and the sum of the entries' deltas
 // always equals the account's balance fields (see Audit).
 package ledger
 
@@ -24,7 +33,6 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
-	"github.com/igny8/igny8-serverless/shared/keys"
 	"github.com/igny8/igny8-serverless/shared/store/txn"
 )
 
@@ -98,7 +106,9 @@ type Hold struct {
 	ExpiresAt      time.Time         `json:"expires_at"`
 	ResolvedAt     *time.Time        `json:"resolved_at,omitempty"`
 	Actual         *int64            `json:"actual,omitempty"` // set by Settle
-	ResolveTxID    string            `json:"-"`
+	ResolveTxID    string            `json:"-"`                // the resolution entry's ID
+
+	resolution *Entry // the entry the hold item carries once resolved
 }
 
 // ExtraConditionError says an item the caller appended to Settle failed its
@@ -117,14 +127,11 @@ func (e *ExtraConditionError) Error() string {
 func (e *ExtraConditionError) Unwrap() error { return domain.ErrConflict }
 
 const (
-	// settleItems is how many items Settle itself writes (hold, account, entry).
-	settleItems = 3
+	// settleItems is how many items Settle itself writes (hold, account).
+	settleItems = 2
 	// MaxSettleExtra is how many extra items Settle accepts.
 	MaxSettleExtra = txn.MaxItems - settleItems
-	// idemRetention is how long an idempotency record outlives its request
-	// (removed by the table's TTL afterwards).
-	idemRetention = 30 * 24 * time.Hour
-	maxKeyLen     = 256 // keeps IDEM#<key> well inside the 1 KiB sort-key limit
+	maxKeyLen      = 256 // keeps TX#<key> well inside the 1 KiB sort-key limit
 )
 
 // Ledger posts credit movements for accounts of one table. It is safe for
@@ -195,16 +202,17 @@ func (l *Ledger) Deduct(ctx context.Context, account string, amount int64, idemK
 	return l.post(ctx, e, amount)
 }
 
-// post writes a grant or deduction: account update, idempotency record and
-// entry in one transaction. need is what must be available beforehand.
+// post writes a grant or deduction: account update and entry (keyed by the
+// idempotency key) in one transaction. need is what must be available
+// beforehand.
 func (l *Ledger) post(ctx context.Context, e Entry, need int64) (Entry, error) {
 	var tx txn.Tx
-	tx.Add(l.accountUpdate(e, need), l.idemPut(e), l.entryPut(e))
+	tx.Add(l.accountUpdate(e, need), l.entryPut(e))
 	err := l.transact(ctx, &tx)
 	if err == nil {
 		return e, nil
 	}
-	switch out, _, r := classify(err, []role{roleAccount, roleReplay, roleEntry}); out {
+	switch out, _, r := classify(err, []role{roleAccount, roleReplay}); out {
 	case outReplay:
 		return l.replayEntry(ctx, e, r.Item)
 	case outAccount:
@@ -214,17 +222,18 @@ func (l *Ledger) post(ctx context.Context, e Entry, need int64) (Entry, error) {
 	}
 }
 
-// replayEntry answers a request whose idempotency record already exists: the
-// original entry if it asked for the same thing, else a mismatch.
+// replayEntry answers a request whose entry already exists (old, as the
+// failed put returned it): the original entry if it asked for the same
+// thing, else a mismatch.
 func (l *Ledger) replayEntry(ctx context.Context, e Entry, old map[string]types.AttributeValue) (Entry, error) {
-	rec, err := l.idemRecord(ctx, e.AccountID, e.IdempotencyKey, old)
+	orig, err := l.entryFrom(ctx, e.AccountID, e.IdempotencyKey, old)
 	if err != nil {
 		return Entry{}, err
 	}
-	if err := rec.check(e.IdempotencyKey, e.Type, e.Amount); err != nil {
-		return Entry{}, err
+	if orig.Type != e.Type || orig.Amount != e.Amount {
+		return Entry{}, mismatch(e.IdempotencyKey, orig.Type, orig.Amount)
 	}
-	return l.entry(ctx, e.AccountID, rec.TxID)
+	return orig, nil
 }
 
 // Reserve holds amount credits (available → reserved) until Settle, Release
@@ -250,12 +259,12 @@ func (l *Ledger) Reserve(ctx context.Context, account string, amount int64, idem
 		Description: meta.Description, Metadata: meta.Metadata, CreatedAt: e.CreatedAt, ExpiresAt: exp,
 	}
 	var tx txn.Tx
-	tx.Add(l.accountUpdate(e, amount), l.idemPut(e), l.holdPut(h), l.entryPut(e))
+	tx.Add(l.accountUpdate(e, amount), l.holdPut(h), l.entryPut(e))
 	err := l.transact(ctx, &tx)
 	if err == nil {
 		return h, nil
 	}
-	switch out, _, r := classify(err, []role{roleAccount, roleReplay, roleReplay, roleEntry}); out {
+	switch out, _, r := classify(err, []role{roleAccount, roleReplay, roleReplay}); out {
 	case outReplay:
 		return l.replayHold(ctx, e, err)
 	case outAccount:
@@ -265,20 +274,20 @@ func (l *Ledger) Reserve(ctx context.Context, account string, amount int64, idem
 	}
 }
 
-// replayHold answers a Reserve whose idempotency record or hold exists. The
-// failed items hand them back: the record is item 1, the hold item 2.
+// replayHold answers a Reserve whose entry or hold exists. The failed items
+// hand them back: the hold is item 1, the entry item 2. The entry decides
+// whether the key was used for something else (a grant or a deduction has no
+// hold); the hold is what a same-key retry returns.
 func (l *Ledger) replayHold(ctx context.Context, e Entry, err error) (Hold, error) {
 	reasons := txn.Reasons(err)
-	rec, rerr := l.idemRecord(ctx, e.AccountID, e.IdempotencyKey, reasons[1].Item)
-	switch {
-	case rerr == nil:
-		if err := rec.check(e.IdempotencyKey, e.Type, e.Amount); err != nil {
-			return Hold{}, err
-		}
-	case !errors.Is(rerr, domain.ErrNotFound): // a record past its TTL leaves the hold to compare with
-		return Hold{}, rerr
+	orig, eerr := l.entryFrom(ctx, e.AccountID, e.IdempotencyKey, reasons[2].Item)
+	if eerr != nil {
+		return Hold{}, eerr
 	}
-	h, herr := l.holdFrom(ctx, e.AccountID, e.HoldID, reasons[2].Item)
+	if orig.Type != TypeReserve {
+		return Hold{}, mismatch(e.IdempotencyKey, orig.Type, orig.Amount)
+	}
+	h, herr := l.holdFrom(ctx, e.AccountID, e.HoldID, reasons[1].Item)
 	if herr != nil {
 		return Hold{}, herr
 	}
@@ -331,11 +340,11 @@ func (l *Ledger) Release(ctx context.Context, account, holdID, reason string) (E
 }
 
 // resolve moves a hold out of pending in one transaction: hold update
-// (condition: still pending), account update, entry, extra's writes (nil:
-// none).
+// (condition: still pending; the hold becomes the resolution's entry),
+// account update, extra's writes (nil: none).
 func (l *Ledger) resolve(ctx context.Context, h Hold, to HoldStatus, actual int64, desc string, extra *txn.Tx) (Entry, error) {
 	if h.Status != HoldPending {
-		return l.replayResolve(ctx, h, to, actual)
+		return l.replayResolve(h, to, actual)
 	}
 	typ, need := TypeRelease, int64(0)
 	switch to {
@@ -355,11 +364,11 @@ func (l *Ledger) resolve(ctx context.Context, h Hold, to HoldStatus, actual int6
 	}
 
 	var tx txn.Tx
-	tx.Add(l.holdResolve(h, to, e), l.accountUpdate(e, need), l.entryPut(e))
+	tx.Add(l.holdResolve(h, to, e), l.accountUpdate(e, need))
 	if extra != nil {
 		tx.Merge(*extra)
 	}
-	roles := []role{roleReplay, roleAccount, roleEntry}
+	roles := []role{roleReplay, roleAccount}
 	for range len(tx.Items()) - settleItems {
 		roles = append(roles, roleExtra)
 	}
@@ -376,7 +385,7 @@ func (l *Ledger) resolve(ctx context.Context, h Hold, to HoldStatus, actual int6
 		if cur.Status == HoldPending { // cannot happen: status never returns to pending
 			return Entry{}, fmt.Errorf("ledger: hold %s still pending after its condition failed: %w", h.ID, domain.ErrConflict)
 		}
-		return l.replayResolve(ctx, cur, to, actual)
+		return l.replayResolve(cur, to, actual)
 	case outAccount:
 		return Entry{}, l.accountFailure(ctx, h.AccountID, need, r.Item)
 	case outExtra:
@@ -386,8 +395,9 @@ func (l *Ledger) resolve(ctx context.Context, h Hold, to HoldStatus, actual int6
 	}
 }
 
-// replayResolve answers a resolution of a hold that is no longer pending.
-func (l *Ledger) replayResolve(ctx context.Context, h Hold, to HoldStatus, actual int64) (Entry, error) {
+// replayResolve answers a resolution of a hold that is no longer pending with
+// the entry the hold item carries (no read).
+func (l *Ledger) replayResolve(h Hold, to HoldStatus, actual int64) (Entry, error) {
 	same := h.Status == to
 	switch {
 	case to == HoldSettled && same:
@@ -398,7 +408,10 @@ func (l *Ledger) replayResolve(ctx context.Context, h Hold, to HoldStatus, actua
 	default:
 		return Entry{}, fmt.Errorf("ledger: hold %s is %s: %w", h.ID, h.Status, domain.ErrHoldResolved)
 	}
-	return l.entry(ctx, h.AccountID, h.ResolveTxID)
+	if h.resolution == nil { // decodeHold sets it for every resolved hold
+		return Entry{}, fmt.Errorf("ledger: hold %s is %s without its entry: %w", h.ID, h.Status, domain.ErrNotFound)
+	}
+	return *h.resolution, nil
 }
 
 // Sweep voids pending holds whose expires_at is before now (entry type
@@ -465,12 +478,13 @@ func (l *Ledger) GetHold(ctx context.Context, account, holdID string) (Hold, err
 
 // Entries lists the account's ledger entries, newest first, a page of limit
 // (<= 0: 100) from start (the previous page's returned key; nil: the newest).
-// The returned key is nil on the last page.
+// The returned key is nil on the last page. It reads GSI1, so on AWS an entry
+// shows up there a moment after its transaction.
 func (l *Ledger) Entries(ctx context.Context, account string, limit int32, start map[string]types.AttributeValue) ([]Entry, map[string]types.AttributeValue, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	out, err := l.db.Query(ctx, prefixQuery(l.table, account, keys.TxPrefix, limit, start, false))
+	out, err := l.db.Query(ctx, entriesQuery(l.table, account, limit, start))
 	if err != nil {
 		return nil, nil, fmt.Errorf("ledger: list entries of %s: %w", account, err)
 	}

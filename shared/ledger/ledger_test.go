@@ -395,8 +395,8 @@ func TestIntegrationReserveInsufficientWritesNothing(t *testing.T) {
 	if after := e.wantBalance(t, "acct", 30, 0, 0, 30); after.TxCount != before.TxCount {
 		t.Fatalf("tx_count %d → %d", before.TxCount, after.TxCount)
 	}
-	if e.exists(t, "acct", keys.HoldPrefix+HoldID("acct", "big")) || e.exists(t, "acct", keys.IdemPrefix+"big") {
-		t.Fatal("a refused reservation left a hold or an idempotency record")
+	if e.exists(t, "acct", keys.HoldPrefix+HoldID("acct", "big")) || e.exists(t, "acct", keys.TxPrefix+"big") {
+		t.Fatal("a refused reservation left a hold or an entry")
 	}
 	e.wantAuditOK(t, "acct")
 	// The key is still free: once funded, the same request goes through.
@@ -695,7 +695,7 @@ func TestIntegrationAuditFindsDrift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"available is -5 but the ledger adds up to 90", "granted 100 != available -5", "available is negative", "reserved 10 != 0 held by 0 pending holds"}
+	want := []string{"hold " + h.ID + " is released without its entry", "available is -5 but the ledger adds up to 90", "granted 100 != available -5", "available is negative", "reserved 10 != 0 held by 0 pending holds"}
 	if r.OK() || len(r.Problems) != len(want) {
 		t.Fatalf("problems %q, want %d", r.Problems, len(want))
 	}

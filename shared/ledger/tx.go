@@ -21,8 +21,7 @@ type role uint8
 
 const (
 	roleAccount role = iota + 1 // balance update: missing account or insufficient credits
-	roleReplay                  // idempotency record or hold: an earlier request already did this
-	roleEntry                   // new ledger entry: a failure is a bug, not a business outcome
+	roleReplay                  // entry or hold: an earlier request already did this
 	roleExtra                   // caller-supplied item (Settle)
 )
 

@@ -60,8 +60,9 @@ func TestClassify(t *testing.T) {
 		ccf  = txn.CodeCondition
 		tc   = "TransactionConflict"
 	)
-	post := []role{roleAccount, roleReplay, roleEntry}
-	settle := []role{roleReplay, roleAccount, roleEntry, roleExtra, roleExtra}
+	post := []role{roleAccount, roleReplay}
+	reserve := []role{roleAccount, roleReplay, roleReplay}
+	settle := []role{roleReplay, roleAccount, roleExtra, roleExtra}
 	tests := []struct {
 		name  string
 		err   error
@@ -72,17 +73,18 @@ func TestClassify(t *testing.T) {
 		{"not a cancellation", errors.New("boom"), post, outOther, -1},
 		{"request throttled", &smithy.GenericAPIError{Code: "ThrottlingException"}, post, outRetry, -1},
 		{"validation error", &smithy.GenericAPIError{Code: "ValidationException"}, post, outOther, -1},
-		{"conflict", cancelled(none, tc, none), post, outRetry, -1},
-		{"throttled item", cancelled("ThrottlingError", none, none), post, outRetry, -1},
-		{"insufficient", cancelled(ccf, none, none), post, outAccount, 0},
-		{"replay", cancelled(none, ccf, none), post, outReplay, 1},
-		{"replay beats insufficient", cancelled(ccf, ccf, none), post, outReplay, 1},
-		{"condition beats conflict", cancelled(ccf, tc, none), post, outAccount, 0},
-		{"entry collision is not explained", cancelled(none, none, ccf), post, outOther, 2},
-		{"extra item", cancelled(none, none, none, none, ccf), settle, outExtra, 4},
-		{"account beats extra", cancelled(none, ccf, none, ccf, none), settle, outAccount, 1},
-		{"hold resolved beats extra", cancelled(ccf, none, none, ccf, ccf), settle, outReplay, 0},
-		{"reason count mismatch", cancelled(ccf, none), post, outOther, 0},
+		{"conflict", cancelled(none, tc), post, outRetry, -1},
+		{"throttled item", cancelled("ThrottlingError", none), post, outRetry, -1},
+		{"insufficient", cancelled(ccf, none), post, outAccount, 0},
+		{"replay", cancelled(none, ccf), post, outReplay, 1},
+		{"replay beats insufficient", cancelled(ccf, ccf), post, outReplay, 1},
+		{"condition beats conflict", cancelled(ccf, tc), post, outAccount, 0},
+		{"reserve replay: hold and entry", cancelled(none, ccf, ccf), reserve, outReplay, 1},
+		{"reserve on a deduction's key: entry only", cancelled(none, none, ccf), reserve, outReplay, 2},
+		{"extra item", cancelled(none, none, none, ccf), settle, outExtra, 3},
+		{"account beats extra", cancelled(none, ccf, ccf, none), settle, outAccount, 1},
+		{"hold resolved beats extra", cancelled(ccf, none, ccf, ccf), settle, outReplay, 0},
+		{"reason count mismatch", cancelled(ccf, none, none), post, outOther, 0},
 		{"no roles (retry check)", cancelled(ccf, tc), nil, outOther, 0},
 		{"only None", cancelled(none, none), post, outOther, -1},
 	}

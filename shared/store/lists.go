@@ -262,13 +262,16 @@ func (s *Store) ContentImages(ctx context.Context, account, site, content string
 
 // ListLedgerEntries reads one page of an account's ledger entries, newest
 // first; the total is the account's entry counter. T is the ledger's entry
-// type (the store does not depend on the ledger package).
+// type (the store does not depend on the ledger package; it decodes both of
+// the ledger's entry shapes itself). The entries are listed by time through
+// GSI1: their base-table sort keys are idempotency keys.
 func ListLedgerEntries[T any](ctx context.Context, s *Store, account string, pr PageRequest) (Page[T], error) {
 	rec, err := s.counts(ctx, account)
 	if err != nil {
 		return Page[T]{}, err
 	}
-	q := query{account: account, filter: "transactions", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: keys.TxPrefix, newest: true}
+	q := query{account: account, filter: "transactions", index: tabledef.ByStatus,
+		pkAttr: tabledef.GSI1PK, pk: keys.LedgerEntries(account), skAttr: tabledef.GSI1SK, prefix: keys.TxPrefix, newest: true}
 	out, next, err := runPage[T](ctx, s, q, pr)
 	return Page[T]{Items: out, NextCursor: next, Total: rec.TxCount}, err
 }
