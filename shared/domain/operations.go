@@ -87,7 +87,9 @@ type TaskLogStatus string
 const (
 	TaskLogPending   TaskLogStatus = "pending"
 	TaskLogSucceeded TaskLogStatus = "succeeded"
-	TaskLogFailed    TaskLogStatus = "failed"
+	// TaskLogPartial: some items failed; Error says how many and why.
+	TaskLogPartial TaskLogStatus = "partially_succeeded"
+	TaskLogFailed  TaskLogStatus = "failed"
 )
 
 // AITaskLog records one AI operation, whatever its outcome.
