@@ -117,7 +117,7 @@ func (s *testStack) wait(t testing.TB, key, id string) domain.Operation {
 	for {
 		var op domain.Operation
 		s.c.Do("GET", "/v1/operations/"+id, nil, auth(key)...).JSON(t, &op)
-		if op.Status == domain.OperationSucceeded || op.Status == domain.OperationFailed {
+		if op.Status.Finished() {
 			return op
 		}
 		if time.Now().After(deadline) {
