@@ -10,6 +10,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/ai/aitest"
+	"github.com/igny8/igny8-serverless/shared/ai/offline"
 	"github.com/igny8/igny8-serverless/shared/ai/openai"
 	"github.com/igny8/igny8-serverless/shared/domain"
 )
@@ -200,5 +201,62 @@ func scanVendors(t *testing.T, what string, body []byte) {
 			i := strings.Index(low, v)
 			t.Errorf("%s names %q: …%s…", what, v, string(body[max(0, i-120):min(len(body), i+80)]))
 		}
+	}
+}
+
+// A manual batch with one refused image ends partially_succeeded: the
+// refused image is failed with its reason and not charged, the others are
+// made and charged, and the notification says so (ai_image_partial).
+// max_in_article_images is a site setting, 0-5.
+func TestIntegrationPartialImageBatch(t *testing.T) {
+	var images atomic.Int32
+	s := newTestStack(t, offline.WithFailures(func(req any) error {
+		if _, ok := req.(ai.ImageRequest); ok && images.Add(1) == 2 {
+			return &ai.Error{Kind: ai.Refused, Provider: "openai", Code: "content_policy_violation", Message: "dall-e-3 refused this prompt"}
+		}
+		return nil
+	}))
+	_, key := s.account(t, 5000)
+	site := s.site(t, key)
+	for _, n := range []any{6, -1, 2.5, "two"} {
+		if r := s.c.DoRaw("PATCH", "/v1/sites/"+site, map[string]any{"max_in_article_images": n}, auth(key)...); r.Status != http.StatusBadRequest ||
+			!strings.Contains(string(r.Body), "max_in_article_images") {
+			t.Fatalf("max_in_article_images %v: %d %s", n, r.Status, r.Body)
+		}
+	}
+	imgs := s.pendingImages(t, key, site)
+	if len(imgs) != 1+domain.DefaultInArticleImages {
+		t.Fatalf("%d images with the default setting", len(imgs))
+	}
+	op := s.run(t, key, "/v1/sites/"+site+"/images/generate", map[string]any{"image_ids": imgs})
+	if op.Status != domain.OperationPartiallySucceeded || len(op.Results) != 2 || len(op.FailedItems) != 1 || op.FailedItems[0].ID != imgs[1] ||
+		op.CreditsUsed != 2 || op.Error != nil {
+		t.Fatalf("operation %+v", op)
+	}
+	failed := s.image(t, key, site, imgs[1])
+	if failed.Status != domain.ImageFailed || failed.Error == "" || failed.Error != op.FailedItems[0].Error {
+		t.Fatalf("refused image %+v", failed)
+	}
+	var partial *domain.Notification
+	for _, n := range listAll[domain.Notification](t, s, key, "/v1/notifications") {
+		if n.OperationID == op.ID {
+			partial = &n
+		}
+	}
+	if partial == nil || partial.Type != "ai_image_partial" || partial.Severity != domain.SeverityWarning || !strings.Contains(partial.Message, imgs[1]) {
+		t.Fatalf("notification %+v", partial)
+	}
+	for _, tl := range listAll[domain.AITaskLog](t, s, key, "/v1/account/ai-tasks") {
+		if tl.OperationID == op.ID && (tl.Status != domain.TaskLogPartial || tl.CreditsUsed != 2 || !strings.Contains(tl.Error, imgs[1])) {
+			t.Fatalf("AI task log %+v", tl)
+		}
+	}
+	r := s.c.Do("GET", "/v1/operations/"+op.ID, nil, auth(key)...)
+	scanVendors(t, "the operation", r.Body)
+
+	// The failed image can be generated again.
+	op = s.run(t, key, "/v1/sites/"+site+"/images/generate", map[string]any{"image_ids": imgs[1:2]})
+	if op.Status != domain.OperationSucceeded || s.image(t, key, site, imgs[1]).Status != domain.ImageGenerated {
+		t.Fatalf("retry of the failed image: %+v", op)
 	}
 }

@@ -73,7 +73,7 @@ type Site struct {
 	// at most this many.
 	MaxInArticleImages int       `json:"max_in_article_images"`
 	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // Sector groups a site's keywords (e.g. a product line).

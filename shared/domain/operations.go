@@ -67,9 +67,9 @@ type Operation struct {
 	// with its reason (user-facing text: no vendor names).
 	FailedItems []FailedItem    `json:"failed_items,omitempty"`
 	Error       *OperationError `json:"error,omitempty"`
-	ExecutionID   string          `json:"execution_id,omitempty"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
+	ExecutionID string          `json:"execution_id,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
 	// Options carries operation-specific input (e.g. a custom image prompt).
 	Options json.RawMessage `json:"-"`
 }
