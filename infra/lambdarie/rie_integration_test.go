@@ -490,7 +490,7 @@ var checks = map[string]func(*testing.T, *fn){
 		}
 	},
 	"op-generate-image-prompts": func(t *testing.T, f *fn) {
-		res := runStep(t, f, 1+ops.InArticleImages)
+		res := runStep(t, f, 1+domain.DefaultInArticleImages) // the seeded site has the default setting
 		for _, id := range res.Results {
 			img, err := f.store.GetImage(bg, lambdarie.AccountID, lambdarie.SiteID, id)
 			if err != nil || img.ContentID != lambdarie.ContentID || img.Status != domain.ImagePending || img.Prompt == "" {

@@ -325,6 +325,19 @@ func TestIntegrationAutomationFailuresAndLiveProgress(t *testing.T) {
 	if stage4Logs != s4.Processed { // no charge for the refused article
 		t.Fatalf("%d content charges for %d articles written", stage4Logs, s4.Processed)
 	}
+	// The failed batch has its AI task log too: failed, with the reason.
+	failedLogs := 0
+	for _, tl := range listAll[domain.AITaskLog](t, s, key, "/v1/account/ai-tasks") {
+		if tl.Status == domain.TaskLogFailed {
+			failedLogs++
+			if tl.OperationType != domain.OperationContentGeneration || tl.OperationID != run.ID || !strings.Contains(tl.Error, "Provider.Refused") {
+				t.Errorf("failed batch's AI task log: %+v", tl)
+			}
+		}
+	}
+	if failedLogs != 1 {
+		t.Fatalf("%d failed AI task logs, want 1 (the refused article's batch)", failedLogs)
+	}
 	t.Logf("run total over time: %v; %d provider calls", totals, calls)
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ddblocal"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
+	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/store"
 	"github.com/igny8/igny8-serverless/shared/wplocal"
 )
@@ -117,7 +118,7 @@ func (s *testStack) wait(t testing.TB, key, id string) domain.Operation {
 	for {
 		var op domain.Operation
 		s.c.Do("GET", "/v1/operations/"+id, nil, auth(key)...).JSON(t, &op)
-		if op.Status == domain.OperationSucceeded || op.Status == domain.OperationFailed {
+		if op.Status.Finished() {
 			return op
 		}
 		if time.Now().After(deadline) {
@@ -533,7 +534,8 @@ func TestIntegrationImageRegeneration(t *testing.T) {
 		}
 	}
 	if prev == nil || next == nil || prev.Status != domain.ImageSuperseded || prev.SupersededBy != next.ID ||
-		next.Status != domain.ImageGenerated || next.Prompt != "a sunrise over a trail, watercolor" || next.URL == prev.URL {
+		next.Status != domain.ImageGenerated || next.Prompt != ops.RegenerationPrompt(prev.Prompt, "a sunrise over a trail, watercolor") ||
+		!strings.HasPrefix(next.Prompt, strings.TrimRight(prev.Prompt, ". ")) || next.URL == prev.URL { // the custom text is appended to the original
 		t.Fatalf("versions: previous %+v, new %+v", prev, next)
 	}
 	var page struct {

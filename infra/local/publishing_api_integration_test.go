@@ -39,7 +39,7 @@ func TestIntegrationPublishingSettingsValidation(t *testing.T) {
 		t.Fatalf("PATCH with a limit: %d %s", r.Status, r.Body)
 	}
 	good := map[string]any{"daily_limit": 4, "weekly_limit": 20, "monthly_limit": 80, "publish_days": []string{"tue", "mon"},
-		"time_slots": []string{"16:30", "08:15"}, "time_zone": "Asia/Kolkata"}
+		"time_slots": []string{"16:30", "08:15", "12:00", "19:45"}, "time_zone": "Asia/Kolkata"}
 	var saved domain.PublishingSettings
 	if r := s.c.Do("PUT", path, good, auth(key)...); r.Status != 200 {
 		t.Fatalf("PUT: %d %s", r.Status, r.Body)
@@ -58,6 +58,7 @@ func TestIntegrationPublishingSettingsValidation(t *testing.T) {
 		"duplicate slots":    {map[string]any{"time_slots": []string{"09:00", "09:00"}}, "time_slots"},
 		"negative limit":     {map[string]any{"weekly_limit": -1}, "weekly_limit"},
 		"daily over weekly":  {map[string]any{"daily_limit": 30}, "daily_limit"},
+		"daily over slots":   {map[string]any{"daily_limit": 3, "time_slots": []string{"09:00", "18:00"}}, "daily_limit"},
 		"unknown day":        {map[string]any{"publish_days": []string{"mon", "funday"}}, "publish_days"},
 		"missing field":      {map[string]any{"monthly_limit": nil}, "monthly_limit"},
 		"a toggle":           {map[string]any{"auto_approval_enabled": true}, "auto_approval_enabled"},

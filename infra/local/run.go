@@ -99,12 +99,11 @@ func Run(ctx context.Context, o Options) error {
 	defer wp.Stop()
 
 	envPath := filepath.Join(o.Dir, "demo.env")
-	env := fmt.Sprintf("API_URL=%s\nAPI_KEY=%s\nADMIN_API_KEY=%s\nDEMO_SITE_ID=%s\nDYNAMODB_ENDPOINT=%s\n",
-		apiURL, st.DemoAPIKey, st.AdminAPIKey, st.DemoSite, endpoint)
+	wpURL := ""
 	if wp != nil {
-		env += "WORDPRESS_URL=" + wp.URL + "\n"
+		wpURL = wp.URL
 	}
-	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
+	if err := os.WriteFile(envPath, []byte(demoEnv(apiURL, st, endpoint, wpURL)), 0o600); err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
@@ -205,4 +204,18 @@ var defaultTimeouts = timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Sec
 
 func newServer(h http.Handler, t timeouts) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+}
+
+// demoEnv is .local/demo.env: what a user needs to call the stack. None of
+// its names is one `make run` (or a function) reads as configuration, so a
+// shell that sources it does not change the next `make run` (the DynamoDB
+// endpoint is DEMO_DYNAMODB_ENDPOINT, not DYNAMODB_ENDPOINT, which would
+// point the next run at this one's DynamoDB Local, gone with it).
+func demoEnv(apiURL string, st State, endpoint, wordpressURL string) string {
+	env := fmt.Sprintf("API_URL=%s\nAPI_KEY=%s\nADMIN_API_KEY=%s\nDEMO_SITE_ID=%s\nDEMO_DYNAMODB_ENDPOINT=%s\n",
+		apiURL, st.DemoAPIKey, st.AdminAPIKey, st.DemoSite, endpoint)
+	if wordpressURL != "" {
+		env += "WORDPRESS_URL=" + wordpressURL + "\n"
+	}
+	return env
 }

@@ -62,12 +62,15 @@ type Estimate struct {
 }
 
 // yields are what the stages are expected to make of their items: the
-// operations' own numbers where they have them.
-var yields = domain.RunYields{
-	KeywordsPerCluster: 8,
-	IdeasPerCluster:    ops.IdeasPerCluster,
-	ImagesPerArticle:   1 + ops.InArticleImages,
-	WordsPerArticle:    ops.DefaultWordCount,
+// operations' own numbers where they have them, and the site's in-article
+// images (max_in_article_images) besides the featured one.
+func yields(site domain.Site) domain.RunYields {
+	return domain.RunYields{
+		KeywordsPerCluster: 8,
+		IdeasPerCluster:    ops.IdeasPerCluster,
+		ImagesPerArticle:   1 + int64(site.MaxInArticleImages),
+		WordsPerArticle:    ops.DefaultWordCount,
+	}
 }
 
 // Estimate prices a run from the items waiting now and what the stages
@@ -88,6 +91,10 @@ func (s *Service) estimate(ctx context.Context, account, site string) (Estimate,
 	if err != nil {
 		return Estimate{}, nil, err
 	}
+	st, err := s.Store.GetSite(ctx, account, site)
+	if err != nil {
+		return Estimate{}, nil, err
+	}
 	text, err := ops.ResolveModel(ctx, s.Store, s.Ops.Providers, domain.ModelText, "")
 	if err != nil {
 		return Estimate{}, nil, err
@@ -102,7 +109,7 @@ func (s *Service) estimate(ctx context.Context, account, site string) (Estimate,
 	}
 	// New clusters wait for stage 2 too (an upper bound).
 	backlog := domain.RunBacklog{Keywords: stats.KeywordsNew, Clusters: stats.Clusters, Tasks: stats.Tasks, Images: stats.Images}
-	stages, err := domain.EstimateRun(cfg, backlog, yields, text, image, billing)
+	stages, err := domain.EstimateRun(cfg, backlog, yields(st), text, image, billing)
 	if err != nil {
 		return Estimate{}, nil, err
 	}

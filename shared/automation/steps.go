@@ -208,7 +208,8 @@ func (s *Steps) FinishRun(ctx context.Context, in FinishInput) (domain.Automatio
 	case domain.RunFailed:
 		msg = "the run failed"
 		if in.Error != nil {
-			msg = in.Error.Error + ": " + in.Error.Cause
+			e := ops.UserError(in.Error) // users see no vendor names
+			msg = e.Name + ": " + e.Message
 		}
 	default:
 		return domain.AutomationRun{}, domain.Invalid("status", "must be completed, cancelled or failed")

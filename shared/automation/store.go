@@ -19,6 +19,7 @@ type runs interface {
 type ServiceStore interface {
 	runs
 	GetAutomationConfig(ctx context.Context, account, site string) (domain.AutomationConfig, error)
+	GetSite(ctx context.Context, account, site string) (domain.Site, error)
 	GetStats(ctx context.Context, account, site string) (domain.SiteStats, error)
 	ListModels(ctx context.Context) ([]domain.AIModelConfig, error)
 	Billing(ctx context.Context) (domain.BillingConfiguration, error)

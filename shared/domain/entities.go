@@ -66,9 +66,14 @@ type Site struct {
 	TimeZone  string   `json:"time_zone"`
 	// DefaultSectorID is the "General" sector made with the site; keywords
 	// sent without a sector go there.
-	DefaultSectorID string    `json:"default_sector_id"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	DefaultSectorID string `json:"default_sector_id"`
+	// MaxInArticleImages is how many in-article images (besides the
+	// featured one) the site's articles get: 0 to 5, default 2. Image
+	// prompts ask for this many, estimates price them, and publishing sends
+	// at most this many.
+	MaxInArticleImages int       `json:"max_in_article_images"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // Sector groups a site's keywords (e.g. a product line).
@@ -272,7 +277,10 @@ type Image struct {
 	Model        string      `json:"model,omitempty"`
 	Tier         QualityTier `json:"quality_tier,omitempty"`
 	SupersededBy string      `json:"superseded_by,omitempty"`
-	CreatedAt    time.Time   `json:"created_at"`
+	// Error is why generating the image failed (status failed): user-facing
+	// text, no vendor names.
+	Error     string    `json:"error,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ModelType: text or image.

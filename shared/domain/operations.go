@@ -21,15 +21,35 @@ const (
 // Charged reports whether the operation costs credits.
 func (t OperationType) Charged() bool { return t != OperationCreateTasks && t != OperationReview }
 
-// OperationStatus: queued → running → succeeded | failed.
+// OperationStatus: queued → running → succeeded | partially_succeeded |
+// failed. partially_succeeded: some items were made and some failed (each
+// failed one is in FailedItems with its reason); failed: nothing was made.
 type OperationStatus string
 
 const (
-	OperationQueued    OperationStatus = "queued"
-	OperationRunning   OperationStatus = "running"
-	OperationSucceeded OperationStatus = "succeeded"
-	OperationFailed    OperationStatus = "failed"
+	OperationQueued             OperationStatus = "queued"
+	OperationRunning            OperationStatus = "running"
+	OperationSucceeded          OperationStatus = "succeeded"
+	OperationPartiallySucceeded OperationStatus = "partially_succeeded"
+	OperationFailed             OperationStatus = "failed"
 )
+
+// Finished reports a terminal status.
+func (s OperationStatus) Finished() bool {
+	return s == OperationSucceeded || s == OperationPartiallySucceeded || s == OperationFailed
+}
+
+// OperationOutcome is how a finished operation (or automation batch) ended:
+// the status it gets from what it made and what failed.
+func OperationOutcome(made, failed int) OperationStatus {
+	switch {
+	case failed == 0:
+		return OperationSucceeded
+	case made == 0:
+		return OperationFailed
+	}
+	return OperationPartiallySucceeded
+}
 
 // Operation is one asynchronous AI (or bulk) operation a user started.
 type Operation struct {
@@ -43,10 +63,13 @@ type Operation struct {
 	EstimatedCred int64           `json:"estimated_credits"`
 	CreditsUsed   int64           `json:"credits_used"`
 	Results       []string        `json:"result_ids"`
-	Error         *OperationError `json:"error,omitempty"`
-	ExecutionID   string          `json:"execution_id,omitempty"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
+	// FailedItems are the input items the operation could not process, each
+	// with its reason (user-facing text: no vendor names).
+	FailedItems []FailedItem    `json:"failed_items,omitempty"`
+	Error       *OperationError `json:"error,omitempty"`
+	ExecutionID string          `json:"execution_id,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
 	// Options carries operation-specific input (e.g. a custom image prompt).
 	Options json.RawMessage `json:"-"`
 }
@@ -64,7 +87,9 @@ type TaskLogStatus string
 const (
 	TaskLogPending   TaskLogStatus = "pending"
 	TaskLogSucceeded TaskLogStatus = "succeeded"
-	TaskLogFailed    TaskLogStatus = "failed"
+	// TaskLogPartial: some items failed; Error says how many and why.
+	TaskLogPartial TaskLogStatus = "partially_succeeded"
+	TaskLogFailed  TaskLogStatus = "failed"
 )
 
 // AITaskLog records one AI operation, whatever its outcome.
@@ -131,4 +156,47 @@ type Notification struct {
 	SiteID      string    `json:"site_id,omitempty"`
 	OperationID string    `json:"operation_id,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Notification outcomes: the suffix of a notification type.
+const (
+	NoteSuccess = "success"
+	NotePartial = "partial"
+	NoteFailed  = "failed"
+)
+
+// notificationPrefixes name each operation's notifications after the AI
+// function it runs, as the original product does (ai_image_success,
+// ai_image_failed, …).
+var notificationPrefixes = map[OperationType]string{
+	OperationClustering:        "ai_cluster",
+	OperationIdeaGeneration:    "ai_ideas",
+	OperationContentGeneration: "ai_content",
+	OperationImagePrompts:      "ai_image_prompts",
+	OperationImageGeneration:   "ai_image",
+	OperationCreateTasks:       "tasks",
+}
+
+// NotificationType is the type of the notification that reports an
+// operation of type t ending with outcome (NoteSuccess, NotePartial,
+// NoteFailed): e.g. "ai_image_failed".
+func NotificationType(t OperationType, outcome string) string {
+	p, ok := notificationPrefixes[t]
+	if !ok {
+		p = string(t)
+	}
+	return p + "_" + outcome
+}
+
+// OperationNotificationTypes lists every type NotificationType returns for
+// the operations (the API documents them).
+func OperationNotificationTypes() []string {
+	var out []string
+	for _, t := range []OperationType{OperationClustering, OperationIdeaGeneration, OperationCreateTasks,
+		OperationContentGeneration, OperationImagePrompts, OperationImageGeneration} {
+		for _, o := range []string{NoteSuccess, NotePartial, NoteFailed} {
+			out = append(out, NotificationType(t, o))
+		}
+	}
+	return out
 }

@@ -118,6 +118,12 @@ func (p PublishingSettings) Validate() error {
 			return Invalid("time_slots", "%q is listed more than once", q.TimeSlots[i])
 		}
 	}
+	// Each slot takes one item and slots do not repeat within a day, so a
+	// daily limit above the number of slots could never be reached.
+	if q.DailyLimit > len(q.TimeSlots) {
+		return Invalid("daily_limit", "daily_limit (%d) can never be reached with %d time_slots (each slot publishes one item a day): lower daily_limit or add time_slots",
+			q.DailyLimit, len(q.TimeSlots))
+	}
 
 	if q.TimeZone != "" {
 		if _, err := LoadZone(q.TimeZone); err != nil {

@@ -52,10 +52,11 @@ func TestNextSlots(t *testing.T) {
 		want  []string // UTC instants, RFC 3339
 	}{
 		{
-			// The issue: 12 items, daily limit 5, 09:00 and 14:00 Mon-Fri in
-			// New York (EDT, UTC-4), starting Wednesday 2026-06-10 10:00.
+			// The issue: 12 items, 09:00 and 14:00 Mon-Fri in New York (EDT,
+			// UTC-4), starting Wednesday 2026-06-10 10:00. (Its daily limit
+			// of 5 is now refused: two slots publish two a day.)
 			name:  "issue case",
-			p:     slotSettings(5, 25, 100, "mon,tue,wed,thu,fri", "09:00,14:00"),
+			p:     slotSettings(2, 25, 100, "mon,tue,wed,thu,fri", "09:00,14:00"),
 			zone:  "America/New_York",
 			after: "2026-06-10T10:00:00-04:00",
 			n:     12,
@@ -205,7 +206,7 @@ func TestNextSlots(t *testing.T) {
 		// --- New York: 2026-11-01 02:00 EDT -> 01:00 EST; 01:00-01:59 twice.
 		{
 			name:  "NY fall back: repeated slots used once, first occurrence",
-			p:     slotSettings(10, 70, 300, allDays, "00:30,01:00,01:30,02:00"),
+			p:     slotSettings(4, 28, 120, allDays, "00:30,01:00,01:30,02:00"),
 			zone:  "America/New_York",
 			after: "2026-10-31T12:00:00-04:00",
 			n:     5,
@@ -221,7 +222,7 @@ func TestNextSlots(t *testing.T) {
 			// After the first 01:30 (EDT) but before the second (EST): the
 			// second occurrence is not offered.
 			name:  "NY fall back: second occurrence never used",
-			p:     slotSettings(10, 70, 300, allDays, "01:30,02:00"),
+			p:     slotSettings(2, 14, 60, allDays, "01:30,02:00"),
 			zone:  "America/New_York",
 			after: "2026-11-01T05:45:00Z",
 			n:     2,
@@ -245,7 +246,7 @@ func TestNextSlots(t *testing.T) {
 			// 2026-10-25 02:00 BST -> 01:00 GMT. time.Date would pick GMT
 			// here; the first occurrence is BST.
 			name:  "London fall back: first occurrence",
-			p:     slotSettings(3, 21, 90, allDays, "01:30"),
+			p:     slotSettings(1, 7, 31, allDays, "01:30"),
 			zone:  "Europe/London",
 			after: "2026-10-24T12:00:00Z",
 			n:     2,
@@ -317,7 +318,7 @@ func TestNextSlots(t *testing.T) {
 		{
 			// 2026-04-05 03:00 NZDT -> 02:00 NZST: 02:30 first at NZDT.
 			name:  "Auckland fall back (April)",
-			p:     slotSettings(2, 14, 60, allDays, "02:30"),
+			p:     slotSettings(1, 7, 31, allDays, "02:30"),
 			zone:  "Pacific/Auckland",
 			after: "2026-04-04T00:00:00Z",
 			n:     2,
@@ -326,7 +327,7 @@ func TestNextSlots(t *testing.T) {
 		{
 			// 2026-09-27 02:00 NZST -> 03:00 NZDT: 02:30 -> 03:30 NZDT.
 			name:  "Auckland spring forward (September)",
-			p:     slotSettings(2, 14, 60, allDays, "02:30"),
+			p:     slotSettings(1, 7, 31, allDays, "02:30"),
 			zone:  "Pacific/Auckland",
 			after: "2026-09-26T00:00:00Z",
 			n:     2,
@@ -509,14 +510,14 @@ func TestPublishingSettingsValidate(t *testing.T) {
 		{"defaults", DefaultPublishingSettings("Europe/Berlin"), "", ""},
 		{"defaults without zone", DefaultPublishingSettings(""), "", ""},
 		{"bounds ok", with(func(p *PublishingSettings) {
-			p.DailyLimit, p.WeeklyLimit, p.MonthlyLimit = 1000, 1000, 1000
+			p.DailyLimit, p.WeeklyLimit, p.MonthlyLimit = 24, 1000, 1000
 			p.PublishDays = strings.Split(allDays, ",")
 			p.TimeSlots = many(24)
 		}), "", ""},
 		{"all equal to 1", with(func(p *PublishingSettings) { p.DailyLimit, p.WeeklyLimit, p.MonthlyLimit = 1, 1, 1 }), "", ""},
 		{"messy but valid", with(func(p *PublishingSettings) {
 			p.PublishDays = []string{" FRI", "mon "}
-			p.TimeSlots = []string{" 18:00", "09:00 "}
+			p.TimeSlots = []string{" 18:00", "09:00 ", "12:00"}
 			p.TimeZone = " Asia/Kolkata "
 		}), "", ""},
 		{"zone UTC", with(func(p *PublishingSettings) { p.TimeZone = "UTC" }), "", ""},
@@ -529,6 +530,11 @@ func TestPublishingSettingsValidate(t *testing.T) {
 		{"monthly zero", with(func(p *PublishingSettings) { p.MonthlyLimit = 0 }), "monthly_limit", "must be between 1 and 1000"},
 		{"monthly too big", with(func(p *PublishingSettings) { p.MonthlyLimit = 1001 }), "monthly_limit", "must be between 1 and 1000"},
 		{"daily over weekly", with(func(p *PublishingSettings) { p.DailyLimit, p.WeeklyLimit = 7, 5 }), "daily_limit", "daily_limit (7) cannot exceed weekly_limit (5)"},
+		// Slots do not repeat within a day: a daily limit above their number
+		// could never be reached, so it is refused, naming both fields.
+		{"daily over slots", with(func(p *PublishingSettings) { p.DailyLimit, p.TimeSlots = 3, []string{"09:00", "14:00"} }), "daily_limit",
+			"daily_limit (3) can never be reached with 2 time_slots"},
+		{"daily equal to slots", with(func(p *PublishingSettings) { p.DailyLimit, p.TimeSlots = 2, []string{"09:00", "14:00"} }), "", ""},
 		{"weekly over monthly", with(func(p *PublishingSettings) { p.WeeklyLimit, p.MonthlyLimit = 20, 10 }), "weekly_limit", "weekly_limit (20) cannot exceed monthly_limit (10)"},
 
 		{"no days", with(func(p *PublishingSettings) { p.PublishDays = nil }), "publish_days", "between 1 and 7"},

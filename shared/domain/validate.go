@@ -23,6 +23,22 @@ type NewSite struct {
 	URL      string   `json:"url"`
 	Platform Platform `json:"platform"`
 	TimeZone string   `json:"time_zone"`
+	// MaxInArticleImages: nil means DefaultInArticleImages.
+	MaxInArticleImages *int `json:"max_in_article_images"`
+}
+
+// The in-article images of a site's articles (Site.MaxInArticleImages).
+const (
+	DefaultInArticleImages = 2
+	MaxInArticleImages     = 5
+)
+
+// ValidateInArticleImages checks a max_in_article_images setting.
+func ValidateInArticleImages(field string, n int) error {
+	if n < 0 || n > MaxInArticleImages {
+		return Invalid(field, "must be between 0 and %d, got %d", MaxInArticleImages, n)
+	}
+	return nil
 }
 
 // SitePatch changes some fields of a site; nil fields stay as they are.
@@ -31,6 +47,8 @@ type SitePatch struct {
 	URL      *string   `json:"url"`
 	Platform *Platform `json:"platform"`
 	TimeZone *string   `json:"time_zone"`
+	// MaxInArticleImages: 0 to 5.
+	MaxInArticleImages *int `json:"max_in_article_images"`
 }
 
 // Normalize trims input, applies defaults (platform wordpress, zone UTC) and
@@ -54,15 +72,26 @@ func (n *NewSite) Normalize() error {
 	if err := ValidatePlatform("platform", n.Platform); err != nil {
 		return err
 	}
+	if n.MaxInArticleImages == nil {
+		d := DefaultInArticleImages
+		n.MaxInArticleImages = &d
+	}
+	if err := ValidateInArticleImages("max_in_article_images", *n.MaxInArticleImages); err != nil {
+		return err
+	}
 	return ValidateTimeZone("time_zone", n.TimeZone)
 }
 
 // Apply validates the patch and applies it to s.
 func (p SitePatch) Apply(s *Site) error {
-	if p.Name == nil && p.URL == nil && p.Platform == nil && p.TimeZone == nil {
-		return Invalid("", "nothing to change: send at least one of name, url, platform, time_zone")
+	if p.Name == nil && p.URL == nil && p.Platform == nil && p.TimeZone == nil && p.MaxInArticleImages == nil {
+		return Invalid("", "nothing to change: send at least one of name, url, platform, time_zone, max_in_article_images")
 	}
-	n := NewSite{Name: s.Name, URL: s.URL, Platform: s.Platform, TimeZone: s.TimeZone}
+	images := s.MaxInArticleImages
+	if p.MaxInArticleImages != nil {
+		images = *p.MaxInArticleImages
+	}
+	n := NewSite{Name: s.Name, URL: s.URL, Platform: s.Platform, TimeZone: s.TimeZone, MaxInArticleImages: &images}
 	if p.Name != nil {
 		n.Name = *p.Name
 		if strings.TrimSpace(n.Name) == "" {
@@ -87,7 +116,7 @@ func (p SitePatch) Apply(s *Site) error {
 	if err := n.Normalize(); err != nil {
 		return err
 	}
-	s.Name, s.URL, s.Platform, s.TimeZone = n.Name, n.URL, n.Platform, n.TimeZone
+	s.Name, s.URL, s.Platform, s.TimeZone, s.MaxInArticleImages = n.Name, n.URL, n.Platform, n.TimeZone, *n.MaxInArticleImages
 	return nil
 }
 

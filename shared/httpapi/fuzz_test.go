@@ -112,6 +112,9 @@ func checkSite(t *testing.T, what string, n domain.NewSite) {
 	if _, err := time.LoadLocation(n.TimeZone); err != nil {
 		t.Fatalf("%s: time zone %q passed validation: %v", what, n.TimeZone, err)
 	}
+	if n.MaxInArticleImages == nil || *n.MaxInArticleImages < 0 || *n.MaxInArticleImages > domain.MaxInArticleImages {
+		t.Fatalf("%s: max_in_article_images %v passed validation", what, n.MaxInArticleImages)
+	}
 	again := n
 	if err := again.Normalize(); err != nil || again != n {
 		t.Fatalf("%s: normalising %+v again gives %+v, %v", what, n, again, err)
@@ -145,7 +148,7 @@ func checkDecoded(t *testing.T, what string, v any) {
 			checkValidationError(t, what, err)
 			return
 		}
-		checkSite(t, what, domain.NewSite{Name: s.Name, URL: s.URL, Platform: s.Platform, TimeZone: s.TimeZone})
+		checkSite(t, what, domain.NewSite{Name: s.Name, URL: s.URL, Platform: s.Platform, TimeZone: s.TimeZone, MaxInArticleImages: &s.MaxInArticleImages})
 	case *addKeywordsRequest:
 		checkKeywordRows(t, what, v.Keywords)
 	case *bulkStatusRequest:
@@ -164,6 +167,8 @@ func checkDecoded(t *testing.T, what string, v any) {
 // jsonSeeds are realistic and nasty request bodies.
 var jsonSeeds = []string{
 	`{"name":"Acme Inc"}`,
+	`{"name":"Acme Inc","url":"https://acme.example","max_in_article_images":5}`,
+	`{"max_in_article_images":6}`, `{"max_in_article_images":-1}`, `{"max_in_article_images":0}`,
 	`{"name":"  Acme  ","url":" https://acme.example ","platform":"wordpress","time_zone":" Europe/Berlin "}`,
 	`{"name":"Shop","url":"http://shop.example/path?q=1#x","platform":"shopify","time_zone":"America/New_York"}`,
 	`{"name":"Site","url":"https://x.example","platform":"","time_zone":""}`,

@@ -352,7 +352,7 @@ func TestOpenAPISamples(t *testing.T) {
 			{ID: "o", OperationID: "o", SiteID: "s", OperationType: domain.OperationContentGeneration, Status: domain.TaskLogPending, Model: "IGNY8 AI Basic", CreatedAt: now},
 			{ID: "o2", OperationID: "o2", SiteID: "s", OperationType: domain.OperationImagePrompts, Status: domain.TaskLogFailed, Model: "IGNY8 AI Basic",
 				Tier: domain.TierBasic, Error: "Internal: x", CreatedAt: now, FinishedAt: &published}}, Total: 2}},
-		{"NotificationPage", store.Page[domain.Notification]{Items: []domain.Notification{{ID: "n", Type: "operation_succeeded", Title: "T",
+		{"NotificationPage", store.Page[domain.Notification]{Items: []domain.Notification{{ID: "n", Type: "ai_cluster_success", Title: "T",
 			Message: "M", Severity: domain.SeveritySuccess, SiteID: "s", OperationID: "o", CreatedAt: now}}, Total: 1}},
 		{"ModelList", map[string]any{"items": []modelView{{Name: "IGNY8 AI Basic", QualityTier: domain.TierBasic, Type: domain.ModelText, TokensPerCredit: 100, IsDefault: true},
 			{Name: "IGNY8 AI Premium", QualityTier: domain.TierPremium, Type: domain.ModelImage, CreditsPerImage: 4}}}},

@@ -200,7 +200,7 @@ func randRequests(r *rand.Rand, op domain.OperationType) []ai.TextRequest {
 		if r.IntN(2) == 0 {
 			c.MetaDescription = randText(r, 160)
 		}
-		out = append(out, imagePromptsRequest("m", imagePromptsInput(c)))
+		out = append(out, imagePromptsRequest("m", imagePromptsInput(c, r.IntN(domain.MaxInArticleImages+1))))
 	}
 	return out
 }
@@ -279,7 +279,7 @@ func typicalKeywords(n int) []domain.Keyword {
 // priced from the same requests as the run step's.
 func TestEstimateRunCoversTypicalBatches(t *testing.T) {
 	cfg := domain.DefaultAutomationConfig()
-	y := domain.RunYields{KeywordsPerCluster: 8, IdeasPerCluster: IdeasPerCluster, ImagesPerArticle: 1 + InArticleImages, WordsPerArticle: DefaultWordCount}
+	y := domain.RunYields{KeywordsPerCluster: 8, IdeasPerCluster: IdeasPerCluster, ImagesPerArticle: 1 + domain.DefaultInArticleImages, WordsPerArticle: DefaultWordCount}
 	b := domain.DefaultBilling()
 	image := domain.AIModelConfig{ModelID: "i", CreditsPerImage: 1}
 	html := strings.Repeat("<h2>How to choose trail running shoes for you</h2><p>"+strings.Repeat("Grip, fit and drop matter most. ", 30)+"</p>", 6)
@@ -311,7 +311,7 @@ func TestEstimateRunCoversTypicalBatches(t *testing.T) {
 			for range stages[4].Items {
 				c := domain.Content{Title: "How to choose trail running shoes for flat feet", HTML: html,
 					MetaDescription: domain.Clip(strings.Repeat("Fit, grip and support for flat feet on the trail. ", 4), 160)}
-				contents = append(contents, []ai.TextRequest{imagePromptsRequest(m.ModelID, imagePromptsInput(c))})
+				contents = append(contents, []ai.TextRequest{imagePromptsRequest(m.ModelID, imagePromptsInput(c, domain.DefaultInArticleImages))})
 			}
 			var kwBatches [][]ai.TextRequest
 			for i := 0; i < keywords; i += int(cfg.Stage1BatchSize) {

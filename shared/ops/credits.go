@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/store"
@@ -33,7 +34,8 @@ type CreditStore interface {
 	TaskLogWrites(w *store.Tx, account string, tl domain.AITaskLog) error
 	BatchWrites(w *store.Tx, account string, b store.BatchCount)
 	CountBatch(ctx context.Context, account string, b store.BatchCount) error
-	SucceedOperation(ctx context.Context, account string, op domain.Operation, results []string, note domain.Notification) error
+	SucceedOperation(ctx context.Context, account string, op domain.Operation, o store.Outcome, note domain.Notification) error
+	FailBatch(ctx context.Context, account string, b store.BatchCount, tl domain.AITaskLog) error
 	FailOperation(ctx context.Context, account string, op domain.Operation, opErr domain.OperationError, note domain.Notification) error
 	ReleaseItems(ctx context.Context, account, site string, e domain.Entity, ids []string, op string) error
 	StagedUnits(ctx context.Context, account, stepKey string) ([]store.Tx, error)
@@ -81,7 +83,8 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 			return Settled{}, c.release(ctx, job)
 		}
 		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
-		if err := c.Store.SucceedOperation(ctx, job.AccountID, op, res.Results, successNote(job, *res, 0)); err != nil {
+		o := finished(*res)
+		if err := c.Store.SucceedOperation(ctx, job.AccountID, op, o, outcomeNote(job, o, 0)); err != nil {
 			return Settled{}, err
 		}
 		return Settled{}, c.release(ctx, job)
@@ -115,18 +118,20 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 		Provider: res.Provider, Model: res.Model, Tier: model.QualityTier, InputTokens: res.InputTokens,
 		OutputTokens: res.OutputTokens, Images: res.Images, HoldID: st.Hold.HoldID, CreatedAt: time.Now().UTC(),
 	}
-	outcome := store.Outcome{Provider: res.Provider, Model: res.Model, Tier: model.QualityTier, InputTokens: res.InputTokens,
-		OutputTokens: res.OutputTokens, Images: res.Images, Credits: credits, Results: res.Results}
+	outcome := finished(*res)
+	outcome.Provider, outcome.Model, outcome.Tier, outcome.InputTokens = res.Provider, res.Model, model.QualityTier, res.InputTokens
+	outcome.OutputTokens, outcome.Images, outcome.Credits = res.OutputTokens, res.Images, credits
 	var extra store.Tx
 	if job.RunID == "" {
 		op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
-		err = c.Store.SuccessWrites(&extra, job.AccountID, op, usage, outcome, successNote(job, *res, credits))
+		err = c.Store.SuccessWrites(&extra, job.AccountID, op, usage, outcome, outcomeNote(job, outcome, credits))
 	} else {
 		// An automation batch: its usage log, its AI task log and the run's
 		// counters, all in the charge's transaction.
 		now := time.Now().UTC()
+		status, why := store.TaskLogOutcome(outcome.Status, outcome.Failed, outcome.Error)
 		tl := domain.AITaskLog{ID: usage.ID, OperationID: job.RunID, SiteID: job.SiteID, OperationType: job.Type,
-			Status: domain.TaskLogSucceeded, Provider: res.Provider, Model: res.Model, Tier: model.QualityTier,
+			Status: status, Error: why, Provider: res.Provider, Model: res.Model, Tier: model.QualityTier,
 			InputTokens: res.InputTokens, OutputTokens: res.OutputTokens, Images: res.Images, CreditsUsed: credits, CreatedAt: now, FinishedAt: &now}
 		if err = c.Store.UsageWrites(&extra, job.AccountID, usage); err == nil {
 			err = c.Store.TaskLogWrites(&extra, job.AccountID, tl)
@@ -210,17 +215,26 @@ func (c *Credits) Fail(ctx context.Context, st State) (Failure, error) {
 			return Failure{}, err
 		}
 	}
-	opErr := domain.OperationError{Name: "Internal", Message: "the operation failed"}
-	if st.Error != nil {
-		opErr = domain.OperationError{Name: st.Error.Error, Message: causeMessage(st.Error.Cause)}
+	opErr := UserError(st.Error)
+	if c.Log != nil && st.Error != nil {
+		// The vendor's own words, for administrators only.
+		c.Log.Warn("operation step failed", "key", job.Key, "error", st.Error.Error, "cause", st.Error.Cause)
 	}
 	if job.RunID != "" {
-		// The batch's items are recorded failed on the run; the run goes on.
+		// The batch's items are recorded failed on the run, with the
+		// batch's AI task log; the run goes on.
 		b := store.BatchCount{RunID: job.RunID, SiteID: job.SiteID, Stage: job.Stage, Batch: job.Key}
 		for _, id := range job.ItemIDs {
 			b.Failed = append(b.Failed, domain.FailedItem{Stage: job.Stage, ID: id, Error: opErr.Name + ": " + opErr.Message})
 		}
-		if err := c.Store.CountBatch(ctx, job.AccountID, b); err != nil {
+		now := time.Now().UTC()
+		tl := domain.AITaskLog{ID: store.NewID(), OperationID: job.RunID, SiteID: job.SiteID, OperationType: job.Type,
+			Status: domain.TaskLogFailed, Error: opErr.Name + ": " + opErr.Message, CreatedAt: now, FinishedAt: &now}
+		if job.Type.Charged() {
+			if err := c.Store.FailBatch(ctx, job.AccountID, b, tl); err != nil {
+				return Failure{}, err
+			}
+		} else if err := c.Store.CountBatch(ctx, job.AccountID, b); err != nil {
 			return Failure{}, err
 		}
 		return Failure{Error: opErr}, c.release(ctx, job)
@@ -237,7 +251,7 @@ func batchCount(job Job, res Result, credits int64) store.BatchCount {
 	b := store.BatchCount{RunID: job.RunID, SiteID: job.SiteID, Stage: job.Stage, Batch: job.Key, Credits: credits,
 		Processed: int64(len(job.ItemIDs) - len(res.Failed))}
 	for _, f := range res.Failed {
-		b.Failed = append(b.Failed, domain.FailedItem{Stage: job.Stage, ID: f.ID, Error: f.Error})
+		b.Failed = append(b.Failed, domain.FailedItem{Stage: job.Stage, ID: f.ID, Error: ai.Sanitize(f.Error)})
 	}
 	return b
 }
@@ -274,18 +288,51 @@ func describe(t domain.OperationType) string {
 	return strings.ReplaceAll(string(t), "_", " ")
 }
 
-func successNote(job Job, res Result, credits int64) domain.Notification {
-	return domain.Notification{
-		Type: "operation_succeeded", Severity: domain.SeveritySuccess, SiteID: job.SiteID, OperationID: job.OperationID,
-		Title:   describe(job.Type) + " finished",
-		Message: fmt.Sprintf("%s made %d item(s) from %d input(s); %d credit(s) used.", describe(job.Type), len(res.Results), len(job.ItemIDs), credits),
+// UserError is the step failure as users see it: its name (Provider.Refused,
+// Credits.Insufficient, …) and its message with no vendor or model named.
+func UserError(e *StepError) domain.OperationError {
+	if e == nil {
+		return domain.OperationError{Name: "Internal", Message: "the operation failed"}
 	}
+	return domain.OperationError{Name: e.Error, Message: ai.Sanitize(causeMessage(e.Cause))}
+}
+
+// finished is how a run's result ends the operation: its status from what
+// it made and what failed (partially_succeeded when both), each failed item
+// with its reason as users may see it.
+func finished(res Result) store.Outcome {
+	o := store.Outcome{Results: res.Results, Status: domain.OperationOutcome(len(res.Results), len(res.Failed))}
+	for _, f := range res.Failed {
+		o.Failed = append(o.Failed, domain.FailedItem{ID: f.ID, Error: ai.Sanitize(f.Error)})
+	}
+	if o.Status == domain.OperationFailed {
+		o.Error = &domain.OperationError{Name: "Items.Failed", Message: fmt.Sprintf("no item could be processed; %s: %s", o.Failed[0].ID, o.Failed[0].Error)}
+	}
+	return o
+}
+
+// outcomeNote is the notification of a finished operation, typed per
+// operation and outcome (ai_image_success, ai_image_partial, ai_image_failed, …).
+func outcomeNote(job Job, o store.Outcome, credits int64) domain.Notification {
+	n := domain.Notification{SiteID: job.SiteID, OperationID: job.OperationID}
+	made := fmt.Sprintf("%s made %d item(s) from %d input(s); %d credit(s) used.", describe(job.Type), len(o.Results), len(job.ItemIDs), credits)
+	switch o.Status {
+	case domain.OperationFailed:
+		n.Type, n.Severity, n.Title = domain.NotificationType(job.Type, domain.NoteFailed), domain.SeverityError, describe(job.Type)+" failed"
+		n.Message = fmt.Sprintf("%s failed: %s. %d credit(s) used.", describe(job.Type), o.Error.Message, credits)
+	case domain.OperationPartiallySucceeded:
+		n.Type, n.Severity, n.Title = domain.NotificationType(job.Type, domain.NotePartial), domain.SeverityWarning, describe(job.Type)+" partly finished"
+		n.Message = fmt.Sprintf("%s %d item(s) failed and were not charged; %s: %s.", made, len(o.Failed), o.Failed[0].ID, o.Failed[0].Error)
+	default:
+		n.Type, n.Severity, n.Title, n.Message = domain.NotificationType(job.Type, domain.NoteSuccess), domain.SeveritySuccess, describe(job.Type)+" finished", made
+	}
+	return n
 }
 
 func failureNote(job Job, e domain.OperationError) domain.Notification {
 	return domain.Notification{
-		Type: "operation_failed", Severity: domain.SeverityError, SiteID: job.SiteID, OperationID: job.OperationID,
+		Type: domain.NotificationType(job.Type, domain.NoteFailed), Severity: domain.SeverityError, SiteID: job.SiteID, OperationID: job.OperationID,
 		Title:   describe(job.Type) + " failed",
-		Message: fmt.Sprintf("%s failed (%s): %s. No credits were charged.", describe(job.Type), e.Name, e.Message),
+		Message: fmt.Sprintf("%s failed (%s): %s. No credits were charged.", describe(job.Type), e.Name, ai.Sanitize(e.Message)),
 	}
 }

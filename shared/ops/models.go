@@ -56,9 +56,12 @@ type modelLister interface {
 
 // ResolveModel picks the model an operation uses: of the type and (if given)
 // the tier, the default one first, among those whose provider is
-// configured; when none is, the offline model of that type. The choice is
-// made when the operation starts, so its estimate and its charge use the
-// same model.
+// configured. Without a tier, when none is, the offline model of that type.
+// A tier that was asked for is never swapped for another: when no model of
+// it can run (no provider key for it), it is a conflict naming the tier, so
+// the user is never charged for something else than what they chose. The
+// choice is made when the operation starts, so its estimate and its charge
+// use the same model.
 func ResolveModel(ctx context.Context, models modelLister, p ProviderNames, t domain.ModelType, tier domain.QualityTier) (domain.AIModelConfig, error) {
 	all, err := models.ListModels(ctx)
 	if err != nil {
@@ -67,13 +70,16 @@ func ResolveModel(ctx context.Context, models modelLister, p ProviderNames, t do
 	var best, offline *domain.AIModelConfig
 	for i := range all {
 		m := &all[i]
-		if m.Type != t {
+		if m.Type != t || (tier != "" && m.QualityTier != tier) {
 			continue
 		}
-		if m.Provider == ai.ProviderOffline && offline == nil {
-			offline = m
+		if m.Provider == ai.ProviderOffline {
+			if offline == nil {
+				offline = m
+			}
+			continue
 		}
-		if m.Provider == ai.ProviderOffline || (tier != "" && m.QualityTier != tier) || !p.HasProvider(m.Type, m.Provider) {
+		if !p.HasProvider(m.Type, m.Provider) {
 			continue
 		}
 		if best == nil || (m.IsDefault && !best.IsDefault) {
@@ -85,6 +91,22 @@ func ResolveModel(ctx context.Context, models modelLister, p ProviderNames, t do
 		return *best, nil
 	case offline != nil:
 		return *offline, nil
+	case tier != "":
+		return domain.AIModelConfig{}, &TierUnavailableError{Tier: tier, Type: t}
 	}
 	return domain.AIModelConfig{}, fmt.Errorf("no %s model is configured: %w", t, domain.ErrConflict)
 }
+
+// TierUnavailableError: no model of the tier asked for can run here (a 409
+// naming the tier; Item.Conflict in a step).
+type TierUnavailableError struct {
+	Tier domain.QualityTier
+	Type domain.ModelType
+}
+
+func (e *TierUnavailableError) Error() string {
+	return fmt.Sprintf("the %s quality tier is not available for %s generation: choose another tier", e.Tier, e.Type)
+}
+
+// Unwrap makes it a domain.ErrConflict.
+func (e *TierUnavailableError) Unwrap() error { return domain.ErrConflict }

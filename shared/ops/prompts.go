@@ -86,8 +86,9 @@ func contentInput(t domain.Task) ai.ContentInput {
 	return ai.ContentInput{Title: t.Title, Keywords: t.Keywords, WordCount: words, ContentStructure: orDefault(t.ContentStructure, ai.StructureArticle), Tone: DefaultTone}
 }
 
-func imagePromptsInput(c domain.Content) ai.ImagePromptsInput {
-	in := ai.ImagePromptsInput{Title: c.Title, Summary: orDefault(c.MetaDescription, summary(c.HTML)), InArticleCount: InArticleImages}
+// inArticle is the site's max_in_article_images.
+func imagePromptsInput(c domain.Content, inArticle int) ai.ImagePromptsInput {
+	in := ai.ImagePromptsInput{Title: c.Title, Summary: orDefault(c.MetaDescription, summary(c.HTML)), InArticleCount: inArticle}
 	for _, m := range headingRE.FindAllStringSubmatch(c.HTML, 8) {
 		in.Headings = append(in.Headings, strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")))
 	}

@@ -38,6 +38,7 @@ type RunStore interface {
 	ReleaseStep(ctx context.Context, account, stepKey string) error
 
 	GetModel(ctx context.Context, id string) (domain.AIModelConfig, error)
+	GetSite(ctx context.Context, account, site string) (domain.Site, error)
 	GetPublishingSettings(ctx context.Context, account, site string) (domain.PublishingSettings, error)
 	GetKeywords(ctx context.Context, account, site string, ids []string) ([]domain.Keyword, error)
 	KeywordsOfCluster(ctx context.Context, account, site, cluster string) ([]domain.Keyword, error)
@@ -59,6 +60,7 @@ type RunStore interface {
 	MarkImagePrompted(w *store.Tx, account string, c domain.Content)
 	PutImage(w *store.Tx, account string, img domain.Image) error
 	SetImageGenerated(w *store.Tx, account string, img domain.Image, url, provider, model string, tier domain.QualityTier)
+	SetImageFailed(w *store.Tx, account string, img domain.Image, reason string)
 	SupersedeImage(w *store.Tx, account string, img domain.Image, by string)
 	SetContentStatus(w *store.Tx, account string, c domain.Content, to domain.ContentStatus)
 }

@@ -129,7 +129,7 @@ func (s *Service) Start(ctx context.Context, account string, req Request) (domai
 	}
 	if !q.Enough {
 		ierr := &domain.InsufficientCreditsError{Required: q.Credits, Available: q.Available}
-		note := domain.Notification{Type: "operation_failed", Severity: domain.SeverityError, SiteID: req.SiteID,
+		note := domain.Notification{Type: domain.NotificationType(req.Type, domain.NoteFailed), Severity: domain.SeverityError, SiteID: req.SiteID,
 			Title:   describe(req.Type) + " not started",
 			Message: fmt.Sprintf("%s needs %d credits and the account has %d available. Add credits and try again.", describe(req.Type), q.Credits, q.Available)}
 		if nerr := s.Store.Notify(ctx, account, note); nerr != nil {
@@ -261,6 +261,10 @@ func (s *Service) requests(ctx context.Context, account string, req Request, m d
 			out = append(out, contentRequest(m.ModelID, contentInput(t)))
 		}
 	case domain.OperationImagePrompts:
+		site, err := s.Store.GetSite(ctx, account, req.SiteID)
+		if err != nil {
+			return nil, err
+		}
 		for _, id := range req.ItemIDs {
 			c, err := s.Store.GetContent(ctx, account, req.SiteID, id)
 			if skip, err := missing(err, strict); err != nil {
@@ -268,7 +272,7 @@ func (s *Service) requests(ctx context.Context, account string, req Request, m d
 			} else if skip {
 				continue
 			}
-			out = append(out, imagePromptsRequest(m.ModelID, imagePromptsInput(c)))
+			out = append(out, imagePromptsRequest(m.ModelID, imagePromptsInput(c, site.MaxInArticleImages)))
 		}
 	}
 	return out, nil

@@ -70,7 +70,6 @@ func eachItem[T any](ctx context.Context, w *work, o *made, get func(ctx context
 // Defaults of the operations.
 const (
 	IdeasPerCluster    = 3
-	InArticleImages    = 2
 	DefaultWordCount   = 1200
 	DefaultTone        = "friendly, expert"
 	ImageWidth         = 1024
@@ -255,14 +254,15 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 			return Result{}, domain.Invalid("options", "%v", err)
 		}
 	}
+	// The site says how many in-article images its articles get.
+	site, err := w.r.Store.GetSite(ctx, job.AccountID, job.SiteID)
+	if err != nil {
+		return Result{}, err
+	}
 	var o made
 	n := 0
 	return eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(i int, cid string, c domain.Content) error {
-		in := ai.ImagePromptsInput{Title: c.Title, Summary: orDefault(c.MetaDescription, summary(c.HTML)), InArticleCount: InArticleImages}
-		for _, m := range headingRE.FindAllStringSubmatch(c.HTML, 8) {
-			in.Headings = append(in.Headings, strings.TrimSpace(tagRE.ReplaceAllString(m[1], "")))
-		}
-		call, err := w.text(ctx, i, imagePromptsRequest(w.model.ModelID, in))
+		call, err := w.text(ctx, i, imagePromptsRequest(w.model.ModelID, imagePromptsInput(c, site.MaxInArticleImages)))
 		if err != nil {
 			return err
 		}
@@ -276,7 +276,9 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 		var mark store.Tx
 		w.r.Store.MarkImagePrompted(&mark, job.AccountID, c)
 		o.units = append(o.units, mark)
-		prompts := append([]string{ans.Featured}, ans.InArticle...)
+		// A model that wrote more in-article prompts than asked for does not
+		// get more images made (nor charged) than the site wants.
+		prompts := append([]string{ans.Featured}, ans.InArticle[:min(len(ans.InArticle), site.MaxInArticleImages)]...)
 		if opt.Replace {
 			if err := w.supersedePending(ctx, &o, c, n, len(prompts)); err != nil {
 				return err
@@ -366,8 +368,24 @@ func (w *work) review(ctx context.Context) (Result, error) {
 
 // ImageOptions are the options of an image regeneration.
 type ImageOptions struct {
-	Regenerate   bool   `json:"regenerate,omitempty"`
+	Regenerate bool `json:"regenerate,omitempty"`
+	// CustomPrompt is appended to the image's original prompt (empty: the
+	// original is used as it is).
 	CustomPrompt string `json:"custom_prompt,omitempty"`
+}
+
+// RegenerationPrompt is the prompt a regeneration sends: the original, and
+// after it the user's custom text when there is one.
+func RegenerationPrompt(original, custom string) string {
+	custom = strings.TrimSpace(custom)
+	if custom == "" {
+		return original
+	}
+	base := strings.TrimRight(strings.TrimSpace(original), ". ")
+	if base == "" {
+		return custom
+	}
+	return base + ". " + custom
 }
 
 func (w *work) images(ctx context.Context) (Result, error) {
@@ -380,7 +398,10 @@ func (w *work) images(ctx context.Context) (Result, error) {
 	}
 	p, ok := w.r.Providers.Image[w.model.Provider]
 	if !ok {
-		return Result{}, &ai.Error{Kind: ai.Permanent, Provider: w.model.Provider, Message: "no key is configured for this provider"}
+		// The tier was available when the operation was quoted and is not
+		// now (its key was removed): the same conflict the quote gives,
+		// before any provider call or charge.
+		return Result{}, &TierUnavailableError{Tier: w.model.QualityTier, Type: domain.ModelImage}
 	}
 	var o made
 	images := int64(0)
@@ -389,13 +410,13 @@ func (w *work) images(ctx context.Context) (Result, error) {
 			o.fail(iid, "already generated: use regenerate")
 			return nil
 		}
-		if opt.Regenerate && img.Status == domain.ImageSuperseded {
+		if img.Status == domain.ImageSuperseded {
 			o.fail(iid, "a previous version: regenerate the current one")
 			return nil
 		}
 		prompt := img.Prompt
-		if opt.CustomPrompt != "" {
-			prompt = opt.CustomPrompt
+		if opt.Regenerate {
+			prompt = RegenerationPrompt(img.Prompt, opt.CustomPrompt)
 		}
 		newID := img.ID
 		if opt.Regenerate {
@@ -408,8 +429,12 @@ func (w *work) images(ctx context.Context) (Result, error) {
 				if ce.Retryable() {
 					return savedCall{}, ce
 				}
-				// Refused or permanent for this image: record it, go on.
-				return savedCall{Provider: w.model.Provider, Model: w.model.ModelID, Failed: ce.Error()}, nil
+				// Refused or permanent for this image: record it (as users
+				// may read it; the vendor's words go to the log), go on.
+				if w.r.Log != nil {
+					w.r.Log.Warn("image not generated", "key", w.key, "image", iid, "error", ce.Error())
+				}
+				return savedCall{Provider: w.model.Provider, Model: w.model.ModelID, Failed: ai.UserMessage(ce)}, nil
 			}
 			url, err := w.r.Blobs.Put(ctx, fmt.Sprintf("images/%s/%s/%s.png", job.AccountID, job.SiteID, newID), res.Data, res.ContentType)
 			if err != nil {
@@ -421,7 +446,16 @@ func (w *work) images(ctx context.Context) (Result, error) {
 			return err
 		}
 		if call.Failed != "" {
-			o.fail(iid, call.Failed)
+			reason := ai.Sanitize(call.Failed)
+			o.fail(iid, reason)
+			// A first generation that failed is recorded on the image (failed,
+			// with the reason; not charged: Charge counts made images only).
+			// A failed regeneration leaves the current version as it is.
+			if !opt.Regenerate {
+				var u store.Tx
+				w.r.Store.SetImageFailed(&u, job.AccountID, img, reason)
+				o.units = append(o.units, u)
+			}
 			return nil
 		}
 		images++

@@ -348,6 +348,22 @@ func (s *Store) CountBatch(ctx context.Context, account string, b BatchCount) er
 	return err
 }
 
+// FailBatch records a failed batch: its items failed on the run and its AI
+// task log (failed, with the reason), once: a duplicate finds the batch's
+// marker and changes nothing.
+func (s *Store) FailBatch(ctx context.Context, account string, b BatchCount, tl domain.AITaskLog) error {
+	var w Tx
+	s.BatchWrites(&w, account, b)
+	if err := s.TaskLogWrites(&w, account, tl); err != nil {
+		return err
+	}
+	err := s.transact(ctx, w.Items())
+	if txn.ConditionFailed(err, 1) {
+		return nil
+	}
+	return err
+}
+
 // FinishRun ends a run (completed, cancelled or failed) and frees the site's
 // run lock in the same transaction. changed is false when the run had already
 // ended (a duplicate delivery), so callers act on the ending once.

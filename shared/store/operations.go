@@ -103,6 +103,13 @@ type Outcome struct {
 	Images          int64
 	Credits         int64
 	Results         []string
+	// Status is succeeded (the zero value means it), partially_succeeded or
+	// failed; Failed are the items that failed and why, Error the summary
+	// of a failed one. The AI task log follows (failed, or partially
+	// succeeded with the summary).
+	Status domain.OperationStatus
+	Failed []domain.FailedItem
+	Error  *domain.OperationError
 }
 
 // SuccessWrites are the records a settle writes in its own transaction: the
@@ -114,26 +121,53 @@ func (s *Store) SuccessWrites(w *Tx, account string, op domain.Operation, usage 
 		return err
 	}
 	results := listAttr(o.Results)
+	status := o.Status
+	if status == "" {
+		status = domain.OperationSucceeded
+	}
+	tlStatus, tlErr := TaskLogOutcome(status, o.Failed, o.Error)
 	w.Add(
 		types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(keys.Account(account), keys.TaskLogPrefix+op.ID),
-			UpdateExpression:         aws.String("SET #st = :ok, provider = :p, model = :m, quality_tier = :t, input_tokens = :in, output_tokens = :out, images = :img, credits_used = :c, finished_at = :now"),
+			UpdateExpression:         aws.String("SET #st = :ok, provider = :p, model = :m, quality_tier = :t, input_tokens = :in, output_tokens = :out, images = :img, credits_used = :c, finished_at = :now, #err = :e"),
 			ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :pending"),
-			ExpressionAttributeNames: map[string]string{"#st": "status"},
+			ExpressionAttributeNames: map[string]string{"#st": "status", "#err": "error"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":ok": str(string(domain.TaskLogSucceeded)), ":pending": str(string(domain.TaskLogPending)),
+				":ok": str(string(tlStatus)), ":pending": str(string(domain.TaskLogPending)),
 				":p": str(o.Provider), ":m": str(o.Model), ":t": str(string(o.Tier)), ":in": num(o.InputTokens),
-				":out": num(o.OutputTokens), ":img": num(o.Images), ":c": num(o.Credits), ":now": str(now),
+				":out": num(o.OutputTokens), ":img": num(o.Images), ":c": num(o.Credits), ":now": str(now), ":e": str(tlErr),
 			},
 		}},
-		s.finishOperation(account, op.ID, domain.OperationSucceeded, o.Credits, results, nil),
+		s.finishOperation(account, op.ID, status, o.Credits, results, o.Error, o.Failed...),
 	)
 	n, err := s.notificationWrites(account, note)
 	w.Add(n...)
 	return err
 }
 
-func (s *Store) finishOperation(account, id string, st domain.OperationStatus, credits int64, results types.AttributeValue, opErr *domain.OperationError) types.TransactWriteItem {
+// TaskLogOutcome is the AI task log's status and error text for an
+// operation that ended with status: a partial one names how many items failed
+// and the first reason.
+func TaskLogOutcome(status domain.OperationStatus, failed []domain.FailedItem, opErr *domain.OperationError) (domain.TaskLogStatus, string) {
+	switch {
+	case status == domain.OperationFailed && opErr != nil:
+		return domain.TaskLogFailed, opErr.Name + ": " + opErr.Message
+	case status == domain.OperationFailed:
+		return domain.TaskLogFailed, failedSummary(failed)
+	case len(failed) > 0:
+		return domain.TaskLogPartial, failedSummary(failed)
+	}
+	return domain.TaskLogSucceeded, ""
+}
+
+func failedSummary(failed []domain.FailedItem) string {
+	if len(failed) == 0 {
+		return ""
+	}
+	return domain.Clip(fmt.Sprintf("%d item(s) failed; %s: %s", len(failed), failed[0].ID, failed[0].Error), 1000)
+}
+
+func (s *Store) finishOperation(account, id string, st domain.OperationStatus, credits int64, results types.AttributeValue, opErr *domain.OperationError, failed ...domain.FailedItem) types.TransactWriteItem {
 	vals := map[string]types.AttributeValue{
 		":st": str(string(st)), ":c": num(credits), ":now": str(s.now().Format(timeFormat)),
 		":q": str(string(domain.OperationQueued)), ":r": str(string(domain.OperationRunning)),
@@ -146,6 +180,15 @@ func (s *Store) finishOperation(account, id string, st domain.OperationStatus, c
 	if opErr != nil {
 		expr += ", #err = :err"
 		vals[":err"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"name": str(opErr.Name), "message": str(opErr.Message)}}
+	}
+	if len(failed) > 0 {
+		l := &types.AttributeValueMemberL{}
+		for _, f := range failed {
+			l.Value = append(l.Value, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+				"stage": num(int64(f.Stage)), "id": str(f.ID), "error": str(domain.Clip(f.Error, 500))}})
+		}
+		expr += ", failed_items = :fi"
+		vals[":fi"] = l
 	}
 	names := map[string]string{"#st": "status"}
 	if opErr != nil {
@@ -167,9 +210,14 @@ func listAttr(ids []string) types.AttributeValue {
 }
 
 // SucceedOperation finishes an operation that charges nothing (create tasks).
-func (s *Store) SucceedOperation(ctx context.Context, account string, op domain.Operation, results []string, note domain.Notification) error {
-	res := listAttr(results)
-	items := []types.TransactWriteItem{s.finishOperation(account, op.ID, domain.OperationSucceeded, 0, res, nil)}
+// o.Status, o.Failed and o.Error say how it ended (see Outcome).
+func (s *Store) SucceedOperation(ctx context.Context, account string, op domain.Operation, o Outcome, note domain.Notification) error {
+	res := listAttr(o.Results)
+	status := o.Status
+	if status == "" {
+		status = domain.OperationSucceeded
+	}
+	items := []types.TransactWriteItem{s.finishOperation(account, op.ID, status, 0, res, o.Error, o.Failed...)}
 	n, err := s.notificationWrites(account, note)
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ const (
 type siteRecord struct {
 	domain.Site
 	SectorCount int64 `json:"sector_count"`
+	// InArticleSet says max_in_article_images was saved: sites made before
+	// the setting existed read as the default, and 0 stays 0.
+	InArticleSet bool `json:"max_in_article_images_set,omitempty"`
 }
 
 func (s *Store) put(v any, attrs map[string]string, cond string) (types.TransactWriteItem, error) {
@@ -66,8 +69,8 @@ func (s *Store) CreateSite(ctx context.Context, account string, in domain.NewSit
 	}
 	now := s.now()
 	site := domain.Site{ID: NewID(), AccountID: account, Name: in.Name, URL: in.URL, Platform: in.Platform,
-		TimeZone: in.TimeZone, DefaultSectorID: NewID(), CreatedAt: now, UpdatedAt: now}
-	siteItem, err := s.put(siteRecord{Site: site, SectorCount: 1}, map[string]string{"PK": keys.Account(account), "SK": keys.SitePrefix + site.ID, "_type": typeSite}, "attribute_not_exists(PK)")
+		TimeZone: in.TimeZone, DefaultSectorID: NewID(), MaxInArticleImages: *in.MaxInArticleImages, CreatedAt: now, UpdatedAt: now}
+	siteItem, err := s.put(siteRecord{Site: site, SectorCount: 1, InArticleSet: true}, map[string]string{"PK": keys.Account(account), "SK": keys.SitePrefix + site.ID, "_type": typeSite}, "attribute_not_exists(PK)")
 	if err != nil {
 		return site, err
 	}
@@ -103,15 +106,25 @@ func (s *Store) siteRecord(ctx context.Context, account, site string) (siteRecor
 		}
 		return rec, err
 	}
+	if !rec.InArticleSet {
+		rec.MaxInArticleImages = domain.DefaultInArticleImages
+	}
 	return rec, nil
 }
 
 // ListSites lists the account's sites, oldest first.
 func (s *Store) ListSites(ctx context.Context, account string, pr PageRequest) (Page[domain.Site], error) {
 	q := query{account: account, filter: "sites", pkAttr: "PK", pk: keys.Account(account), skAttr: "SK", prefix: keys.SitePrefix}
-	sites, next, err := runPage[domain.Site](ctx, s, q, pr)
+	recs, next, err := runPage[siteRecord](ctx, s, q, pr)
 	if err != nil {
 		return Page[domain.Site]{}, err
+	}
+	sites := make([]domain.Site, len(recs))
+	for i, r := range recs {
+		if !r.InArticleSet {
+			r.MaxInArticleImages = domain.DefaultInArticleImages
+		}
+		sites[i] = r.Site
 	}
 	rec, err := s.counts(ctx, account)
 	return Page[domain.Site]{Items: sites, NextCursor: next, Total: rec.SiteCount}, err
@@ -129,11 +142,12 @@ func (s *Store) UpdateSite(ctx context.Context, account, site string, patch doma
 	cur.UpdatedAt = s.now()
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: key(keys.Account(account), keys.SitePrefix+site),
-		UpdateExpression:         aws.String("SET #n = :n, #u = :u, platform = :p, time_zone = :tz, updated_at = :at"),
+		UpdateExpression:         aws.String("SET #n = :n, #u = :u, platform = :p, time_zone = :tz, max_in_article_images = :img, max_in_article_images_set = :true, updated_at = :at"),
 		ConditionExpression:      aws.String("attribute_exists(PK)"),
 		ExpressionAttributeNames: map[string]string{"#n": "name", "#u": "url"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":n": str(cur.Name), ":u": str(cur.URL), ":p": str(string(cur.Platform)), ":tz": str(cur.TimeZone),
+			":img": num(int64(cur.MaxInArticleImages)), ":true": &types.AttributeValueMemberBOOL{Value: true},
 			":at": str(cur.UpdatedAt.Format("2006-01-02T15:04:05.999999999Z07:00")),
 		},
 	})

@@ -200,7 +200,14 @@ func (s *Store) SetContentStatus(w *Tx, account string, c domain.Content, to dom
 // SetImageGenerated stores a generated image's URL and provenance.
 func (s *Store) SetImageGenerated(w *Tx, account string, img domain.Image, url, provider, model string, tier domain.QualityTier) {
 	s.setStatus(w, account, img.SiteID, keys.Image, img.ID, string(img.Status), string(domain.ImageGenerated),
-		map[string]types.AttributeValue{"url": str(url), "provider": str(provider), "model": str(model), "quality_tier": str(string(tier))}, nil)
+		map[string]types.AttributeValue{"url": str(url), "provider": str(provider), "model": str(model), "quality_tier": str(string(tier)), "error": str("")}, nil)
+}
+
+// SetImageFailed records why an image could not be generated (a refusal, a
+// permanent provider error): reason is user-facing text.
+func (s *Store) SetImageFailed(w *Tx, account string, img domain.Image, reason string) {
+	s.setStatus(w, account, img.SiteID, keys.Image, img.ID, string(img.Status), string(domain.ImageFailed),
+		map[string]types.AttributeValue{"error": str(domain.Clip(reason, 500))}, nil)
 }
 
 // SupersedeImage keeps an image as a previous version of its replacement.
