@@ -12,9 +12,9 @@ type modelList []domain.AIModelConfig
 
 func (m modelList) ListModels(context.Context) ([]domain.AIModelConfig, error) { return m, nil }
 
-type keys map[string]bool
+type providerKeys map[string]bool
 
-func (k keys) HasProvider(_ domain.ModelType, name string) bool { return name == "offline" || k[name] }
+func (k providerKeys) HasProvider(_ domain.ModelType, name string) bool { return name == "offline" || k[name] }
 
 // A tier asked for is that tier's model or a conflict naming it, never
 // another tier's (the user pays for what they chose); without a tier the
@@ -23,20 +23,20 @@ func TestResolveModelTiers(t *testing.T) {
 	models := modelList(domain.DefaultModels())
 	cases := []struct {
 		name string
-		keys keys
+		keys providerKeys
 		typ  domain.ModelType
 		tier domain.QualityTier
 		want string // model ID; "" means a TierUnavailableError
 	}{
-		{"no keys, no tier: offline", keys{}, domain.ModelImage, "", "offline-image-1"},
-		{"no keys, basic: offline basic", keys{}, domain.ModelImage, domain.TierBasic, "offline-image-1"},
-		{"no keys, premium: 409", keys{}, domain.ModelImage, domain.TierPremium, ""},
-		{"only openai, quality image: 409", keys{"openai": true}, domain.ModelImage, domain.TierQuality, ""},
-		{"openai, premium image: its model", keys{"openai": true}, domain.ModelImage, domain.TierPremium, "gpt-image-1"},
-		{"runware, quality image: its model", keys{"runware": true}, domain.ModelImage, domain.TierQuality, "runware:100@1"},
-		{"runware, no tier: the default", keys{"runware": true, "openai": true}, domain.ModelImage, "", "runware:101@1"},
-		{"openai, premium text: 409", keys{"openai": true}, domain.ModelText, domain.TierPremium, ""},
-		{"anthropic, premium text", keys{"anthropic": true}, domain.ModelText, domain.TierPremium, "claude-sonnet-4-5"},
+		{"no keys, no tier: offline", providerKeys{}, domain.ModelImage, "", "offline-image-1"},
+		{"no keys, basic: offline basic", providerKeys{}, domain.ModelImage, domain.TierBasic, "offline-image-1"},
+		{"no keys, premium: 409", providerKeys{}, domain.ModelImage, domain.TierPremium, ""},
+		{"only openai, quality image: 409", providerKeys{"openai": true}, domain.ModelImage, domain.TierQuality, ""},
+		{"openai, premium image: its model", providerKeys{"openai": true}, domain.ModelImage, domain.TierPremium, "gpt-image-1"},
+		{"runware, quality image: its model", providerKeys{"runware": true}, domain.ModelImage, domain.TierQuality, "runware:100@1"},
+		{"runware, no tier: the default", providerKeys{"runware": true, "openai": true}, domain.ModelImage, "", "runware:101@1"},
+		{"openai, premium text: 409", providerKeys{"openai": true}, domain.ModelText, domain.TierPremium, ""},
+		{"anthropic, premium text", providerKeys{"anthropic": true}, domain.ModelText, domain.TierPremium, "claude-sonnet-4-5"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
