@@ -14,7 +14,9 @@ func (m modelList) ListModels(context.Context) ([]domain.AIModelConfig, error) {
 
 type providerKeys map[string]bool
 
-func (k providerKeys) HasProvider(_ domain.ModelType, name string) bool { return name == "offline" || k[name] }
+func (k providerKeys) HasProvider(_ domain.ModelType, name string) bool {
+	return name == "offline" || k[name]
+}
 
 // A tier asked for is that tier's model or a conflict naming it, never
 // another tier's (the user pays for what they chose); without a tier the
