@@ -192,7 +192,7 @@ func TestIntegrationPublishToWordPress(t *testing.T) {
 	if !check.OK || check.Code != "ok" {
 		t.Fatalf("connection test: %+v", check)
 	}
-	s.putSchedule(t, key, site, 5, "09:00", "14:00")
+	s.putSchedule(t, key, site, 2, "09:00", "14:00")
 
 	// Twelve articles approved by hand while auto-publish is off stay unscheduled ...
 	ids := s.seedApproved(t, key, site, 12)

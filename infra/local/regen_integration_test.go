@@ -31,7 +31,7 @@ func (s *testStack) pendingImages(t *testing.T, key, site string) []string {
 // one image).
 func (s *testStack) image(t *testing.T, key, site, id string) domain.Image {
 	t.Helper()
-	for _, img := range listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images") {
+	for _, img := range listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images?include=superseded") {
 		if img.ID == id {
 			return img
 		}
