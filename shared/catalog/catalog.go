@@ -125,7 +125,7 @@ var Functions = []Function{
 	{Name: "credit-settle", ArnKey: "CreditSettleFunctionArn", Kind: "step", Needs: Needs{Table: settleStep}},
 	{Name: "credit-release", ArnKey: "CreditReleaseFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
 	{Name: "credit-sweeper", Kind: "scheduled", Schedule: "rate(5 minutes)", TimeoutSeconds: 120,
-		Needs: Needs{Table: []string{"GetItem", "PutItem", "Query", "UpdateItem"}}},
+		Needs: Needs{Table: []string{"GetItem", "Query", "UpdateItem"}}},
 	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "BatchGetItem")}},
 	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "Query")}},
 	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step", TimeoutSeconds: 240, Needs: Needs{Table: opStep}},
