@@ -37,9 +37,9 @@ export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: st
 /** match returns the named segments of path when it fits the pattern
  * ("/sites/:site/content/:content"), else null. */
 export function match(pattern: string, path: string): Record<string, string> | null {
-  const p = pattern.split("/");
-  const s = path.replace(/\/+$/, "").split("/");
-  if (path === "/") s.length = 1;
+  const norm = (x: string) => x.replace(/\/+$/, "");
+  const p = norm(pattern).split("/");
+  const s = norm(path).split("/");
   if (p.length !== s.length) return null;
   const out: Record<string, string> = {};
   for (let i = 0; i < p.length; i++) {

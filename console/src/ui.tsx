@@ -25,6 +25,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
     }
   }, [run]);
   useEffect(() => {
+    // New inputs (a filter, a page): drop the old answer so that nothing
+    // shows rows of one page under the label of another.
+    setData(undefined);
     void reload();
   }, [reload]);
   return { data, error, loading, reload, setData };

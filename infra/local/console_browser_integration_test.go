@@ -1,0 +1,288 @@
+package local
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/igny8/igny8-serverless/shared/apitest"
+	"github.com/igny8/igny8-serverless/shared/httpapi"
+)
+
+// consoleDist is the console `make test` builds first (make console-check).
+const consoleDist = "../../console/dist"
+
+// chromium is Debian's package (scripts/fetch-chromium.sh).
+const chromium = "/usr/bin/chromium"
+
+// A user's journey through the web console in a real Chromium, against the
+// local stack as `make run` starts it: sign in with CONSOLE_URL (the key
+// leaves the address bar), see the demo balance, page through a list and
+// see a filter change go back to page 1, run a bulk action's confirmation,
+// read notifications, sign out. Each screen draws its first view from at
+// most three API calls (counted from the browser's own requests), and
+// each screen is photographed (CONSOLE_SCREENSHOTS=docs/screenshots
+// refreshes the README's pictures; by default they go to .cache).
+func TestIntegrationConsoleJourney(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(consoleDist, "index.html")); err != nil {
+		t.Fatalf("the console is not built (make console): %v", err)
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("no Chromium (scripts/fetch-chromium.sh installs Debian's package): %v", err)
+	}
+	checkBundleSize(t)
+
+	t.Setenv("WORDPRESS", "off")
+	env := startConsoleStack(t, t.TempDir())
+	site := env["DEMO_SITE_ID"]
+	c := apitest.NewRemote(t, httpapi.OpenAPI, env["API_URL"])
+	auth := []string{"Authorization", "Bearer " + env["API_KEY"]}
+	var acct struct {
+		Available int64 `json:"available"`
+		Reserved  int64 `json:"reserved"`
+	}
+	c.Do("GET", "/v1/account", nil, auth...).JSON(t, &acct)
+	// 30 keywords: two pages of 25.
+	kws := make([]map[string]any, 30)
+	for i := range kws {
+		kws[i] = map[string]any{"keyword": fmt.Sprintf("trail shoe %02d", i), "volume": 100 + i}
+	}
+	if r := c.Do("POST", "/v1/sites/"+site+"/keywords", map[string]any{"keywords": kws}, auth...); r.Status != 201 {
+		t.Fatalf("add keywords: %d %s", r.Status, r.Body)
+	}
+
+	b := newBrowser(t)
+	shots := os.Getenv("CONSOLE_SCREENSHOTS")
+	if shots == "" {
+		shots = filepath.Join("..", "..", ".cache", "screenshots")
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot := func(name string) {
+		t.Helper()
+		png := run(t, b, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		return strings.TrimSpace(run(t, b, chromedp.Text(chromedp.CSS(sel))))
+	}
+	eval := func(expr string) string { t.Helper(); return run(t, b, chromedp.Evaluate[string](expr)) }
+
+	// Sign in from CONSOLE_URL: the balance shows, the fragment is gone at
+	// once, and the key is in session storage.
+	b.do(t, chromedp.Navigate(env["CONSOLE_URL"]), chromedp.WaitVisible(chromedp.CSS(`[data-testid=available]`)))
+	available, reserved := text(`[data-testid=available]`), text(`[data-testid=reserved]`)
+	if available != thousands(acct.Available) || reserved != thousands(acct.Reserved) {
+		t.Fatalf("home shows available %q reserved %q, the API says %d and %d", available, reserved, acct.Available, acct.Reserved)
+	}
+	href, stored := eval(`location.href`), eval(`sessionStorage.getItem("igny8.apiKey") || ""`)
+	if strings.Contains(href, "#") || strings.Contains(href, env["API_KEY"]) || stored != env["API_KEY"] {
+		t.Fatalf("after sign-in the address is %q and session storage holds %q", href, stored)
+	}
+	b.checkCalls(t, "/", 3, 3)
+	shot("home")
+
+	// A list: page 1 of 2, Next, then a filter change goes back to page 1.
+	label := `[data-testid=page-label]`
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site+"/keywords"), waitText(label, "Page 1 of 2 (30 items)"))
+	b.checkCalls(t, "/sites/{site}/keywords", 1, 3)
+	next := chromedp.Click(`//button[text()="Next"]`)
+	b.do(t, next, waitText(label, "Page 2 of 2 (30 items)"))
+	b.do(t, selectOption(`select[name=sort]`, "volume"), waitText(label, "Page 1 of 2 (30 items)"))
+	if first := text(`tbody tr:first-child td:nth-child(2)`); first != "trail shoe 29" {
+		t.Fatalf("sorted by volume, the first row is %q", first)
+	}
+	b.do(t, next, waitText(label, "Page 2 of 2 (30 items)"))
+	b.do(t, selectOption(`select[name=status]`, "mapped"), waitText(label, "Page 1 of 1 (0 items)"))
+	b.do(t, selectOption(`select[name=status]`, ""), waitText(label, "Page 1 of 2 (30 items)"))
+
+	// Select two rows: the bulk action's confirmation shows the balance
+	// before anything starts; cancelling starts nothing.
+	b.do(t,
+		chromedp.Click(chromedp.CSS(`tbody tr:nth-child(1) input[type=checkbox]`)),
+		chromedp.Click(chromedp.CSS(`tbody tr:nth-child(2) input[type=checkbox]`)),
+		chromedp.Click(`//button[starts-with(text(),"Cluster keywords")]`),
+		waitText(`[data-testid=confirm-available]`, thousands(acct.Available)),
+	)
+	shot("keywords-confirm")
+	b.do(t, chromedp.Click(`//dialog//button[text()="Cancel"]`), chromedp.WaitNotVisible(chromedp.CSS(`dialog`)))
+	var usage struct {
+		Total int64 `json:"total"`
+	}
+	c.Do("GET", "/v1/account/usage/logs", nil, auth...).JSON(t, &usage)
+	c.Do("GET", "/v1/account", nil, auth...).JSON(t, &acct)
+	if usage.Total != 0 || acct.Reserved != 0 {
+		t.Fatalf("a cancelled confirmation started something: %d usage logs, %d reserved", usage.Total, acct.Reserved)
+	}
+	shot("keywords")
+
+	// The other screens: each draws its first view from at most 3 calls.
+	for _, s := range []struct {
+		name, path, ready string
+		min               int
+	}{
+		{"clusters", "/sites/" + site + "/clusters", label, 1},
+		{"ideas", "/sites/" + site + "/ideas", label, 1},
+		{"tasks", "/sites/" + site + "/tasks", label, 1},
+		{"content", "/sites/" + site + "/content", label, 1},
+		{"images", "/sites/" + site + "/images", label, 1},
+		{"notifications", "/notifications", label, 1},
+		{"add-site", "/sites/new", `form button[type=submit]`, 0},
+	} {
+		b.do(t, chromedp.Navigate(env["API_URL"]+s.path), chromedp.WaitVisible(chromedp.CSS(s.ready)))
+		b.checkCalls(t, s.path, s.min, 3)
+		shot(s.name)
+	}
+
+	// Sign out clears the key and shows the sign-in form.
+	b.do(t, chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible(`//button[text()="Sign in"]`))
+	if k := eval(`sessionStorage.getItem("igny8.apiKey") || ""`); k != "" {
+		t.Fatalf("sign out left the key in session storage: %q", k)
+	}
+	shot("sign-in")
+}
+
+// checkBundleSize: the first load's JavaScript, gzipped, is at most 250 KB.
+func checkBundleSize(t *testing.T) {
+	t.Helper()
+	index, err := os.ReadFile(filepath.Join(consoleDist, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, m := range regexp.MustCompile(`(?:src|href)="(/assets/[^"]+\.js)"`).FindAllStringSubmatch(string(index), -1) {
+		js, err := os.ReadFile(filepath.Join(consoleDist, m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		_, _ = zw.Write(js)
+		_ = zw.Close()
+		total += buf.Len()
+	}
+	t.Logf("first-load JavaScript: %d bytes gzipped", total)
+	if total == 0 || total > 250_000 {
+		t.Fatalf("first-load JavaScript is %d bytes gzipped (limit 250 KB)", total)
+	}
+}
+
+// startConsoleStack runs the local stack serving the built console.
+func startConsoleStack(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, Options{Dir: dir, Addr: "127.0.0.1:0", Console: consoleDist}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("stack stopped with %v", err)
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if env, err := readEnv(filepath.Join(dir, "demo.env")); err == nil && env["CONSOLE_URL"] != "" {
+			if r, err := http.Get(env["API_URL"] + "/v1/health"); err == nil && r.StatusCode == 200 {
+				r.Body.Close()
+				return env
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("local stack exited: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("local stack did not answer /v1/health within 90s")
+		}
+	}
+}
+
+type browser struct{ ctx context.Context }
+
+// newBrowser starts a headless Debian Chromium with the flags this
+// machine's closed network needs (no background connections) and a fresh
+// profile.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	// The first run starts the browser; it takes no timeout (that would end
+	// the browser with it).
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return &browser{ctx: ctx}
+}
+
+func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	run(t, b, chromedp.Steps(steps...))
+}
+
+// run runs one action with a timeout; a failure shows the page's text.
+func run[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		body, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		t.Fatalf("browser: %v\npage text:\n%s", err, body)
+	}
+	return v
+}
+
+// checkCalls counts the API requests of the page since it loaded (the
+// browser's resource timing) and fails above max.
+func (b *browser) checkCalls(t *testing.T, screen string, min, max int) {
+	t.Helper()
+	time.Sleep(300 * time.Millisecond) // let a late extra call show
+	calls := run(t, b, chromedp.Evaluate[[]string](`performance.getEntriesByType("resource").map(e => e.name).filter(n => n.includes("/v1/"))`))
+	t.Logf("%s: %d API calls for the first view", screen, len(calls))
+	if len(calls) < min || len(calls) > max {
+		t.Fatalf("%s made %d API calls for its first view (want %d to %d): %v", screen, len(calls), min, max, calls)
+	}
+}
+
+// waitText waits until the element's text is want.
+func waitText(sel, want string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.textContent.trim() === %q })()`, sel, want), chromedp.WithPollingTimeout(15*time.Second))
+}
+
+// selectOption picks an option as a user does, so React sees the change.
+func selectOption(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; s.dispatchEvent(new Event("change", { bubbles: true })); return true })()`, sel, value))
+}
+
+// thousands formats n as the console does (en-US grouping).
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
