@@ -1,7 +1,12 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { getKey, onAuthChange, signIn, signOut } from "./auth";
 import { Link, match, navigate, usePath } from "./router";
+import { Automation } from "./screens/Automation";
+import { Calendar } from "./screens/Calendar";
+import { ContentDetail } from "./screens/ContentDetail";
 import { Home } from "./screens/Home";
+import { Settings } from "./screens/Settings";
+import { Usage } from "./screens/Usage";
 import { NewSite } from "./screens/NewSite";
 import { Notifications } from "./screens/Notifications";
 import { SiteList, lists, type ListKind } from "./screens/SiteLists";
@@ -14,14 +19,23 @@ const siteTabs: { path: string; label: string }[] = [
   { path: "tasks", label: "Tasks" },
   { path: "content", label: "Content" },
   { path: "images", label: "Images" },
+  { path: "automation", label: "Automation" },
+  { path: "calendar", label: "Calendar" },
+  { path: "settings", label: "Settings" },
 ];
 
 function route(path: string): ReactNode {
   if (match("/", path)) return <Home />;
   if (match("/sites/new", path)) return <NewSite />;
   if (match("/notifications", path)) return <Notifications />;
+  if (match("/usage", path)) return <Usage />;
+  const c = match("/sites/:site/content/:content", path);
+  if (c) return <Site site={c.site} tab="content">{<ContentDetail site={c.site} content={c.content} />}</Site>;
   const m = match("/sites/:site/:tab", path);
   if (m && m.tab in lists) return <Site site={m.site} tab={m.tab}>{<SiteList site={m.site} kind={m.tab as ListKind} />}</Site>;
+  if (m?.tab === "automation") return <Site site={m.site} tab={m.tab}>{<Automation site={m.site} />}</Site>;
+  if (m?.tab === "calendar") return <Site site={m.site} tab={m.tab}>{<Calendar site={m.site} />}</Site>;
+  if (m?.tab === "settings") return <Site site={m.site} tab={m.tab}>{<Settings site={m.site} />}</Site>;
   return (
     <>
       <h1>Not found</h1>
@@ -89,6 +103,9 @@ export function App() {
           </Link>
           <Link href="/notifications" aria-current={path === "/notifications" ? "page" : undefined}>
             Notifications
+          </Link>
+          <Link href="/usage" aria-current={path === "/usage" ? "page" : undefined}>
+            Usage
           </Link>
         </nav>
         <button

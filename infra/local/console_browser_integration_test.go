@@ -148,6 +148,130 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 		shot(s.name)
 	}
 
+	// Settings: a toggle saves at once; limits save with Save, and a bad
+	// one shows its error by its field and changes nothing.
+	type pubSettings struct {
+		AutoApproval bool  `json:"auto_approval_enabled"`
+		AutoPublish  bool  `json:"auto_publish_enabled"`
+		Daily        int64 `json:"daily_limit"`
+	}
+	var ps pubSettings
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site+"/settings"), chromedp.WaitVisible(chromedp.CSS(`input[name=daily_limit]`)))
+	b.checkCalls(t, "/sites/{site}/settings", 1, 3)
+	b.do(t, chromedp.Click(chromedp.CSS(`input[name=auto_approval_enabled]`)), waitText(`[role=status]`, "Auto-approval on, saved."))
+	c.Do("GET", "/v1/sites/"+site+"/publishing-settings", nil, auth...).JSON(t, &ps)
+	if !ps.AutoApproval {
+		t.Fatal("the auto-approval toggle did not save at once")
+	}
+	before := ps.Daily
+	b.do(t, setInput(`input[name=daily_limit]`, "999"), chromedp.Click(`//button[text()="Save"]`),
+		chromedp.WaitVisible(`//label[contains(., "Items per day")]//span[@class="field-error"]`))
+	c.Do("GET", "/v1/sites/"+site+"/publishing-settings", nil, auth...).JSON(t, &ps)
+	if ps.Daily != before {
+		t.Fatalf("a refused Save changed daily_limit to %d", ps.Daily)
+	}
+	shot("settings")
+	b.do(t, setInput(`input[name=daily_limit]`, "1"), chromedp.Click(`//button[text()="Save"]`), waitText(`[role=status]`, "Schedule saved."))
+	c.Do("GET", "/v1/sites/"+site+"/publishing-settings", nil, auth...).JSON(t, &ps)
+	if ps.Daily != 1 {
+		t.Fatalf("Save did not store daily_limit: %d", ps.Daily)
+	}
+
+	// Automation: start a run with the estimate shown, watch the stage
+	// cards and the credit badge until it ends; the badge ends at the
+	// run's charged credits.
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site+"/automation"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=estimate]`)))
+	b.checkCalls(t, "/sites/{site}/automation", 3, 3)
+	if est := text(`[data-testid=estimate]`); !strings.Contains(est, "1.2 ×") {
+		t.Fatalf("the estimate does not explain the 1.2× rule: %q", est)
+	}
+	shot("automation")
+	b.do(t, chromedp.Click(`//button[text()="Start a run"]`), chromedp.WaitVisible(chromedp.CSS(`[data-testid=credit-badge]`)))
+	badges := []string{}
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		badge := text(`[data-testid=credit-badge]`)
+		if len(badges) == 0 || badges[len(badges)-1] != badge {
+			badges = append(badges, badge)
+		}
+		if eval(`document.querySelector(".badge").closest("main").querySelector("p .status").textContent`) == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not complete in 3 minutes; badge values seen %v", badges)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var runs struct {
+		Items []struct {
+			Status       string `json:"status"`
+			TotalCredits int64  `json:"total_credits_used"`
+		} `json:"items"`
+	}
+	c.Do("GET", "/v1/sites/"+site+"/automation/runs", nil, auth...).JSON(t, &runs)
+	t.Logf("credit badge values seen during the run: %v (run charged %d)", badges, runs.Items[0].TotalCredits)
+	if len(runs.Items) == 0 || runs.Items[0].Status != "completed" || runs.Items[0].TotalCredits == 0 ||
+		badges[len(badges)-1] != thousands(runs.Items[0].TotalCredits)+" credits" {
+		t.Fatalf("after the run the badge shows %v, the API %+v", badges, runs.Items)
+	}
+	if p := text(`[data-testid=stage-1]`); !strings.Contains(p, "30 / 30 processed") {
+		t.Fatalf("stage 1 card: %q", p)
+	}
+	shot("automation-done")
+
+	// A written article: its page, and the regeneration dialog's quoted
+	// cost (the API's quote) before anything is confirmed.
+	var contents struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	c.Do("GET", "/v1/sites/"+site+"/content", nil, auth...).JSON(t, &contents)
+	if len(contents.Items) == 0 {
+		t.Fatal("the run wrote no content")
+	}
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site+"/content/"+contents.Items[0].ID), chromedp.WaitVisible(`//button[text()="Approve"]`))
+	b.checkCalls(t, "/sites/{site}/content/{content}", 1, 3)
+	shot("content-detail")
+	var imgs struct {
+		Items []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	c.Do("GET", "/v1/sites/"+site+"/content/"+contents.Items[0].ID+"/images", nil, auth...).JSON(t, &imgs)
+	if len(imgs.Items) > 0 {
+		var quote struct {
+			Credits int64 `json:"credits"`
+		}
+		c.Do("GET", "/v1/sites/"+site+"/images/"+imgs.Items[0].ID+"/regenerate/quote", nil, auth...).JSON(t, &quote)
+		b.do(t, chromedp.Click(`//button[text()="Regenerate…"]`), chromedp.WaitVisible(chromedp.CSS(`[data-testid=regen-quote]`)))
+		if q := text(`[data-testid=regen-quote]`); !strings.Contains(q, thousands(quote.Credits)+" credits") {
+			t.Fatalf("the dialog quotes %q, the API %d credits", q, quote.Credits)
+		}
+		shot("regenerate")
+		b.do(t, chromedp.Click(`//dialog//button[text()="Cancel"]`))
+	}
+
+	// Usage: the page's totals are the API's summary of the range.
+	var ul struct {
+		Summary struct {
+			Credits int64  `json:"credits_used"`
+			Cost    string `json:"cost_usd"`
+		} `json:"summary"`
+	}
+	c.Do("GET", "/v1/account/usage/logs", nil, auth...).JSON(t, &ul)
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/usage"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=usage-credits]`)))
+	b.checkCalls(t, "/usage", 1, 3)
+	if got, cost := text(`[data-testid=usage-credits]`), text(`[data-testid=usage-cost]`); got != thousands(ul.Summary.Credits) || cost != ul.Summary.Cost || ul.Summary.Credits == 0 {
+		t.Fatalf("usage page shows %q %q, the API's summary %+v", got, cost, ul.Summary)
+	}
+	shot("usage")
+
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site+"/calendar"), chromedp.WaitVisible(chromedp.CSS(`.calendar`)))
+	b.checkCalls(t, "/sites/{site}/calendar", 1, 3)
+	shot("calendar")
+
 	// Sign out clears the key and shows the sign-in form.
 	b.do(t, chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible(`//button[text()="Sign in"]`))
 	if k := eval(`sessionStorage.getItem("igny8.apiKey") || ""`); k != "" {
@@ -276,6 +400,11 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 // selectOption picks an option as a user does, so React sees the change.
 func selectOption(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; s.dispatchEvent(new Event("change", { bubbles: true })); return true })()`, sel, value))
+}
+
+// setInput types a value into a controlled input as a user does.
+func setInput(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const i = document.querySelector(%q); Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(i, %q); i.dispatchEvent(new Event("input", { bubbles: true })); return true })()`, sel, value))
 }
 
 // thousands formats n as the console does (en-US grouping).
