@@ -71,6 +71,7 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 	}
 	shot := func(name string) {
 		t.Helper()
+		checkAxe(t, b, name)
 		png := run(t, b, chromedp.FullScreenshot(100))
 		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
@@ -400,6 +401,28 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 // selectOption picks an option as a user does, so React sees the change.
 func selectOption(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; s.dispatchEvent(new Event("change", { bubbles: true })); return true })()`, sel, value))
+}
+
+// axeSource is axe-core, pinned in console/package-lock.json.
+const axeSource = "../../console/node_modules/axe-core/axe.min.js"
+
+// checkAxe runs axe-core on the page as it is and fails on any serious or
+// critical violation (contrast, labels, names, ARIA, keyboard traps). The
+// sandboxed article frame is the model's HTML, not the console's, and is
+// left out.
+func checkAxe(t *testing.T, b *browser, screen string) {
+	t.Helper()
+	src, err := os.ReadFile(axeSource)
+	if err != nil {
+		t.Fatalf("axe-core (make console installs it): %v", err)
+	}
+	run(t, b, chromedp.Evaluate[chromedp.Void](`if (typeof axe === "undefined") { `+string(src)+` }; true`))
+	found := run(t, b, chromedp.Evaluate[[]string](`axe.run(document, { iframes: false, resultTypes: ["violations"] }).then(r => r.violations
+		.filter(v => v.impact === "serious" || v.impact === "critical")
+		.map(v => v.id + " (" + v.impact + "): " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`, chromedp.EvalAwaitPromise))
+	if len(found) > 0 {
+		t.Errorf("%s: axe-core finds %d serious violation(s):\n%s", screen, len(found), strings.Join(found, "\n"))
+	}
 }
 
 // setInput types a value into a controlled input as a user does.

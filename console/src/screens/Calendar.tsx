@@ -54,9 +54,9 @@ export function Calendar({ site }: { site: string }) {
       </div>
       <ErrorBox error={error} />
       {data && (
-        <div className="calendar" role="grid" aria-label="Publishing calendar">
+        <div className="calendar" aria-label="Publishing calendar">
           {["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map((d) => (
-            <div key={d} className="dow" role="columnheader">
+            <div key={d} className="dow" aria-hidden="true">
               {d}
             </div>
           ))}
@@ -64,8 +64,8 @@ export function Calendar({ site }: { site: string }) {
             <div key={`lead${i}`} aria-hidden="true" />
           ))}
           {data.days.map((d) => (
-            <div key={d.date} className="day" role="gridcell" aria-label={d.date}>
-              <div>{Number(d.date.slice(8))}</div>
+            <div key={d.date} className="day" data-date={d.date}>
+              <time dateTime={d.date}>{Number(d.date.slice(8))}</time>
               {d.scheduled.map((it) => (
                 <div key={`s${it.content_id}`} data-testid="cal-scheduled">
                   {it.local_time} <Link href={`/sites/${site}/content/${it.content_id}`}>{it.title || "untitled"}</Link>
