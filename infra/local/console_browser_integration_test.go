@@ -62,26 +62,9 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 	}
 
 	b := newBrowser(t)
-	shots := os.Getenv("CONSOLE_SCREENSHOTS")
-	if shots == "" {
-		shots = filepath.Join("..", "..", ".cache", "screenshots")
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shot := func(name string) {
-		t.Helper()
-		checkAxe(t, b, name)
-		png := run(t, b, chromedp.FullScreenshot(100))
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		return strings.TrimSpace(run(t, b, chromedp.Text(chromedp.CSS(sel))))
-	}
-	eval := func(expr string) string { t.Helper(); return run(t, b, chromedp.Evaluate[string](expr)) }
+	shot := func(name string) { t.Helper(); b.shot(t, name) }
+	text := func(sel string) string { t.Helper(); return b.text(t, sel) }
+	eval := func(expr string) string { t.Helper(); return b.eval(t, expr) }
 
 	// Sign in from CONSOLE_URL: the balance shows, the fragment is gone at
 	// once, and the key is in session storage.
@@ -361,6 +344,34 @@ func newBrowser(t *testing.T) *browser {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return &browser{ctx: ctx}
+}
+
+// shot checks the page with axe-core and saves a screenshot of it under
+// CONSOLE_SCREENSHOTS (default .cache/screenshots).
+func (b *browser) shot(t *testing.T, name string) {
+	t.Helper()
+	checkAxe(t, b, name)
+	dir := os.Getenv("CONSOLE_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", ".cache", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png := run(t, b, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (b *browser) text(t *testing.T, sel string) string {
+	t.Helper()
+	return strings.TrimSpace(run(t, b, chromedp.Text(chromedp.CSS(sel))))
+}
+
+func (b *browser) eval(t *testing.T, expr string) string {
+	t.Helper()
+	return run(t, b, chromedp.Evaluate[string](expr))
 }
 
 func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {

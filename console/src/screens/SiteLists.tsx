@@ -3,6 +3,7 @@ import { api, must, type Schemas } from "../api/client";
 import { useCursorPages } from "../pages";
 import { Link } from "../router";
 import { Dialog, ErrorBox, fmt, Pager, Status, useLoad, when } from "../ui";
+import { ImportKeywords } from "./ImportKeywords";
 
 const SIZE = 25;
 
@@ -156,10 +157,10 @@ export type ListKind = keyof typeof lists;
 
 export function SiteList({ site, kind }: { site: string; kind: ListKind }) {
   // Each kind has its own state (key resets it), and one list call draws it.
-  return <ListScreen key={kind} site={site} config={lists[kind] as unknown as ListConfig<{ id: string }>} />;
+  return <ListScreen key={kind} site={site} kind={kind} config={lists[kind] as unknown as ListConfig<{ id: string }>} />;
 }
 
-function ListScreen({ site, config }: { site: string; config: ListConfig<{ id: string }> }) {
+function ListScreen({ site, kind, config }: { site: string; kind: ListKind; config: ListConfig<{ id: string }> }) {
   const [q, setQ] = useState<Record<string, string | undefined>>({});
   const pages = useCursorPages([q]);
   const { data, error, reload } = useLoad(() => config.load(site, q, pages.cursor), [site, q, pages.cursor]);
@@ -213,6 +214,7 @@ function ListScreen({ site, config }: { site: string; config: ListConfig<{ id: s
   return (
     <>
       <h2>{config.title}</h2>
+      {kind === "keywords" && <ImportKeywords site={site} onDone={reload} />}
       <div className="filters" role="group" aria-label="Filters">
         {config.filters.map((f) => (
           <label key={f.name}>
