@@ -114,24 +114,6 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 	}
 	shot("keywords")
 
-	// The other screens: each draws its first view from at most 3 calls.
-	for _, s := range []struct {
-		name, path, ready string
-		min               int
-	}{
-		{"clusters", "/sites/" + site + "/clusters", label, 1},
-		{"ideas", "/sites/" + site + "/ideas", label, 1},
-		{"tasks", "/sites/" + site + "/tasks", label, 1},
-		{"content", "/sites/" + site + "/content", label, 1},
-		{"images", "/sites/" + site + "/images", label, 1},
-		{"notifications", "/notifications", label, 1},
-		{"add-site", "/sites/new", `form button[type=submit]`, 0},
-	} {
-		b.do(t, chromedp.Navigate(env["API_URL"]+s.path), chromedp.WaitVisible(chromedp.CSS(s.ready)))
-		b.checkCalls(t, s.path, s.min, 3)
-		shot(s.name)
-	}
-
 	// Settings: a toggle saves at once; limits save with Save, and a bad
 	// one shows its error by its field and changes nothing.
 	type pubSettings struct {
@@ -203,6 +185,25 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 	}
 	shot("automation-done")
 
+	// The other screens, now with the run's items: each draws its first
+	// view from at most 3 calls.
+	for _, s := range []struct {
+		name, path, ready string
+		min               int
+	}{
+		{"clusters", "/sites/" + site + "/clusters", label, 1},
+		{"ideas", "/sites/" + site + "/ideas", label, 1},
+		{"tasks", "/sites/" + site + "/tasks", label, 1},
+		{"content", "/sites/" + site + "/content", label, 1},
+		{"images", "/sites/" + site + "/images", label, 1},
+		{"notifications", "/notifications", label, 1},
+		{"add-site", "/sites/new", `form button[type=submit]`, 0},
+	} {
+		b.do(t, chromedp.Navigate(env["API_URL"]+s.path), chromedp.WaitVisible(chromedp.CSS(s.ready)))
+		b.checkCalls(t, s.path, s.min, 3)
+		shot(s.name)
+	}
+
 	// A written article: its page, and the regeneration dialog's quoted
 	// cost (the API's quote) before anything is confirmed.
 	var contents struct {
@@ -255,6 +256,30 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site+"/calendar"), chromedp.WaitVisible(chromedp.CSS(`.calendar`)))
 	b.checkCalls(t, "/sites/{site}/calendar", 1, 3)
 	shot("calendar")
+
+	// Notifications: the unread filter and Mark read.
+	var unread struct {
+		Total int64 `json:"total"`
+	}
+	c.Do("GET", "/v1/notifications?unread=true", nil, auth...).JSON(t, &unread)
+	if unread.Total == 0 {
+		t.Fatal("the run left no unread notification")
+	}
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/notifications"), chromedp.WaitVisible(`//button[text()="Mark read"]`))
+	buttons := `document.querySelectorAll("tbody button").length`
+	nButtons := run(t, b, chromedp.Evaluate[int](buttons))
+	b.do(t, chromedp.Click(`//button[text()="Mark read"]`),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf("%s === %d", buttons, nButtons-1), chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Click(`//label[contains(., "Unread only")]/input`),
+		waitText(label, fmt.Sprintf("Page 1 of %d (%d items)", max(1, (unread.Total-1+19)/20), unread.Total-1)))
+	var after struct {
+		Total int64 `json:"total"`
+	}
+	c.Do("GET", "/v1/notifications?unread=true", nil, auth...).JSON(t, &after)
+	if after.Total != unread.Total-1 {
+		t.Fatalf("Mark read: %d unread before, %d after", unread.Total, after.Total)
+	}
+	b.shot(t, "notifications-unread")
 
 	// Sign out clears the key and shows the sign-in form.
 	b.do(t, chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible(`//button[text()="Sign in"]`))
