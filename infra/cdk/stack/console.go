@@ -38,8 +38,10 @@ func (b *builder) console() error {
 		EnforceSSL:        jsii.Bool(true),
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		// Build output only: nothing in it that a new deploy does not restore.
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		// Kept when the stack is deleted: CloudFormation cannot delete a
+		// bucket with objects in it, and emptying it would take a custom
+		// resource (the files are only build output; delete it by hand).
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	rewrite := awscloudfront.NewFunction(b.stack, jsii.String("ConsoleRewrite"), &awscloudfront.FunctionProps{
 		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(consoleRewrite)),
