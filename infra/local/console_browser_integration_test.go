@@ -281,6 +281,47 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 	}
 	b.shot(t, "notifications-unread")
 
+	// An account without credits: a #key= URL switches to it, and a bulk
+	// action's 402 is explained with the balance; nothing is reserved.
+	var empty struct {
+		Key string `json:"api_key"`
+	}
+	if r := c.Do("POST", "/v1/admin/accounts", map[string]any{"name": "No credits"}, "Authorization", "Bearer "+env["ADMIN_API_KEY"]); r.Status != 201 {
+		t.Fatalf("create account: %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &empty)
+	}
+	auth2 := []string{"Authorization", "Bearer " + empty.Key}
+	var site2 struct {
+		ID string `json:"id"`
+	}
+	c.Do("POST", "/v1/sites", map[string]any{"name": "Broke", "url": "https://broke.example.com"}, auth2...).JSON(t, &site2)
+	if r := c.Do("POST", "/v1/sites/"+site2.ID+"/keywords", map[string]any{"keywords": kws[:2]}, auth2...); r.Status != 201 {
+		t.Fatalf("add keywords: %d %s", r.Status, r.Body)
+	}
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site2.ID+"/keywords#key="+empty.Key), waitText(label, "Page 1 of 1 (2 items)"))
+	if k := eval(`sessionStorage.getItem("igny8.apiKey") || ""`); k != empty.Key || strings.Contains(eval(`location.href`), "#") {
+		t.Fatalf("the #key= URL did not switch accounts cleanly: %q", eval(`location.href`))
+	}
+	b.do(t,
+		chromedp.Click(chromedp.CSS(`tbody tr:nth-child(1) input[type=checkbox]`)),
+		chromedp.Click(`//button[starts-with(text(),"Cluster keywords")]`),
+		waitText(`[data-testid=confirm-available]`, "0"),
+		chromedp.Click(`//dialog//button[text()="Start"]`),
+		chromedp.Poll[chromedp.Void](`(document.querySelector("[role=alert]")?.textContent ?? "").includes("Your available balance is 0 credits")`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if msg := text(`[role=alert]`); !strings.HasPrefix(msg, "Not enough credits.") {
+		t.Fatalf("the 402 reads %q", msg)
+	}
+	shot("insufficient-credits")
+	var acct2 struct {
+		Reserved int64 `json:"reserved"`
+	}
+	c.Do("GET", "/v1/account", nil, auth2...).JSON(t, &acct2)
+	if acct2.Reserved != 0 {
+		t.Fatalf("a refused start reserved %d credits", acct2.Reserved)
+	}
+
 	// Sign out clears the key and shows the sign-in form.
 	b.do(t, chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible(`//button[text()="Sign in"]`))
 	if k := eval(`sessionStorage.getItem("igny8.apiKey") || ""`); k != "" {
