@@ -49,6 +49,7 @@ export function ErrorBox({ error }: { error: unknown }) {
       {is402 ? (
         <>
           <strong>Not enough credits.</strong> {msg}
+          {/[.!]$/.test(msg) ? "" : "."}
           {available !== undefined && <> Your available balance is {fmt(available)} credits.</>} Nothing was
           started and nothing was charged.
         </>
