@@ -115,6 +115,25 @@ func TestIntegrationConsolePublishesToWordPress(t *testing.T) {
 		t.Fatalf("the calendar shows %d scheduled items over two months, the site has %d", seen, len(contents.Items))
 	}
 
+	// Reschedule one from the calendar, an hour later than its slot.
+	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site+"/calendar"), chromedp.WaitVisible(chromedp.CSS(`.calendar`)))
+	if onCalendar() == 0 {
+		b.do(t, chromedp.Click(`//button[text()="Next month"]`), chromedp.WaitVisible(chromedp.CSS(`[data-testid=cal-scheduled]`)))
+	}
+	moved := strings.TrimPrefix(b.eval(t, `document.querySelector("[data-testid=cal-scheduled] a").getAttribute("href")`), "/sites/"+site+"/content/")
+	type scheduled struct {
+		At time.Time `json:"scheduled_publish_at"`
+	}
+	var was, now scheduled
+	c.Do("GET", "/v1/sites/"+site+"/content/"+moved, nil, auth...).JSON(t, &was)
+	local := b.eval(t, `(d => { const p = n => String(n).padStart(2, "0"); return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes()) })(new Date(`+jsString(was.At.Add(time.Hour).Format(time.RFC3339))+`))`)
+	b.do(t, chromedp.Click(chromedp.CSS(`[data-testid=cal-scheduled] button`)), chromedp.WaitVisible(chromedp.CSS(`input[name=reschedule_at]`)),
+		setInput(`input[name=reschedule_at]`, local), chromedp.Click(`//dialog//button[text()="Reschedule"]`), chromedp.WaitNotVisible(chromedp.CSS(`dialog`)))
+	c.Do("GET", "/v1/sites/"+site+"/content/"+moved, nil, auth...).JSON(t, &now)
+	if !now.At.Equal(was.At.Add(time.Hour)) {
+		t.Fatalf("rescheduled from %s to %s, want an hour later", was.At, now.At)
+	}
+
 	// Publish one now from its page and follow the link to the post.
 	first := contents.Items[0]
 	b.do(t, chromedp.Navigate(env["API_URL"]+"/sites/"+site+"/content/"+first.ID), chromedp.WaitVisible(`//button[text()="Publish now"]`),

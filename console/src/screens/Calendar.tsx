@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api, must } from "../api/client";
 import { Link } from "../router";
-import { ErrorBox, useLoad } from "../ui";
+import { Dialog, ErrorBox, useLoad } from "../ui";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 const iso = (y: number, m: number, d: number) => {
@@ -24,7 +24,22 @@ export function Calendar({ site }: { site: string }) {
     from = iso(anchor.y, anchor.m, anchor.d - wd);
     to = iso(anchor.y, anchor.m, anchor.d - wd + 6);
   }
-  const { data, error } = useLoad(() => must(api.GET("/v1/sites/{site}/calendar", { params: { path: { site }, query: { from, to } } })), [site, from, to]);
+  const [moving, setMoving] = useState<{ id: string; title: string }>();
+  const [at, setAt] = useState("");
+  const [moveError, setMoveError] = useState<unknown>();
+  const { data, error, reload } = useLoad(() => must(api.GET("/v1/sites/{site}/calendar", { params: { path: { site }, query: { from, to } } })), [site, from, to]);
+  async function reschedule() {
+    if (!moving || !at) return;
+    setMoveError(undefined);
+    try {
+      // datetime-local is the browser's wall clock; the API takes an instant.
+      await must(api.POST("/v1/sites/{site}/content/{content}/schedule", { params: { path: { site, content: moving.id } }, body: { at: new Date(at).toISOString() } }));
+      setMoving(undefined);
+      await reload();
+    } catch (e) {
+      setMoveError(e);
+    }
+  }
   const move = (n: number) => setAnchor(view === "month" ? { ...anchor, m: anchor.m + n, d: 1 } : { ...anchor, d: anchor.d + 7 * n });
   const lead = data ? (new Date(data.days[0].date + "T00:00:00Z").getUTCDay() + 6) % 7 : 0;
   return (
@@ -68,7 +83,10 @@ export function Calendar({ site }: { site: string }) {
               <time dateTime={d.date}>{Number(d.date.slice(8))}</time>
               {d.scheduled.map((it) => (
                 <div key={`s${it.content_id}`} data-testid="cal-scheduled">
-                  {it.local_time} <Link href={`/sites/${site}/content/${it.content_id}`}>{it.title || "untitled"}</Link>
+                  {it.local_time} <Link href={`/sites/${site}/content/${it.content_id}`}>{it.title || "untitled"}</Link>{" "}
+                  <button type="button" className="small" onClick={() => { setAt(""); setMoveError(undefined); setMoving({ id: it.content_id, title: it.title }); }} aria-label={`Reschedule ${it.title}`}>
+                    Reschedule
+                  </button>
                 </div>
               ))}
               {d.published.map((it) => (
@@ -87,7 +105,21 @@ export function Calendar({ site }: { site: string }) {
           ))}
         </div>
       )}
-      <p>Reschedule an item from its page (open it from the calendar).</p>
+      <Dialog title="Reschedule" open={!!moving} onClose={() => setMoving(undefined)}>
+        <p>{moving?.title}</p>
+        <label>
+          New time (your browser's clock) <input type="datetime-local" name="reschedule_at" value={at} onChange={(e) => setAt(e.target.value)} />
+        </label>
+        <ErrorBox error={moveError} />
+        <div className="actions">
+          <button type="button" className="primary" onClick={reschedule} disabled={!at}>
+            Reschedule
+          </button>
+          <button type="button" onClick={() => setMoving(undefined)}>
+            Cancel
+          </button>
+        </div>
+      </Dialog>
     </>
   );
 }
