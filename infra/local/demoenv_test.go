@@ -57,7 +57,7 @@ func TestDemoEnvCarriesNoConfiguration(t *testing.T) {
 		}
 		seen++
 	}
-	if !strings.Contains(env, "DEMO_DYNAMODB_ENDPOINT=http://127.0.0.1:8000\n") || seen != 6 {
+	if !strings.Contains(env, "DEMO_DYNAMODB_ENDPOINT=http://127.0.0.1:8000\n") || seen != 7 || !strings.Contains(env, "CONSOLE_URL=http://127.0.0.1:8080/#key=k\n") {
 		t.Fatalf("demo.env lost a value:\n%s", env)
 	}
 }

@@ -30,6 +30,7 @@ type Options struct {
 	Addr     string // API listen address, e.g. 127.0.0.1:8080
 	Endpoint string // an existing DynamoDB endpoint; "" starts DynamoDB Local
 	Table    string
+	Console  string // the built web console (console/dist) served at /; "" serves only the API
 }
 
 // Run starts DynamoDB Local (unless an endpoint is given), creates the table,
@@ -108,7 +109,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(filesDir))))
-	mux.Handle("/", stack.API)
+	mux.Handle("/", consoleHandler(o.Console, stack.API))
 	server := newServer(mux, defaultTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- server.Serve(ln) }()
@@ -174,9 +175,10 @@ func printUsage(apiURL, envPath string, st State, wp *wplocal.Server) {
 	fmt.Printf(`
 IGNY8 Serverless is running locally.
 
+  console:      %[1]s/#key=%[6]s   (CONSOLE_URL: signs in as the demo account)
   API:          %[1]s   (OpenAPI document: %[1]s/v1/openapi.json)
   demo account: %[2]s with a demo site %[3]s
-  keys:         written to %[4]s (API_URL, API_KEY, ADMIN_API_KEY, WORDPRESS_URL)
+  keys:         written to %[4]s (API_URL, API_KEY, ADMIN_API_KEY, WORDPRESS_URL, CONSOLE_URL)
 %[5]s
 Try it:
   source %[4]s
@@ -187,7 +189,7 @@ Try it:
        $API_URL/v1/sites/$DEMO_SITE_ID/keywords
 
 Press Ctrl-C to stop (data is kept in .local/).
-`, apiURL, st.DemoAccount, st.DemoSite, envPath, wpLine)
+`, apiURL, st.DemoAccount, st.DemoSite, envPath, wpLine, st.DemoAPIKey)
 }
 
 // timeouts bound how long one client may hold a connection of the local
@@ -217,5 +219,7 @@ func demoEnv(apiURL string, st State, endpoint, wordpressURL string) string {
 	if wordpressURL != "" {
 		env += "WORDPRESS_URL=" + wordpressURL + "\n"
 	}
+	// The console signs in from the fragment, which never reaches a server.
+	env += "CONSOLE_URL=" + apiURL + "/#key=" + st.DemoAPIKey + "\n"
 	return env
 }

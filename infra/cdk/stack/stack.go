@@ -170,6 +170,9 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	if err := b.httpAPI(); err != nil {
 		return nil, err
 	}
+	if err := b.console(); err != nil {
+		return nil, err
+	}
 	b.output("TableName", b.table.TableName())
 	b.output("ImageBucketName", b.bucket.BucketName())
 	b.output("SecretsParameterPath", jsii.String(SecretsPath(props.Stage)))

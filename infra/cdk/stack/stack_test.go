@@ -181,7 +181,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::SQS::Queue":                     queues,
 		"AWS::Lambda::EventInvokeConfig":      queues,
 		"AWS::DynamoDB::Table":                1,
-		"AWS::S3::Bucket":                     1,
+		"AWS::S3::Bucket":                     2, // images, console
 		"AWS::ApiGatewayV2::Api":              1,
 		"AWS::ApiGatewayV2::Stage":            1,
 		"AWS::ApiGatewayV2::Authorizer":       1,

@@ -21,6 +21,7 @@ func main() {
 	err := local.Run(ctx, local.Options{
 		Dir: ".local", Addr: "127.0.0.1:" + port,
 		Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), Table: os.Getenv("TABLE_NAME"),
+		Console: "console/dist", // built by `make run` (scripts/console.sh)
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "igny8-local:", err)
