@@ -105,7 +105,7 @@ type TierUnavailableError struct {
 }
 
 func (e *TierUnavailableError) Error() string {
-	return fmt.Sprintf("the %s quality tier is not available for %s generation: choose another tier", e.Tier, e.Type)
+	return fmt.Sprintf("quality tier %q is not available for %s generation: choose another tier", e.Tier, e.Type)
 }
 
 // Unwrap makes it a domain.ErrConflict.
