@@ -91,7 +91,7 @@ func TestTextStaysWithinTheHold(t *testing.T) {
 			var refused error
 			for i, req := range reqs {
 				before := rc.Count()
-				if _, err := w.text(context.Background(), i, req); err != nil {
+				if _, err := w.text(context.Background(), i, req, &struct{}{}, nil); err != nil {
 					if !errors.Is(err, domain.ErrInsufficientCredits) || stepfn.ErrorName(err) != stepfn.InsufficientCredits {
 						t.Fatalf("call %d: %v (%s), want insufficient credits", i, err, stepfn.ErrorName(err))
 					}

@@ -194,22 +194,50 @@ type fixedEntropy struct{ b []byte }
 func (f *fixedEntropy) Read(p []byte) (int, error) { return copy(p, f.b), nil }
 
 // call returns the i-th provider answer, from the saved ones or by calling
-// fn and saving its answer before anything is written from it.
-func (w *work) call(ctx context.Context, i int, fn func() (savedCall, error)) (savedCall, error) {
+// fn and saving its answer before anything is written from it. accept (may
+// be nil) reads an answer; one it refuses (a Malformed answer) is never saved,
+// so the retry asks the provider again instead of replaying it, and a refused
+// saved answer (kept by an older version) is dropped for the same reason.
+func (w *work) call(ctx context.Context, i int, fn func() (savedCall, error), accept func(savedCall) error) (savedCall, error) {
+	if accept == nil {
+		accept = func(savedCall) error { return nil }
+	}
 	if i < len(w.saved.Calls) {
-		return w.saved.Calls[i], nil
+		c := w.saved.Calls[i]
+		if err := accept(c); err != nil {
+			w.saved.Calls = w.saved.Calls[:i]
+			if serr := w.save(ctx); serr != nil {
+				return c, serr
+			}
+			return c, err
+		}
+		return c, nil
 	}
 	c, err := fn()
 	if err != nil {
+		return c, err
+	}
+	if err := accept(c); err != nil {
 		return c, err
 	}
 	w.saved.Calls = append(w.saved.Calls, c)
 	return c, w.save(ctx)
 }
 
-// text returns the i-th text answer, calling the provider (within the hold,
-// bounded) when it is not saved yet.
-func (w *work) text(ctx context.Context, i int, req ai.TextRequest) (savedCall, error) {
+// text returns the i-th text answer decoded into out (see parseAnswer) and
+// checked by check (may be nil), calling the provider (within the hold,
+// bounded) when it is not saved yet. An answer that does not decode or pass
+// the check is a Malformed error and is not kept: the retry calls again.
+func (w *work) text(ctx context.Context, i int, req ai.TextRequest, out any, check func() error) (savedCall, error) {
+	accept := func(c savedCall) error {
+		if err := parseAnswer(c.Provider, c.Text, out); err != nil {
+			return err
+		}
+		if check != nil {
+			return check()
+		}
+		return nil
+	}
 	return w.call(ctx, i, func() (savedCall, error) {
 		p, ok := w.r.Providers.Text[w.model.Provider]
 		if !ok {
@@ -224,7 +252,7 @@ func (w *work) text(ctx context.Context, i int, req ai.TextRequest) (savedCall, 
 			return savedCall{}, ai.Classify(err)
 		}
 		return savedCall{Text: res.Text, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens, Provider: res.Provider, Model: res.Model}, nil
-	})
+	}, accept)
 }
 
 // bound makes req fit the hold: a hold is a ceiling, so the call may ask

@@ -98,12 +98,8 @@ func (w *work) cluster(ctx context.Context) (Result, error) {
 	if len(in.Keywords) == 0 {
 		return w.finish(ctx, &o)
 	}
-	c, err := w.text(ctx, 0, clusteringRequest(w.model.ModelID, in))
-	if err != nil {
-		return Result{}, err
-	}
 	var ans ai.ClusteringOutput
-	if err := parseAnswer(c.Provider, c.Text, &ans); err != nil {
+	if _, err := w.text(ctx, 0, clusteringRequest(w.model.ModelID, in), &ans, nil); err != nil {
 		return Result{}, err
 	}
 	placed := map[string]bool{}
@@ -154,12 +150,8 @@ func (w *work) ideas(ctx context.Context) (Result, error) {
 		if err != nil {
 			return err
 		}
-		c, err := w.text(ctx, ci, ideasRequest(w.model.ModelID, ideaInput(cl, kws)))
-		if err != nil {
-			return err
-		}
 		var ans ai.IdeaOutput
-		if err := parseAnswer(c.Provider, c.Text, &ans); err != nil {
+		if _, err := w.text(ctx, ci, ideasRequest(w.model.ModelID, ideaInput(cl, kws)), &ans, nil); err != nil {
 			return err
 		}
 		for _, idea := range ans.Ideas {
@@ -216,16 +208,15 @@ func (w *work) content(ctx context.Context) (Result, error) {
 			o.fail(tid, "this task already has content")
 			return nil
 		}
-		c, err := w.text(ctx, i, contentRequest(w.model.ModelID, contentInput(t)))
+		var ans ai.ContentOutput
+		_, err := w.text(ctx, i, contentRequest(w.model.ModelID, contentInput(t)), &ans, func() error {
+			if strings.TrimSpace(ans.HTML) == "" {
+				return &ai.Error{Kind: ai.Malformed, Provider: w.model.Provider, Message: "the article has no body"}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		var ans ai.ContentOutput
-		if err := parseAnswer(c.Provider, c.Text, &ans); err != nil {
-			return err
-		}
-		if strings.TrimSpace(ans.HTML) == "" {
-			return &ai.Error{Kind: ai.Malformed, Provider: c.Provider, Message: "the article has no body"}
 		}
 		content := domain.Content{ID: w.id(i), SiteID: job.SiteID, TaskID: t.ID, ClusterID: t.ClusterID, Title: domain.Clip(orDefault(ans.Title, t.Title), 300),
 			HTML: ans.HTML, MetaTitle: domain.Clip(ans.MetaTitle, 60), MetaDescription: domain.Clip(ans.MetaDescription, 160), Keywords: t.Keywords,
@@ -262,16 +253,15 @@ func (w *work) imagePrompts(ctx context.Context) (Result, error) {
 	var o made
 	n := 0
 	return eachItem(ctx, w, &o, w.r.Store.GetContent, "no such content", func(i int, cid string, c domain.Content) error {
-		call, err := w.text(ctx, i, imagePromptsRequest(w.model.ModelID, imagePromptsInput(c, site.MaxInArticleImages)))
+		var ans ai.ImagePromptsOutput
+		_, err := w.text(ctx, i, imagePromptsRequest(w.model.ModelID, imagePromptsInput(c, site.MaxInArticleImages)), &ans, func() error {
+			if strings.TrimSpace(ans.Featured) == "" {
+				return &ai.Error{Kind: ai.Malformed, Provider: w.model.Provider, Message: "no featured-image prompt"}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		var ans ai.ImagePromptsOutput
-		if err := parseAnswer(call.Provider, call.Text, &ans); err != nil {
-			return err
-		}
-		if strings.TrimSpace(ans.Featured) == "" {
-			return &ai.Error{Kind: ai.Malformed, Provider: call.Provider, Message: "no featured-image prompt"}
 		}
 		var mark store.Tx
 		w.r.Store.MarkImagePrompted(&mark, job.AccountID, c)
@@ -441,7 +431,7 @@ func (w *work) images(ctx context.Context) (Result, error) {
 				return savedCall{}, err
 			}
 			return savedCall{Provider: res.Provider, Model: res.Model, URL: url, CostMicroUSD: res.CostMicroUSD}, nil
-		})
+		}, nil)
 		if err != nil {
 			return err
 		}
