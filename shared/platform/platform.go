@@ -25,20 +25,27 @@ type Image struct {
 	ContentType string
 	Data        []byte
 	Alt         string
+	// Key names an in-article image across attempts (our image ID), so an
+	// adapter can find the upload an earlier attempt made; empty for the
+	// featured image.
+	Key string
 }
 
 // Post is one article to publish. ContentID is our content ID: adapters tag
 // the remote post with it so that Find can recognise a post they made.
 type Post struct {
-	ContentID       string
-	Title           string
-	HTML            string
-	Excerpt         string // the meta description
-	MetaTitle       string
-	Slug            string
-	Categories      []string
-	Tags            []string
-	FeaturedImage   *Image // nil: none
+	ContentID     string
+	Title         string
+	HTML          string
+	Excerpt       string // the meta description
+	MetaTitle     string
+	Slug          string
+	Categories    []string
+	Tags          []string
+	FeaturedImage *Image // nil: none
+	// InArticleImages go into the body in this order (PlaceFigures spreads
+	// them between its paragraphs); each has its Key.
+	InArticleImages []Image
 	PublishAt       time.Time
 	SiteName        string
 	SourceSystemTag string // e.g. "igny8"; adapters may ignore it

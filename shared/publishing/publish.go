@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
@@ -205,18 +206,66 @@ func (s *Service) post(ctx context.Context, job Job, c domain.Content) (platform
 	if err != nil {
 		return p, err
 	}
-	for _, img := range imgs {
-		if img.ImageType != "featured" || img.Status != domain.ImageGenerated || img.URL == "" {
-			continue
-		}
+	site, err := s.Store.GetSite(ctx, job.AccountID, job.SiteID)
+	if err != nil {
+		return p, err
+	}
+	for _, img := range currentImages(imgs, site.MaxInArticleImages) {
 		data, ct, err := s.Blobs.Get(ctx, img.URL)
 		if err != nil {
-			return p, &failure{fmt.Sprintf("the featured image %s could not be read (%v): regenerate it, then publish again", img.ID, err)}
+			return p, &failure{fmt.Sprintf("the %s image %s could not be read (%v): regenerate it, then publish again", strings.ReplaceAll(img.ImageType, "_", "-"), img.ID, err)}
 		}
-		p.FeaturedImage = &platform.Image{Filename: p.Slug + extension(ct), ContentType: ct, Data: data, Alt: domain.Clip(c.Title, 120)}
-		break
+		if img.ImageType == "featured" {
+			p.FeaturedImage = &platform.Image{Filename: p.Slug + extension(ct), ContentType: ct, Data: data, Alt: domain.Clip(c.Title, 120)}
+			continue
+		}
+		n := len(p.InArticleImages) + 1
+		p.InArticleImages = append(p.InArticleImages, platform.Image{Filename: fmt.Sprintf("%s-%d%s", p.Slug, n, extension(ct)),
+			ContentType: ct, Data: data, Alt: imageAlt(c.Title, img.Prompt), Key: img.ID})
 	}
 	return p, nil
+}
+
+// currentImages are the images a post carries: the featured one and at
+// most max in-article ones by position, each generated (a failed or pending
+// image is left out, never a broken link), current versions only.
+func currentImages(imgs []domain.Image, max int) []domain.Image {
+	var featured []domain.Image
+	var inArticle []domain.Image
+	for _, img := range imgs {
+		if img.Status != domain.ImageGenerated || img.URL == "" {
+			continue
+		}
+		switch img.ImageType {
+		case "featured":
+			if len(featured) == 0 {
+				featured = append(featured, img)
+			}
+		case "in_article":
+			inArticle = append(inArticle, img)
+		}
+	}
+	sort.SliceStable(inArticle, func(i, j int) bool { return inArticle[i].Position < inArticle[j].Position })
+	if max < 0 {
+		max = 0
+	}
+	if len(inArticle) > max {
+		inArticle = inArticle[:max]
+	}
+	return append(featured, inArticle...)
+}
+
+// imageAlt describes an in-article image for readers who cannot see it: the
+// start of its prompt (what it shows), else the article's title.
+func imageAlt(title, prompt string) string {
+	alt := strings.TrimSpace(prompt)
+	if i := strings.IndexAny(alt, ",."); i > 20 {
+		alt = alt[:i]
+	}
+	if alt == "" {
+		alt = title
+	}
+	return domain.Clip(alt, 120)
 }
 
 func extension(ct string) string {

@@ -112,14 +112,26 @@ type Payload struct {
 	Tags          []string      `json:"tags"`
 	PublishAt     string        `json:"publish_at"` // RFC 3339, UTC
 	FeaturedImage *PayloadImage `json:"featured_image"`
+	// InArticleImages are inline too; html places each as
+	// <img src="cid:<filename>">, which the receiver replaces with the URL
+	// it serves the image at (as e-mail does with cid: parts).
+	InArticleImages []PayloadImage `json:"in_article_images"`
 }
 
-// PayloadImage is the featured image, inline.
+// PayloadImage is an image, inline.
 type PayloadImage struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type"`
 	Alt         string `json:"alt"`
 	DataBase64  string `json:"data_base64"` // standard base64, padded
+}
+
+func payloadImage(img platform.Image) PayloadImage {
+	ct := img.ContentType
+	if ct == "" && len(img.Data) > 0 {
+		ct = http.DetectContentType(img.Data)
+	}
+	return PayloadImage{Filename: img.Filename, ContentType: ct, Alt: img.Alt, DataBase64: base64.StdEncoding.EncodeToString(img.Data)}
 }
 
 // Client posts to one webhook. It is safe for concurrent use.
@@ -170,13 +182,17 @@ func (c *Client) Create(ctx context.Context, p platform.Post) (platform.Remote, 
 	}
 	pl.PublishAt = at.UTC().Format(time.RFC3339)
 	if img := p.FeaturedImage; img != nil {
-		ct := img.ContentType
-		if ct == "" && len(img.Data) > 0 {
-			ct = http.DetectContentType(img.Data)
-		}
-		pl.FeaturedImage = &PayloadImage{Filename: img.Filename, ContentType: ct, Alt: img.Alt,
-			DataBase64: base64.StdEncoding.EncodeToString(img.Data)}
+		pi := payloadImage(*img)
+		pl.FeaturedImage = &pi
 	}
+	pl.InArticleImages = []PayloadImage{}
+	var figs []platform.Figure
+	for _, img := range p.InArticleImages {
+		pi := payloadImage(img)
+		pl.InArticleImages = append(pl.InArticleImages, pi)
+		figs = append(figs, platform.Figure{URL: "cid:" + pi.Filename, Alt: pi.Alt})
+	}
+	pl.HTML = platform.PlaceFigures(p.HTML, figs)
 	body, err := marshal(pl)
 	if err != nil {
 		return platform.Remote{}, &platform.Error{Kind: platform.Permanent, Platform: Name, Message: "could not encode the post", Err: err}

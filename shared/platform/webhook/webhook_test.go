@@ -91,8 +91,9 @@ func testPost(id string) platform.Post {
 		ContentID: id, Title: "Cold Brew <Guide>", HTML: "<h2>Steep</h2><p>12 hours & patience.</p>",
 		Excerpt: "How to cold brew.", MetaTitle: "Cold Brew Guide", Slug: "cold-brew",
 		Categories: []string{"Guides"}, Tags: []string{"coffee", "cold"},
-		FeaturedImage: &platform.Image{Filename: "jar.png", Data: []byte("\x89PNG\r\n\x1a\nabc"), Alt: "A jar"},
-		PublishAt:     time.Date(2025, 6, 2, 9, 0, 0, 0, time.FixedZone("IST", 5*3600+1800)),
+		FeaturedImage:   &platform.Image{Filename: "jar.png", Data: []byte("\x89PNG\r\n\x1a\nabc"), Alt: "A jar"},
+		InArticleImages: []platform.Image{{Filename: "steep.png", ContentType: "image/png", Data: []byte("\x89PNG\r\n\x1a\ndef"), Alt: "Steeping", Key: "img1"}},
+		PublishAt:       time.Date(2025, 6, 2, 9, 0, 0, 0, time.FixedZone("IST", 5*3600+1800)),
 	}
 }
 
@@ -127,7 +128,8 @@ func TestCreate(t *testing.T) {
 	}
 	want := map[string]any{
 		"event": "content.publish", "content_id": "01JCONTENT", "title": "Cold Brew <Guide>",
-		"html": "<h2>Steep</h2><p>12 hours & patience.</p>", "excerpt": "How to cold brew.",
+		"html":       "<h2>Steep</h2><p>12 hours & patience.</p>\n<figure class=\"igny8-image\"><img src=\"cid:steep.png\" alt=\"Steeping\" /></figure>\n",
+		"excerpt":    "How to cold brew.",
 		"meta_title": "Cold Brew Guide", "slug": "cold-brew",
 		"categories": []any{"Guides"}, "tags": []any{"coffee", "cold"},
 		"publish_at": "2025-06-02T03:30:00Z",
@@ -135,6 +137,10 @@ func TestCreate(t *testing.T) {
 			"filename": "jar.png", "content_type": "image/png", "alt": "A jar",
 			"data_base64": base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\nabc")),
 		},
+		"in_article_images": []any{map[string]any{
+			"filename": "steep.png", "content_type": "image/png", "alt": "Steeping",
+			"data_base64": base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\ndef")),
+		}},
 	}
 	if g, w := fmt.Sprint(raw), fmt.Sprint(want); g != w {
 		t.Errorf("body\n got %s\nwant %s", g, w)

@@ -385,3 +385,86 @@ func sameSet(a, b []string) bool {
 func htmlUnescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&#039;", "'", "&quot;", `"`, "&lt;", "<", "&gt;", ">").Replace(s)
 }
+
+// The featured image and every in-article image go to the media library
+// and the in-article ones into the post's HTML at their places, with alt
+// text; a Create whose post request is lost after the uploads is retried
+// and still leaves each image exactly once, in the library and in the post.
+func TestIntegrationWordPressInArticleImagesOnceAfterRetry(t *testing.T) {
+	s := wplocal.Shared(t)
+	ctx := context.Background()
+	lose := &loseFirstPost{}
+	c := New(Config{URL: s.URL, Username: s.Username, AppPassword: s.AppPassword}, &http.Client{Transport: lose, Timeout: 30 * time.Second})
+	id := contentID(t)
+	p := platform.Post{ContentID: id, Title: "Three Pictures", HTML: "<h2>One</h2><p>First.</p><p>Second.</p><h2>Two</h2><p>Third.</p>",
+		FeaturedImage: &platform.Image{Filename: "f.png", ContentType: "image/png", Data: testPNG(t), Alt: "Three Pictures"},
+		InArticleImages: []platform.Image{
+			{Filename: "a.png", ContentType: "image/png", Data: testPNG(t), Alt: "a muddy trail at dawn", Key: "01img" + id[6:] + "a"},
+			{Filename: "b.png", ContentType: "image/png", Data: testPNG(t), Alt: "laces & a \"quoted\" knot", Key: "01img" + id[6:] + "b"},
+		}}
+	if _, err := c.Create(ctx, p); err == nil {
+		t.Fatal("the lost post request did not fail the Create")
+	}
+	got, err := c.Create(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := s.Media(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string][]wplocal.Media{}
+	for _, m := range media {
+		var raw struct {
+			Description struct {
+				Raw string `json:"raw"`
+			} `json:"description"`
+		}
+		if _, err := s.Do(ctx, http.MethodGet, fmt.Sprintf("/wp/v2/media/%d?context=edit&_fields=description", m.ID), nil, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(raw.Description.Raw, Marker(id)) {
+			continue
+		}
+		key := "featured"
+		for _, img := range p.InArticleImages {
+			if strings.Contains(raw.Description.Raw, imageMarker(img.Key)) {
+				key = img.Key
+			}
+		}
+		byKey[key] = append(byKey[key], m)
+	}
+	posts := postsWithMarker(t, s, id)
+	if len(posts) != 1 || fmt.Sprint(posts[0].ID) != got.ID {
+		t.Fatalf("posts %+v", posts)
+	}
+	post := posts[0]
+	if f := byKey["featured"]; len(f) != 1 || post.FeaturedMedia != f[0].ID {
+		t.Fatalf("featured media %+v, the post's %d", f, post.FeaturedMedia)
+	}
+	last := -1
+	for _, img := range p.InArticleImages {
+		ms := byKey[img.Key]
+		if len(ms) != 1 {
+			t.Fatalf("image %s is %d times in the library", img.Key, len(ms))
+		}
+		m := ms[0]
+		if m.AltText != img.Alt {
+			t.Errorf("image %s alt %q, want %q", img.Key, m.AltText, img.Alt)
+		}
+		if n := strings.Count(post.Content, m.SourceURL); n != 1 {
+			t.Fatalf("image %s (%s) is %d times in the post:\n%s", img.Key, m.SourceURL, n, post.Content)
+		}
+		at := strings.Index(post.Content, m.SourceURL)
+		if at < last || at < strings.Index(post.Content, "First.") {
+			t.Fatalf("image %s is out of place:\n%s", img.Key, post.Content)
+		}
+		last = at
+		if !strings.Contains(post.Content, fmt.Sprintf("wp-image-%d", m.ID)) {
+			t.Errorf("image %s: no wp-image-%d class", img.Key, m.ID)
+		}
+	}
+	if !strings.Contains(post.Content, `alt="laces &amp; a &#34;quoted&#34; knot"`) {
+		t.Errorf("alt text not escaped in the HTML:\n%s", post.Content)
+	}
+}

@@ -272,6 +272,11 @@ func (c *Client) Create(ctx context.Context, p platform.Post) (platform.Remote, 
 	if img := p.FeaturedImage; img != nil && len(img.Data) == 0 {
 		return platform.Remote{}, permanent("the featured image has no data")
 	}
+	for _, img := range p.InArticleImages {
+		if len(img.Data) == 0 || img.Key == "" || strings.Contains(img.Key, "--") || strings.ContainsAny(img.Key, " <>") {
+			return platform.Remote{}, permanent("an in-article image has no data or no usable key")
+		}
+	}
 	if _, err := c.apiRoot(ctx); err != nil {
 		return platform.Remote{}, err
 	}
@@ -304,14 +309,15 @@ func (c *Client) Create(ctx context.Context, p platform.Post) (platform.Remote, 
 		}
 		body["tags"] = ids
 	}
-	// The image last: a refused term (say, a user who may not make
+	// The images last: a refused term (say, a user who may not make
 	// categories) then costs no upload.
-	if p.FeaturedImage != nil {
-		id, err := c.featuredImage(ctx, p)
-		if err != nil {
-			return platform.Remote{}, err
-		}
-		body["featured_media"] = id
+	featured, html, err := c.images(ctx, p)
+	if err != nil {
+		return platform.Remote{}, err
+	}
+	body["content"] = strings.TrimRight(html, "\n") + "\n" + Marker(p.ContentID)
+	if featured != 0 {
+		body["featured_media"] = featured
 	}
 
 	var out struct {
@@ -328,30 +334,53 @@ func (c *Client) Create(ctx context.Context, p platform.Post) (platform.Remote, 
 	return platform.Remote{ID: out.ID.String(), URL: out.Link}, nil
 }
 
-// featuredImage returns the ID of the post's featured image: one uploaded
-// by an earlier attempt for the same content, else a new upload.
-func (c *Client) featuredImage(ctx context.Context, p platform.Post) (int64, error) {
-	marker := Marker(p.ContentID)
+// media is an uploaded media item.
+type media struct {
+	ID  int64
+	URL string
+}
+
+// imageMarker tags an in-article image's media item (beside the content's
+// Marker) with our image ID; the featured image carries the Marker alone.
+func imageMarker(key string) string { return "<!-- igny8:image:" + key + " -->" }
+
+// uploaded returns the media items earlier attempts uploaded for the
+// content, by image key ("" for the featured image), so that a retry after
+// a crash re-uses them and never uploads twice.
+func (c *Client) uploaded(ctx context.Context, contentID string) (map[string]media, error) {
+	marker := Marker(contentID)
 	var found []struct {
-		ID          int64 `json:"id"`
+		ID          int64  `json:"id"`
+		SourceURL   string `json:"source_url"`
 		Description struct {
 			Raw *string `json:"raw"`
 		} `json:"description"`
 	}
-	q := url.Values{"search": {MarkerPrefix + p.ContentID}, "context": {"edit"}, "per_page": {"20"}, "_fields": {"id,description"}}
+	q := url.Values{"search": {MarkerPrefix + contentID}, "context": {"edit"}, "per_page": {"100"}, "_fields": {"id,source_url,description"}}
 	if err := c.do(ctx, http.MethodGet, "/wp/v2/media", q, nil, &found); err != nil {
-		return 0, err
+		return nil, err
 	}
+	out := map[string]media{}
 	for _, m := range found {
-		if m.ID > 0 && m.Description.Raw != nil && strings.Contains(*m.Description.Raw, marker) {
-			return m.ID, nil
+		if m.ID <= 0 || m.Description.Raw == nil || !strings.Contains(*m.Description.Raw, marker) {
+			continue
+		}
+		key := ""
+		if _, rest, ok := strings.Cut(*m.Description.Raw, "<!-- igny8:image:"); ok {
+			key, _, _ = strings.Cut(rest, " -->")
+		}
+		if _, seen := out[key]; !seen {
+			out[key] = media{ID: m.ID, URL: m.SourceURL}
 		}
 	}
+	return out, nil
+}
 
-	img := p.FeaturedImage
+// upload sends one image to the media library, tagged with description.
+func (c *Client) upload(ctx context.Context, img *platform.Image, title, description, what string) (media, error) {
 	ct := contentType(img)
 	name := imageFilename(img, ct)
-	q = url.Values{"description": {marker}, "title": {strings.TrimSpace(p.Title)}}
+	q := url.Values{"description": {description}, "title": {strings.TrimSpace(title)}}
 	if alt := strings.TrimSpace(img.Alt); alt != "" {
 		q.Set("alt_text", alt)
 	}
@@ -360,20 +389,61 @@ func (c *Client) featuredImage(ctx context.Context, p platform.Post) (int64, err
 		"Content-Disposition": {`attachment; filename="` + name + `"`},
 	}
 	var out struct {
-		ID int64 `json:"id"`
+		ID        int64  `json:"id"`
+		SourceURL string `json:"source_url"`
 	}
 	if err := c.send(ctx, http.MethodPost, "/wp/v2/media", q, hdr, bytes.NewReader(img.Data), &out); err != nil {
 		var pe *platform.Error
 		if errors.As(err, &pe) && pe.Status == http.StatusRequestEntityTooLarge {
-			pe.Message = fmt.Sprintf("the featured image (%d KB) is larger than the site accepts: raise the web server's and PHP's upload limits (upload_max_filesize, post_max_size)", len(img.Data)/1024)
+			pe.Message = fmt.Sprintf("the %s (%d KB) is larger than the site accepts: raise the web server's and PHP's upload limits (upload_max_filesize, post_max_size)", what, len(img.Data)/1024)
 		}
-		return 0, err
+		return media{}, err
 	}
 	if out.ID <= 0 {
-		return 0, &platform.Error{Kind: platform.Permanent, Platform: Name, Status: http.StatusCreated,
+		return media{}, &platform.Error{Kind: platform.Permanent, Platform: Name, Status: http.StatusCreated,
 			Message: "WordPress answered the image upload without a media ID"}
 	}
-	return out.ID, nil
+	return media{ID: out.ID, URL: out.SourceURL}, nil
+}
+
+// images uploads the post's featured and in-article images (re-using what
+// an earlier attempt uploaded) and returns the featured media ID (0: none)
+// and the body with the in-article images placed in it.
+func (c *Client) images(ctx context.Context, p platform.Post) (int64, string, error) {
+	body := p.HTML
+	if p.FeaturedImage == nil && len(p.InArticleImages) == 0 {
+		return 0, body, nil
+	}
+	have, err := c.uploaded(ctx, p.ContentID)
+	if err != nil {
+		return 0, "", err
+	}
+	marker := Marker(p.ContentID)
+	var featured int64
+	if p.FeaturedImage != nil {
+		m, ok := have[""]
+		if !ok {
+			if m, err = c.upload(ctx, p.FeaturedImage, p.Title, marker, "featured image"); err != nil {
+				return 0, "", err
+			}
+		}
+		featured = m.ID
+	}
+	var figs []platform.Figure
+	for i := range p.InArticleImages {
+		img := &p.InArticleImages[i]
+		m, ok := have[img.Key]
+		if !ok {
+			if m, err = c.upload(ctx, img, fmt.Sprintf("%s (%d)", strings.TrimSpace(p.Title), i+1), marker+"\n"+imageMarker(img.Key), "image"); err != nil {
+				return 0, "", err
+			}
+		}
+		if m.URL == "" {
+			return 0, "", &platform.Error{Kind: platform.Permanent, Platform: Name, Message: "WordPress did not say where an uploaded image is served"}
+		}
+		figs = append(figs, platform.Figure{URL: m.URL, Alt: img.Alt, Class: fmt.Sprintf("wp-image-%d", m.ID)})
+	}
+	return featured, platform.PlaceFigures(body, figs), nil
 }
 
 func contentType(img *platform.Image) string {
