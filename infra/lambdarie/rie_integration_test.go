@@ -430,6 +430,34 @@ var checks = map[string]func(*testing.T, *fn){
 			t.Fatalf("operation %+v %v", op, err)
 		}
 	},
+	// The operation's execution timed out after Reserve: its hold goes back,
+	// it ends failed with the reason, and a second delivery changes nothing.
+	"execution-cleanup": func(t *testing.T, f *fn) {
+		sample := f.sample(t, "execution-cleanup")
+		before := f.balance(t)
+		var out struct {
+			Kind          string `json:"kind"`
+			ID            string `json:"id"`
+			HoldsReleased int    `json:"holds_released"`
+		}
+		f.answer(t, sample, &out)
+		after := f.balance(t)
+		if out.Kind != "operation" || out.ID != lambdarie.OpDeadID || out.HoldsReleased != 1 ||
+			before.Reserved-after.Reserved != lambdarie.HoldAmount || after.Available-before.Available != lambdarie.HoldAmount {
+			t.Fatalf("cleanup %+v; balance %+v → %+v", out, before, after)
+		}
+		if h, err := f.ledger.GetHold(bg, lambdarie.AccountID, lambdarie.HoldID(lambdarie.OpDeadID)); err != nil || h.Status != ledger.HoldReleased {
+			t.Fatalf("hold %+v %v", h, err)
+		}
+		op, err := f.store.GetOperation(bg, lambdarie.AccountID, lambdarie.OpDeadID)
+		if err != nil || op.Status != domain.OperationFailed || op.Error == nil || op.Error.Name != "Execution.TimedOut" {
+			t.Fatalf("operation %+v %v", op, err)
+		}
+		f.answer(t, sample, &out)
+		if out.HoldsReleased != 0 || f.balance(t) != after {
+			t.Fatalf("second delivery: %+v, balance %+v", out, f.balance(t))
+		}
+	},
 	"credit-sweeper": func(t *testing.T, f *fn) {
 		var out struct {
 			Released *int `json:"released"`

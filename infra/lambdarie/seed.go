@@ -45,16 +45,19 @@ const (
 	// Operations of the credit samples (queued or running, as the step
 	// finds them) and of the run-step samples (no record: the run step
 	// keeps its own).
-	OpReserveID  = "01jsamp1e000000000000p0001"
-	OpSettleID   = "01jsamp1e000000000000p0002"
-	OpReleaseID  = "01jsamp1e000000000000p0003"
-	OpClusterID  = "01jsamp1e000000000000p0004"
-	OpIdeasID    = "01jsamp1e000000000000p0005"
-	OpTasksID    = "01jsamp1e000000000000p0006"
-	OpContentID  = "01jsamp1e000000000000p0007"
-	OpPromptsID  = "01jsamp1e000000000000p0008"
-	OpImagesID   = "01jsamp1e000000000000p0009"
-	OpReviewID   = "01jsamp1e000000000000p0010"
+	OpReserveID = "01jsamp1e000000000000p0001"
+	OpSettleID  = "01jsamp1e000000000000p0002"
+	OpReleaseID = "01jsamp1e000000000000p0003"
+	OpClusterID = "01jsamp1e000000000000p0004"
+	OpIdeasID   = "01jsamp1e000000000000p0005"
+	OpTasksID   = "01jsamp1e000000000000p0006"
+	OpContentID = "01jsamp1e000000000000p0007"
+	OpPromptsID = "01jsamp1e000000000000p0008"
+	OpImagesID  = "01jsamp1e000000000000p0009"
+	OpReviewID  = "01jsamp1e000000000000p0010"
+	// OpDeadID runs with a hold; its execution died (the execution-cleanup
+	// sample says TIMED_OUT).
+	OpDeadID     = "01jsamp1e000000000000p0011"
 	RunID        = "01jsamp1e000000000000r0001" // running on SiteID
 	Run2ID       = "01jsamp1e000000000000r0002" // running on Site2ID: the finish-run sample ends it
 	TextModelID  = "offline-text-1"
@@ -146,7 +149,7 @@ func Seed(ctx context.Context, db *dynamodb.Client, table, cursorSecret string) 
 	for _, op := range []struct {
 		id      string
 		running bool
-	}{{OpReserveID, false}, {OpSettleID, true}, {OpReleaseID, true}} {
+	}{{OpReserveID, false}, {OpSettleID, true}, {OpReleaseID, true}, {OpDeadID, true}} {
 		o := domain.Operation{ID: op.id, SiteID: SiteID, Type: domain.OperationClustering, Status: domain.OperationQueued,
 			ItemIDs: []string{Keyword1ID, Keyword2ID, Keyword3ID}, Tier: domain.TierBasic, EstimatedCred: HoldAmount,
 			Results: []string{}, CreatedAt: now, UpdatedAt: now}

@@ -43,7 +43,7 @@ type Stack struct {
 func NewStack(d *app.App, opts ...sfn.Option) (*Stack, error) {
 	a := *d
 	s := &Stack{Deps: &a, Machines: map[string]*sfn.Machine{}}
-	s.Runtime = sfn.NewRuntime(sfn.InvokerFunc(s.invoke), append([]sfn.Option{sfn.WithLogger(a.Log)}, opts...)...)
+	s.Runtime = sfn.NewRuntime(sfn.InvokerFunc(s.invoke), append([]sfn.Option{sfn.WithLogger(a.Log), sfn.WithOnEnd(s.executionEnded)}, opts...)...)
 	for _, sm := range catalog.StateMachines {
 		def, err := statemachines.Definition(sm.Name)
 		if err != nil {

@@ -49,6 +49,7 @@ func handlers() map[string]func(*App) (Handler, error) {
 		"automation-scheduler":      automationScheduler,
 		"publish-scheduler":         publishScheduler,
 		"publish-content":           publishContent,
+		"execution-cleanup":         executionCleanup,
 	}
 }
 
@@ -128,6 +129,8 @@ func creditSettle(a *App) (Handler, error)  { return step(a.Credits().Settle) }
 func creditRelease(a *App) (Handler, error) { return step(a.Credits().Fail) }
 
 func creditSweeper(a *App) (Handler, error) { return Handler{Lambda: a.Sweeper().Sweep}, nil }
+
+func executionCleanup(a *App) (Handler, error) { return Handler{Lambda: a.Cleaner().Handle}, nil }
 
 // operation is an op-* step: the function name runs operations of type t.
 // Its step lease is its Lambda timeout, so an attempt the Lambda killed

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/igny8/igny8-serverless/shared/reconcile"
 	"net/http"
 	"os"
 
@@ -50,6 +51,11 @@ func (a *App) Automation() *automation.Service {
 }
 
 // AutomationSteps are the automation state machine's steps.
+// Cleaner ends what a dead execution leaves behind (execution-cleanup).
+func (a *App) Cleaner() *reconcile.Cleaner {
+	return &reconcile.Cleaner{Holds: a.Ledger, Ops: a.Credits(), Runs: a.AutomationSteps(), Log: a.Log}
+}
+
 func (a *App) AutomationSteps() *automation.Steps {
 	return &automation.Steps{Store: a.Store, Ops: a.Ops(), Tokens: a.Tokens}
 }

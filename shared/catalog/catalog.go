@@ -13,7 +13,9 @@ type Function struct {
 	// Kind says how it is invoked: "api" (the HTTP API), "authorizer" (the
 	// HTTP API's Lambda authorizer), "step" (by a state machine), "scheduled"
 	// (by an EventBridge rule on Schedule) or "async" (invoked with
-	// InvocationType Event by other functions; failures go to a queue).
+	// InvocationType Event by other functions; failures go to a queue) or
+	// "execution-status" (by an EventBridge rule on the state machines'
+	// executions that end FAILED, TIMED_OUT or ABORTED).
 	Kind string
 	// Schedule is the EventBridge schedule expression of a "scheduled"
 	// function, e.g. "rate(1 minute)".
@@ -156,6 +158,10 @@ var Functions = []Function{
 	// publish-content's timeout bounds its retries with backoff and stays
 	// well under publishing.DefaultLease (15 minutes), so no claim is taken
 	// over while its publisher still runs.
+	// Ends what a dead execution left: releases its holds (Query, the
+	// account's holds), fails the operation or run (frees the lock: Delete).
+	{Name: "execution-cleanup", Kind: "execution-status", TimeoutSeconds: 60, Needs: Needs{
+		Table: []string{"DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}}},
 	{Name: "publish-content", Kind: "async", NameEnv: "PUBLISH_FUNCTION_NAME", TimeoutSeconds: 300, Needs: Needs{
 		Table: []string{"DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, Blobs: BlobsRead}},
 }

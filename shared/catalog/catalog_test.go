@@ -61,7 +61,7 @@ func TestCatalogFacts(t *testing.T) {
 	for _, f := range Functions {
 		kinds[f.Kind]++
 		switch f.Kind {
-		case "api", "authorizer", "step", "scheduled", "async":
+		case "api", "authorizer", "step", "scheduled", "async", "execution-status":
 		default:
 			t.Errorf("%s: unknown kind %q", f.Name, f.Kind)
 		}

@@ -25,6 +25,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"github.com/igny8/igny8-serverless/shared/keys"
 	"strings"
 	"time"
 
@@ -556,4 +557,23 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// PendingHolds are the account's holds still pending whose metadata has
+// operation_id = operationID (an automation run's batches carry the run's
+// ID), for the cleanup of an execution that died holding them. It reads
+// every hold of the account: a rare path, not a hot one.
+func (l *Ledger) PendingHolds(ctx context.Context, account, operationID string) ([]Hold, error) {
+	var out []Hold
+	err := l.each(ctx, account, keys.HoldPrefix, func(it map[string]types.AttributeValue) error {
+		h, err := decodeHold(it)
+		if err != nil {
+			return err
+		}
+		if h.Status == HoldPending && h.Metadata["operation_id"] == operationID {
+			out = append(out, h)
+		}
+		return nil
+	})
+	return out, err
 }

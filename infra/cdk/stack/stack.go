@@ -473,6 +473,38 @@ func (b *builder) invocation(f catalog.Function) {
 			MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(5)),
 			OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
 		})
+	case "execution-status":
+		// An execution that dies outside every Catch (a payload or history
+		// limit, its timeout, a StopExecution) still ends its operation or
+		// run: this rule hands the event to the cleanup, with retries and
+		// a queue for what still fails (which raises the alarm).
+		dlq := b.queue(id+"DeadLetters", FunctionName(b.props.Stage, f.Name)+"-dlq")
+		var arns []*string
+		for _, sm := range catalog.StateMachines {
+			arns = append(arns, b.machines[sm.Name].StateMachineArn())
+		}
+		awsevents.NewRule(b.stack, jsii.String(id+"Rule"), &awsevents.RuleProps{
+			RuleName:    jsii.String(FunctionName(b.props.Stage, f.Name)),
+			Description: jsii.String("Ends what a failed, timed-out or aborted execution left behind"),
+			EventPattern: &awsevents.EventPattern{
+				Source:     jsii.Strings("aws.states"),
+				DetailType: jsii.Strings("Step Functions Execution Status Change"),
+				Detail: &map[string]interface{}{
+					"status":          []string{"FAILED", "TIMED_OUT", "ABORTED"},
+					"stateMachineArn": arns,
+				},
+			},
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+				DeadLetterQueue: dlq,
+				RetryAttempts:   jsii.Number(8),
+				MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
+			})},
+		})
+		fn.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+			RetryAttempts: jsii.Number(2),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+			OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
+		})
 	case "async":
 		dlq := b.queue(id+"DeadLetters", FunctionName(b.props.Stage, f.Name)+"-dlq")
 		fn.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{

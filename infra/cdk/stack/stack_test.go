@@ -171,13 +171,13 @@ func count(kinds ...string) map[string]int {
 
 func TestResourceCounts(t *testing.T) {
 	s := dev(t)
-	kinds := count("scheduled", "async")
-	queues := kinds["scheduled"] + kinds["async"]
+	kinds := count("scheduled", "async", "execution-status")
+	queues := kinds["scheduled"] + kinds["async"] + kinds["execution-status"]
 	want := map[string]int{
 		"AWS::Lambda::Function":               len(catalog.Functions),
 		"AWS::IAM::Role":                      len(catalog.Functions) + len(catalog.StateMachines),
 		"AWS::StepFunctions::StateMachine":    len(catalog.StateMachines),
-		"AWS::Events::Rule":                   kinds["scheduled"],
+		"AWS::Events::Rule":                   kinds["scheduled"] + kinds["execution-status"],
 		"AWS::SQS::Queue":                     queues,
 		"AWS::Lambda::EventInvokeConfig":      queues,
 		"AWS::DynamoDB::Table":                1,
@@ -435,7 +435,7 @@ func TestFunctionPermissions(t *testing.T) {
 			case catalog.BlobsReadWrite:
 				want["s3:GetObject"], want["s3:PutObject"] = "objects", "objects"
 			}
-			if f.Kind == "async" || f.Kind == "scheduled" { // the on-failure queue
+			if f.Kind == "async" || f.Kind == "scheduled" || f.Kind == "execution-status" { // the on-failure queue
 				want["sqs:SendMessage"], want["sqs:GetQueueAttributes"], want["sqs:GetQueueUrl"] = "queue", "queue", "queue"
 			}
 			got := map[string]bool{}
@@ -614,6 +614,54 @@ func TestSchedules(t *testing.T) {
 			s.asyncConfig(t, f, dlq, 0)
 		})
 	}
+}
+
+// The cleanup of dead executions: a rule on both state machines' executions
+// that end FAILED, TIMED_OUT or ABORTED targets execution-cleanup, with
+// retries and a dead-letter queue.
+func TestExecutionStatusRule(t *testing.T) {
+	s := dev(t)
+	var rule map[string]any
+	for _, r := range s.ofType("AWS::Events::Rule") {
+		if props(r)["Name"] == "igny8-dev-execution-cleanup" {
+			rule = props(r)
+		}
+	}
+	if rule == nil {
+		t.Fatal("no execution-status rule")
+	}
+	pattern := rule["EventPattern"].(map[string]any)
+	detail := pattern["detail"].(map[string]any)
+	if render(pattern["source"]) != `["aws.states"]` || render(pattern["detail-type"]) != `["Step Functions Execution Status Change"]` ||
+		render(detail["status"]) != `["FAILED","TIMED_OUT","ABORTED"]` {
+		t.Errorf("pattern %s", render(pattern))
+	}
+	machines := list(detail["stateMachineArn"])
+	if len(machines) != len(catalog.StateMachines) {
+		t.Errorf("the rule watches %d state machines, want %d: %s", len(machines), len(catalog.StateMachines), render(machines))
+	}
+	for _, m := range machines {
+		if s.resources[ref(m)]["Type"] != "AWS::StepFunctions::StateMachine" {
+			t.Errorf("watched %s is no state machine of the stack", render(m))
+		}
+	}
+	targets := list(rule["Targets"])
+	if len(targets) != 1 {
+		t.Fatalf("%d targets", len(targets))
+	}
+	tg := targets[0].(map[string]any)
+	if ref(tg["Arn"]) != LogicalID("execution-cleanup") {
+		t.Errorf("target %s", render(tg["Arn"]))
+	}
+	dlq := ref(tg["DeadLetterConfig"].(map[string]any)["Arn"])
+	if s.resources[dlq]["Type"] != "AWS::SQS::Queue" {
+		t.Errorf("dead-letter queue %s", render(tg["DeadLetterConfig"]))
+	}
+	if render(tg["RetryPolicy"]) != `{"MaximumEventAgeInSeconds":86400,"MaximumRetryAttempts":8}` {
+		t.Errorf("retry policy %s", render(tg["RetryPolicy"]))
+	}
+	f, _ := catalog.Lookup("execution-cleanup")
+	s.asyncConfig(t, f, dlq, 2)
 }
 
 // asyncConfig checks the function's EventInvokeConfig: retries and the

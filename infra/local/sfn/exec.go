@@ -81,6 +81,9 @@ func (ex *execution) run() {
 	ex.cancel()
 	ex.rt.closeExecutionTokens(ex)
 	ex.inflight.Wait()
+	if ex.rt.onEnd != nil {
+		ex.rt.onEnd(ex.snapshot())
+	}
 }
 
 func (r *Runtime) closeExecutionTokens(ex *execution) {

@@ -179,6 +179,11 @@ func WithMaxConcurrency(n int) Option {
 	}
 }
 
+// WithOnEnd calls fn with each execution's description once it has ended,
+// whatever its status, before Wait returns: the local stand-in for
+// EventBridge's "Step Functions Execution Status Change" events.
+func WithOnEnd(fn func(Execution)) Option { return func(r *Runtime) { r.onEnd = fn } }
+
 // WithRoleArn sets $$.Execution.RoleArn.
 func WithRoleArn(arn string) Option { return func(r *Runtime) { r.roleArn = arn } }
 
@@ -191,6 +196,7 @@ type Runtime struct {
 	scale   float64
 	maxConc int
 	roleArn string
+	onEnd   func(Execution)
 
 	rndMu sync.Mutex
 	rnd   *rand.Rand
