@@ -95,6 +95,16 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	// What the last stack was running when it stopped ends (or, for a
+	// publish, goes again) before this one takes work.
+	rec, err := stack.Reconcile(ctx, client, cfg.Table)
+	if err != nil {
+		return err
+	}
+	if rec != (Reconciled{}) {
+		fmt.Printf("after the last stop: %d operation(s) and %d run(s) ended with a reason, %d hold(s) released, %d publish(es) taken over\n",
+			rec.Operations, rec.Runs, rec.HoldsReleased, rec.Publishes)
+	}
 	go stack.Tick(ctx, time.Minute)
 	wp := startWordPress(ctx, o, stack, st)
 	defer wp.Stop()

@@ -6,6 +6,7 @@ package aiproviders
 import (
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/ai"
@@ -34,7 +35,13 @@ func FromEnv(guarded *http.Client) ops.Providers {
 	hc := new(http.Client)
 	*hc = *guarded // the same guarded transport, with the providers' own timeout
 	hc.Timeout = providerTimeout
-	off := offline.New()
+	var opts []offline.Option
+	// OFFLINE_LATENCY_MS slows the offline provider down to a vendor's pace
+	// (a run you can watch, pause or kill in the middle); 0 or unset: none.
+	if ms, err := strconv.Atoi(os.Getenv("OFFLINE_LATENCY_MS")); err == nil && ms > 0 {
+		opts = append(opts, offline.WithLatency(time.Duration(ms)*time.Millisecond))
+	}
+	off := offline.New(opts...)
 	p := ops.Providers{
 		Text:  map[string]ai.TextProvider{ai.ProviderOffline: off},
 		Image: map[string]ai.ImageProvider{ai.ProviderOffline: off},

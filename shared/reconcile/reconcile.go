@@ -90,23 +90,37 @@ func (c *Cleaner) EndExecution(ctx context.Context, d Detail) (Outcome, error) {
 		return Outcome{Kind: "ignored"}, nil
 	}
 	reason := fmt.Sprintf("the execution ended %s outside its error handling", d.Status)
+	out, err := c.end(ctx, []byte(*d.Input), &ops.StepError{Error: "Execution." + statusName(d.Status), Cause: reason})
+	if out.Kind != "ignored" {
+		c.log(d, out, err)
+	}
+	return out, err
+}
+
+// EndOrphan ends the operation or run an execution input names when that
+// execution is gone without a trace (the local stack keeps executions in
+// memory: after a crash, what was running has no execution left).
+func (c *Cleaner) EndOrphan(ctx context.Context, input []byte, reason string) (Outcome, error) {
+	out, err := c.end(ctx, input, &ops.StepError{Error: "Execution.Lost", Cause: reason})
+	if out.Kind != "ignored" {
+		c.log(Detail{Status: "LOST"}, out, err)
+	}
+	return out, err
+}
+
+func (c *Cleaner) end(ctx context.Context, input []byte, stepErr *ops.StepError) (Outcome, error) {
 	var in struct {
 		Job *ops.Job           `json:"job"`
 		Run *automation.RunRef `json:"run"`
 	}
-	if err := json.Unmarshal([]byte(*d.Input), &in); err != nil {
+	if err := json.Unmarshal(input, &in); err != nil {
 		return Outcome{Kind: "ignored", Reason: "the input is not JSON"}, nil
 	}
-	stepErr := &ops.StepError{Error: "Execution." + statusName(d.Status), Cause: reason}
 	switch {
 	case in.Job != nil && in.Job.AccountID != "" && in.Job.OperationID != "":
-		out, err := c.endOperation(ctx, *in.Job, stepErr)
-		c.log(d, out, err)
-		return out, err
+		return c.endOperation(ctx, *in.Job, stepErr)
 	case in.Run != nil && in.Run.AccountID != "" && in.Run.RunID != "":
-		out, err := c.endRun(ctx, *in.Run, stepErr)
-		c.log(d, out, err)
-		return out, err
+		return c.endRun(ctx, *in.Run, stepErr)
 	}
 	return Outcome{Kind: "ignored", Reason: "neither an operation nor a run"}, nil
 }
