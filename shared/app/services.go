@@ -63,7 +63,11 @@ func (a *App) AutomationSteps() *automation.Steps {
 // API is the HTTP API on the given services (the local stack shares them
 // with its scheduler and publisher).
 func (a *App) API(auto *automation.Service, pub *publishing.Service) http.Handler {
-	return httpapi.New(a.Store, a.Ledger, a.Ops(), auto, pub, a.Config.Brand, a.Log)
+	var opts []httpapi.Option
+	if l, ok := a.Blobs.(httpapi.Linker); ok { // the cloud's bucket: presigned links
+		opts = append(opts, httpapi.WithImageLinks(l))
+	}
+	return httpapi.New(a.Store, a.Ledger, a.Ops(), auto, pub, a.Config.Brand, a.Log, opts...)
 }
 
 // Sweeper voids expired credit holds.

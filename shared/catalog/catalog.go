@@ -121,7 +121,9 @@ func plus(base []string, actions ...string) []string {
 var Functions = []Function{
 	{Name: "api", Kind: "api", MemoryMB: 512, Needs: Needs{
 		Table:  []string{"BatchGetItem", "BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"},
-		Starts: []string{"operation", "automation"}, Tokens: []string{"automation"}, Invokes: []string{"publish-content"}}},
+		Starts: []string{"operation", "automation"}, Tokens: []string{"automation"}, Invokes: []string{"publish-content"},
+		// Read: the image links it answers are presigned GETs of the bucket.
+		Blobs: BlobsRead}},
 	{Name: "api-authorizer", Kind: "authorizer", TimeoutSeconds: 10, Needs: Needs{Table: []string{"GetItem"}}},
 	{Name: "credit-reserve", ArnKey: "CreditReserveFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
 	{Name: "credit-settle", ArnKey: "CreditSettleFunctionArn", Kind: "step", Needs: Needs{Table: settleStep}},

@@ -40,21 +40,37 @@ type API struct {
 	auto   *automation.Service
 	pub    Publishing
 	brand  string // the name users see models under, e.g. "IGNY8 AI"
+	links  Linker // nil: image URLs are served as stored (the local stack's own)
 	log    *slog.Logger
 	mux    *http.ServeMux
 }
+
+// Linker turns a stored image URL into one a browser can load (in the cloud,
+// a presigned GET of the private bucket's object).
+type Linker interface {
+	Link(ctx context.Context, url string) (string, error)
+}
+
+// Option changes the API New builds.
+type Option func(*API)
+
+// WithImageLinks makes every image the API answers carry l's link to it.
+func WithImageLinks(l Linker) Option { return func(a *API) { a.links = l } }
 
 // DefaultBrand names the model tiers users see ("IGNY8 AI Basic").
 const DefaultBrand = "IGNY8 AI"
 
 // New returns the API handler.
-func New(st *store.Store, led Granter, svc *ops.Service, auto *automation.Service, pub *publishing.Service, brand string, log *slog.Logger) http.Handler {
+func New(st *store.Store, led Granter, svc *ops.Service, auto *automation.Service, pub *publishing.Service, brand string, log *slog.Logger, opts ...Option) http.Handler {
 	if brand == "" {
 		brand = DefaultBrand
 	}
 	a := &API{store: st, ledger: led, ops: svc, auto: auto, pub: publishingOff{}, brand: brand, log: log, mux: http.NewServeMux()}
 	if pub != nil {
 		a.pub = pub
+	}
+	for _, o := range opts {
+		o(a)
 	}
 	a.routes()
 	return a

@@ -28,7 +28,7 @@ type env struct {
 	admin string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...httpapi.Option) *env {
 	t.Helper()
 	db, table := ddblocal.NewTable(t)
 	st := store.New(db, table, "test-cursor-secret-0123456789")
@@ -37,7 +37,7 @@ func newEnv(t *testing.T) *env {
 	if err := st.PutAPIKey(context.Background(), admin, domain.RoleAdmin, ""); err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.New(st, led, &ops.Service{Store: st}, nil, nil, "", slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h := httpapi.New(st, led, &ops.Service{Store: st}, nil, nil, "", slog.New(slog.NewJSONHandler(io.Discard, nil)), opts...)
 	return &env{c: apitest.New(t, httpapi.OpenAPI, h), st: st, admin: admin}
 }
 

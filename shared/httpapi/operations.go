@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -259,11 +260,24 @@ func (a *API) readNotification(w http.ResponseWriter, r *http.Request) error {
 }
 
 // brandImage names the image's model by its tier, as users see models.
+// With a Linker, its URL is one a browser can load; an image that cannot
+// be linked shows no URL (logged), never the private s3:// name.
 func (a *API) brandImage(img *domain.Image) {
 	if img.Model != "" {
 		img.Model = domain.TierLabel(a.brand, img.Tier)
 	}
 	img.Provider = ""
+	if a.links != nil && img.URL != "" {
+		// Presigning is a local signature, no request: no deadline needed.
+		u, err := a.links.Link(context.Background(), img.URL)
+		if err != nil {
+			if a.log != nil {
+				a.log.Error("image link", "image", img.ID, "error", err.Error())
+			}
+			u = ""
+		}
+		img.URL = u
+	}
 }
 
 // modelView is a model as users see it: its tier and price, never the vendor.

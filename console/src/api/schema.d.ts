@@ -1710,7 +1710,7 @@ export interface components {
             prompt: string;
             /**
              * Format: uri
-             * @description Where the generated image is.
+             * @description Where the generated image can be loaded: locally the stack's own file URL; in the cloud a presigned GET of the private bucket, valid one hour (fetch the image again for a fresh link).
              */
             url?: string;
             /**
