@@ -64,8 +64,19 @@ func newTestStack(t testing.TB, textOpts ...offline.Option) *testStack {
 	if err := deps.Store.PutAPIKey(context.Background(), admin, domain.RoleAdmin, ""); err != nil {
 		t.Fatal(err)
 	}
-	// Retry back-off runs 100× faster so the retry paths stay quick.
-	s, err := NewStack(deps, sfn.WithTimeScale(0.01))
+	// Retry back-off and Wait states run 100× faster so the retry paths
+	// stay quick; timeouts stay real (scaled, a 60 s task timeout became
+	// 0.6 s and fired on a busy machine).
+	s, err := NewStack(deps, sfn.WithSleep(func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(d / 100)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
