@@ -548,7 +548,15 @@ var checks = map[string]func(*testing.T, *fn){
 		ok(t, err)
 		var p automation.Prepared
 		f.answer(t, f.sample(t, f.f.Name), &p)
-		got := slices.Concat(p.Batches...)
+		got, err := f.store.PlanIDs(bg, lambdarie.AccountID, lambdarie.SiteID, lambdarie.RunID, 1, 0, 1<<20)
+		if len(want) == 0 {
+			got, err = nil, nil
+		}
+		ok(t, err)
+		size := int(domain.DefaultAutomationConfig().Stage1BatchSize)
+		if len(p.Batches) != (len(got)+size-1)/size {
+			t.Fatalf("batches %v for %d items of %d a batch", p.Batches, len(got), size)
+		}
 		slices.Sort(got)
 		slices.Sort(want)
 		if !slices.Equal(got, want) || p.Skip != (len(want) == 0) {
@@ -564,10 +572,13 @@ var checks = map[string]func(*testing.T, *fn){
 		sample := f.sample(t, f.f.Name)
 		var in automation.BatchInput
 		ok(t, json.Unmarshal(sample, &in))
+		size := int(domain.DefaultAutomationConfig().Stage1BatchSize)
+		want, err := f.store.PlanIDs(bg, lambdarie.AccountID, lambdarie.SiteID, lambdarie.RunID, 1, in.Index*size, (in.Index+1)*size)
+		ok(t, err)
 		f.answer(t, sample, &g)
 		j := g.Job
 		if g.Action != automation.ActionGo || j.Type != domain.OperationClustering || j.RunID != lambdarie.RunID || j.Stage != 1 ||
-			j.Key != fmt.Sprintf("run#%s#s1#b%d", lambdarie.RunID, in.Index) || !slices.Equal(j.ItemIDs, in.IDs) ||
+			j.Key != fmt.Sprintf("run#%s#s1#b%d", lambdarie.RunID, in.Index) || !slices.Equal(j.ItemIDs, want) || len(want) == 0 ||
 			j.ModelID != lambdarie.TextModelID || j.Estimate < 1 {
 			t.Fatalf("gate %+v", g)
 		}

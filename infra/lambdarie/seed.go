@@ -179,7 +179,8 @@ func Seed(ctx context.Context, db *dynamodb.Client, table, cursorSecret string) 
 			return err
 		}
 	}
-	return nil
+	// Stage 1's plan of the running run: the gate sample's batch 0.
+	return st.SavePlan(ctx, AccountID, SiteID, RunID, 1, []string{Keyword6ID})
 }
 
 func holdMeta(op string) ledger.Meta {

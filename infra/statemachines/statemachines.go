@@ -10,6 +10,7 @@ package statemachines
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 )
 
@@ -23,4 +24,36 @@ func Definition(name string) ([]byte, error) {
 		return nil, fmt.Errorf("state machine %s: %w", name, err)
 	}
 	return b, nil
+}
+
+// HasDistributedMap reports whether a definition has a Distributed Map
+// state: its role must then be allowed to start, watch and stop the child
+// executions the Map runs.
+func HasDistributedMap(asl []byte) (bool, error) {
+	var v any
+	if err := json.Unmarshal(asl, &v); err != nil {
+		return false, fmt.Errorf("state machine definition: %w", err)
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch t := v.(type) {
+		case map[string]any:
+			if pc, ok := t["ProcessorConfig"].(map[string]any); ok && pc["Mode"] == "DISTRIBUTED" {
+				return true
+			}
+			for _, c := range t {
+				if walk(c) {
+					return true
+				}
+			}
+		case []any:
+			for _, c := range t {
+				if walk(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v), nil
 }

@@ -24,15 +24,18 @@ type StageInput struct {
 	Stage int    `json:"stage"`
 }
 
-// Prepared is a stage's work: its batches of item IDs (never whole items).
+// Prepared is a stage's work: the numbers of its batches. The batches'
+// item IDs stay in the table (Store.SavePlan): a state machine's state is
+// limited to 256 KiB, and 10,000 IDs are more than that, while 10,000 batch
+// numbers are about 50 KB.
 type Prepared struct {
-	Skip    bool       `json:"skip"`
-	Batches [][]string `json:"batches"`
+	Skip    bool  `json:"skip"`
+	Batches []int `json:"batches"`
 }
 
 // Prepare finds the items waiting for the stage (within the run's maxima),
-// splits them into batches and records the stage's total; a stage with
-// nothing to do is skipped.
+// saves them as the stage's plan, records the stage's total and answers the
+// batch numbers; a stage with nothing to do is skipped.
 func (s *Steps) Prepare(ctx context.Context, in StageInput) (Prepared, error) {
 	r := in.Run
 	stage, ok := domain.StageByN(in.Stage)
@@ -50,12 +53,15 @@ func (s *Steps) Prepare(ctx context.Context, in StageInput) (Prepared, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return Prepared{Skip: true, Batches: [][]string{}}, s.Store.SetStage(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, domain.StageSkipped, 0)
+		return Prepared{Skip: true, Batches: []int{}}, s.Store.SetStage(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, domain.StageSkipped, 0)
+	}
+	if err := s.Store.SavePlan(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, ids); err != nil {
+		return Prepared{}, err
 	}
 	size := stage.BatchSize(cfg)
-	p := Prepared{}
-	for i := 0; i < len(ids); i += size {
-		p.Batches = append(p.Batches, ids[i:min(i+size, len(ids))])
+	p := Prepared{Batches: make([]int, 0, (len(ids)+size-1)/size)}
+	for i := 0; i*size < len(ids); i++ {
+		p.Batches = append(p.Batches, i)
 	}
 	return p, s.Store.SetStage(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, domain.StageRunning, int64(len(ids)))
 }
@@ -68,12 +74,12 @@ func (s *Steps) waiting(ctx context.Context, r RunRef, stage domain.Stage, cfg d
 	return s.Store.IDsByStatus(ctx, r.AccountID, r.SiteID, stage.Source, stage.SourceStatus, stage.MaxPerRun(cfg))
 }
 
-// BatchInput is one batch of a stage (the Map's item).
+// BatchInput is one batch of a stage (the Map's item): its items are the
+// plan's, Index×batch size onwards.
 type BatchInput struct {
-	Run   RunRef   `json:"run"`
-	Stage int      `json:"stage"`
-	Index int      `json:"index"`
-	IDs   []string `json:"ids"`
+	Run   RunRef `json:"run"`
+	Stage int    `json:"stage"`
+	Index int    `json:"index"`
 }
 
 // Gate actions.
@@ -109,10 +115,15 @@ func (s *Steps) Gate(ctx context.Context, in BatchInput) (GateResult, error) {
 	if !ok {
 		return GateResult{}, domain.Invalid("stage", "must be 1..%d", len(domain.Stages))
 	}
+	size := stage.BatchSize(cfg)
+	ids, err := s.Store.PlanIDs(ctx, r.AccountID, r.SiteID, r.RunID, in.Stage, in.Index*size, (in.Index+1)*size)
+	if err != nil {
+		return GateResult{}, err
+	}
 	typ := stage.Operation
 	job := ops.Job{OperationID: r.RunID, AccountID: r.AccountID, SiteID: r.SiteID, Type: typ,
 		Key: fmt.Sprintf("run#%s#s%d#b%d", r.RunID, in.Stage, in.Index), RunID: r.RunID, Stage: in.Stage}
-	if job.ItemIDs, err = s.claim(ctx, r, typ, job.Key, in.IDs); err != nil || len(job.ItemIDs) == 0 {
+	if job.ItemIDs, err = s.claim(ctx, r, typ, job.Key, ids); err != nil || len(job.ItemIDs) == 0 {
 		return GateResult{Action: ActionSkip}, err
 	}
 	if stage.Charged() {

@@ -90,7 +90,7 @@ func TestIntegrationDuplicateStageStepsCountOnce(t *testing.T) {
 			t.Fatalf("prepare: %+v %v", prep, err)
 		}
 	}
-	in := BatchInput{Run: ref, Stage: 1, Index: 0, IDs: prep.Batches[0]}
+	in := BatchInput{Run: ref, Stage: 1, Index: 0}
 	g1, err := steps.Gate(ctx, in)
 	g2, err2 := steps.Gate(ctx, in)
 	if err != nil || err2 != nil || g1.Job.Key != g2.Job.Key || g1.Action != ActionGo {
@@ -156,15 +156,18 @@ func TestIntegrationBatchSkipsClaimedItems(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	prep, err := f.steps.Prepare(ctx, StageInput{Run: f.ref, Stage: 1})
-	if err != nil || len(prep.Batches) != 1 || len(prep.Batches[0]) != 5 {
+	if err != nil || len(prep.Batches) != 1 || prep.Batches[0] != 0 {
 		t.Fatalf("prepare: %+v %v", prep, err)
 	}
-	ids := prep.Batches[0]
+	ids, err := f.st.PlanIDs(ctx, f.acct, f.site, f.ref.RunID, 1, 0, 50)
+	if err != nil || len(ids) != 5 {
+		t.Fatalf("plan: %v %v", ids, err)
+	}
 	until := time.Now().Add(time.Hour)
 	if err := f.st.ClaimItems(ctx, f.acct, f.site, domain.EntityKeyword, ids[:2], "manual-op", until); err != nil {
 		t.Fatal(err)
 	}
-	g, err := f.steps.Gate(ctx, BatchInput{Run: f.ref, Stage: 1, Index: 0, IDs: ids})
+	g, err := f.steps.Gate(ctx, BatchInput{Run: f.ref, Stage: 1, Index: 0})
 	if err != nil || g.Action != ActionGo || !slices.Equal(g.Job.ItemIDs, ids[2:]) {
 		t.Fatalf("gate: %+v %v; want the batch without %v", g, err, ids[:2])
 	}
@@ -196,7 +199,7 @@ func TestIntegrationBatchSkipsClaimedItems(t *testing.T) {
 		t.Fatalf("the other operation's claim was released: %v", err)
 	}
 	// Every item claimed elsewhere: the batch is skipped.
-	if g, err := f.steps.Gate(ctx, BatchInput{Run: f.ref, Stage: 1, Index: 1, IDs: ids}); err != nil || g.Action != ActionSkip {
+	if g, err := f.steps.Gate(ctx, BatchInput{Run: f.ref, Stage: 1, Index: 0}); err != nil || g.Action != ActionSkip {
 		t.Fatalf("gate on claimed items: %+v %v", g, err)
 	}
 }

@@ -41,6 +41,8 @@ type StepStore interface {
 	ContentWithoutImagePrompts(ctx context.Context, account, site string, limit int) ([]string, error)
 	GetModel(ctx context.Context, id string) (domain.AIModelConfig, error)
 	AddRunToken(ctx context.Context, account, site, id, token string) error
+	SavePlan(ctx context.Context, account, site, run string, stage int, ids []string) error
+	PlanIDs(ctx context.Context, account, site, run string, stage, from, to int) ([]string, error)
 	ClaimItems(ctx context.Context, account, site string, e domain.Entity, ids []string, op string, until time.Time) error
 	ReleaseItems(ctx context.Context, account, site string, e domain.Entity, ids []string, op string) error
 }

@@ -142,8 +142,9 @@ var Functions = []Function{
 	// (a rescheduled item gives up its old slot item: DeleteItem).
 	{Name: "op-review-content", ArnKey: "ReviewContentFunctionArn", Kind: "step", TimeoutSeconds: 300,
 		Needs: Needs{Table: plus(opStep, "DeleteItem", "Query")}},
+	// PutItem: it saves the stage's plan (the batches' item IDs).
 	{Name: "automation-prepare-stage", ArnKey: "AutomationPrepareFunctionArn", Kind: "step",
-		Needs: Needs{Table: []string{"GetItem", "Query", "UpdateItem"}}},
+		Needs: Needs{Table: []string{"GetItem", "PutItem", "Query", "UpdateItem"}}},
 	// UpdateItem: a batch claims its items (and releases them when skipped);
 	// Query: its hold's estimate reads a cluster's keywords.
 	{Name: "automation-gate", ArnKey: "AutomationGateFunctionArn", Kind: "step", Needs: Needs{Table: []string{"BatchGetItem", "GetItem", "Query", "UpdateItem"}}},

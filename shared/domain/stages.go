@@ -68,12 +68,19 @@ func (s Stage) Charged() bool { return s.Operation.Charged() }
 // BatchSize is how many items one batch of the stage takes under c.
 func (s Stage) BatchSize(c AutomationConfig) int { return int(s.batch(c)) }
 
-// MaxPerRun is how many items one run takes at most under c (0: all).
+// MaxStageItems is the most items any stage takes in one run; the rest wait
+// for the next run. It keeps a stage's batch numbers (up to 10,000 of them,
+// about 50 KB) well inside a state machine's 256 KiB state, whatever the
+// batch size; the configurable maxima go no higher.
+const MaxStageItems = 10_000
+
+// MaxPerRun is how many items one run takes at most under c: the stage's
+// configured maximum, or MaxStageItems for a stage without one.
 func (s Stage) MaxPerRun(c AutomationConfig) int {
 	if s.max == nil {
-		return 0
+		return MaxStageItems
 	}
-	return int(s.max(c))
+	return int(min(s.max(c), MaxStageItems))
 }
 
 // NewStageStates are a new run's stage cards: every stage pending.

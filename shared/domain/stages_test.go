@@ -21,7 +21,7 @@ func TestStages(t *testing.T) {
 		}
 	}
 	sizes := map[int]int{1: 50, 2: 2, 3: 100, 4: 2, 5: 1, 6: 6, 7: 100}
-	maxima := map[int]int{1: 500, 2: 0, 3: 0, 4: 20, 5: 0, 6: 100, 7: 0}
+	maxima := map[int]int{1: 500, 2: MaxStageItems, 3: MaxStageItems, 4: 20, 5: MaxStageItems, 6: 100, 7: MaxStageItems}
 	for _, s := range Stages {
 		if got := s.BatchSize(cfg); got != sizes[s.N] {
 			t.Errorf("stage %d batch %d, want %d", s.N, got, sizes[s.N])

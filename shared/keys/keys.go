@@ -34,6 +34,7 @@
 //	  RUN#<id>                an automation run
 //	  RUNSTATS                the site's run counters
 //	  RUNBATCH#<run>#<batch>  marker: a batch was counted on its run
+//	  RUNPLAN#<run>#<stage>#<chunk>  the item IDs of a run's stage, in batch order (TTL)
 //	  LOCK#automation         the one active run of the site
 //	APIKEY#<sha256>           APIKEY: an API key, for lookup before the account is known
 //	CONFIG                    MODEL#<id>: an AI model; BILLING: the billing configuration
@@ -127,6 +128,7 @@ const (
 	StepPrefix        = "STEP#"
 	RunPrefix         = "RUN#"
 	RunBatchPrefix    = "RUNBATCH#"
+	RunPlanPrefix     = "RUNPLAN#"
 	SlotPrefix        = "SLOT#"
 	// NotificationPrefix is the SK prefix of notifications; it is also their
 	// GSI1 tag ("NOTIF#read#<id>", "NOTIF#unread#<id>").
@@ -156,6 +158,11 @@ func StepCommitted(stepKey string, first, last int) string {
 
 // RunBatch is the sort key of the marker of a batch counted on its run.
 func RunBatch(run, batch string) string { return RunBatchPrefix + run + "#" + batch }
+
+// RunPlan is the sort key of chunk number chunk of a run's stage plan.
+func RunPlan(run string, stage, chunk int) string {
+	return RunPlanPrefix + run + "#" + strconv.Itoa(stage) + "#" + strconv.Itoa(chunk)
+}
 
 // NotificationStatus is a notification's GSI1 sort key; with read false and
 // no id it is the prefix that lists the unread ones.

@@ -110,13 +110,19 @@ func (c *Cleaner) EndOrphan(ctx context.Context, input []byte, reason string) (O
 
 func (c *Cleaner) end(ctx context.Context, input []byte, stepErr *ops.StepError) (Outcome, error) {
 	var in struct {
-		Job *ops.Job           `json:"job"`
-		Run *automation.RunRef `json:"run"`
+		Job   *ops.Job           `json:"job"`
+		Run   *automation.RunRef `json:"run"`
+		Stage int                `json:"stage"`
 	}
 	if err := json.Unmarshal(input, &in); err != nil {
 		return Outcome{Kind: "ignored", Reason: "the input is not JSON"}, nil
 	}
 	switch {
+	case in.Run != nil && in.Stage != 0:
+		// One batch (a Distributed Map child execution): its Map Run fails
+		// and the run's own execution ends the run; releasing the run's holds
+		// here would take those of the batches still running.
+		return Outcome{Kind: "ignored", Reason: "a batch of a run: the run's execution ends it"}, nil
 	case in.Job != nil && in.Job.AccountID != "" && in.Job.OperationID != "":
 		return c.endOperation(ctx, *in.Job, stepErr)
 	case in.Run != nil && in.Run.AccountID != "" && in.Run.RunID != "":

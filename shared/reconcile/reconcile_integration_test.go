@@ -195,7 +195,7 @@ func TestIntegrationDeadRunIsEnded(t *testing.T) {
 	if err != nil || len(prep.Batches) == 0 {
 		t.Fatalf("prepare: %+v %v", prep, err)
 	}
-	g, err := f.steps.Gate(ctx, automation.BatchInput{Run: ref, Stage: 1, Index: 0, IDs: prep.Batches[0]})
+	g, err := f.steps.Gate(ctx, automation.BatchInput{Run: ref, Stage: 1, Index: 0})
 	if err != nil || g.Action != automation.ActionGo {
 		t.Fatalf("gate: %+v %v", g, err)
 	}
@@ -233,6 +233,8 @@ func TestIgnored(t *testing.T) {
 		detail("SUCCEEDED", []byte(`{"job":{"account_id":"a","operation_id":"o"}}`)),
 		detail("RUNNING", []byte(`{"run":{"run_id":"r","account_id":"a","site_id":"s"}}`)),
 		detail("FAILED", []byte(`{"something":"else"}`)),
+		// A batch's child execution: the run's own execution ends the run.
+		detail("FAILED", []byte(`{"run":{"run_id":"r","account_id":"a","site_id":"s"},"stage":4,"index":12}`)),
 		detail("FAILED", []byte(`not json`)),
 		{Status: "FAILED"},
 	} {

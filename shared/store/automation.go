@@ -495,3 +495,68 @@ func (s *Store) TaskLogWrites(w *Tx, account string, tl domain.AITaskLog) error 
 	}
 	return err
 }
+
+// planChunk is how many IDs one plan item holds: a stage of 10,000 items is
+// 10 items of well under DynamoDB's 400 KB each.
+const planChunk = 1000
+
+// planRetention outlives the longest run (a run times out after 30 days).
+const planRetention = 31 * 24 * time.Hour
+
+// SavePlan records the items a run's stage works on, in batch order, so the
+// state machine carries batch numbers only: its state is limited to 256 KiB,
+// and 10,000 IDs are more. A retried Prepare saves it again; chunks past a
+// shorter new plan's end stay until their TTL, but no batch number reaches
+// them.
+func (s *Store) SavePlan(ctx context.Context, account, site, run string, stage int, ids []string) error {
+	ttl := num(s.now().Add(planRetention).Unix())
+	for c := 0; c*planChunk < len(ids); c++ {
+		part := ids[c*planChunk : min((c+1)*planChunk, len(ids))]
+		list := make([]types.AttributeValue, len(part))
+		for i, id := range part {
+			list[i] = str(id)
+		}
+		item := key(keys.Site(account, site), keys.RunPlan(run, stage, c))
+		item["ids"], item[tabledef.TTL] = &types.AttributeValueMemberL{Value: list}, ttl
+		if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
+			return fmt.Errorf("save the plan of run %s stage %d: %w", run, stage, err)
+		}
+	}
+	return nil
+}
+
+// PlanIDs returns the IDs from..to-1 (to is capped at the plan's end) of a
+// run's stage plan. A plan that was never saved is ErrNotFound.
+func (s *Store) PlanIDs(ctx context.Context, account, site, run string, stage, from, to int) ([]string, error) {
+	var out []string
+	for c := from / planChunk; c*planChunk < to; c++ {
+		res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table),
+			Key: key(keys.Site(account, site), keys.RunPlan(run, stage, c)), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return nil, err
+		}
+		if res.Item == nil {
+			if c == from/planChunk {
+				return nil, fmt.Errorf("the plan of run %s stage %d has no batch at item %d: %w", run, stage, from, domain.ErrNotFound)
+			}
+			break // the plan ended in the previous chunk
+		}
+		list, _ := res.Item["ids"].(*types.AttributeValueMemberL)
+		if list == nil {
+			return nil, fmt.Errorf("the plan of run %s stage %d: chunk %d has no ids", run, stage, c)
+		}
+		for i, v := range list.Value {
+			if n := c*planChunk + i; n >= from && n < to {
+				sv, _ := v.(*types.AttributeValueMemberS)
+				if sv == nil {
+					return nil, fmt.Errorf("the plan of run %s stage %d: item %d is not a string", run, stage, n)
+				}
+				out = append(out, sv.Value)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the plan of run %s stage %d has no batch at item %d: %w", run, stage, from, domain.ErrNotFound)
+	}
+	return out, nil
+}

@@ -425,6 +425,21 @@ func (b *builder) stateMachine(sm catalog.StateMachine) error {
 	})
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("InvokeSteps"), Actions: jsii.Strings("lambda:InvokeFunction"), Resources: &invoke}))
+	distributed, err := statemachines.HasDistributedMap(asl)
+	if err != nil {
+		return err
+	}
+	if distributed { // its Map runs each batch as a child execution of this machine
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("StartMapChildren"), Actions: jsii.Strings("states:StartExecution"),
+			Resources: &[]*string{b.machineArn(sm.Name)}}))
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("WatchMapChildren"), Actions: jsii.Strings("states:DescribeExecution", "states:StopExecution"),
+			Resources: &[]*string{b.stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("states"), Resource: jsii.String("execution"),
+				ResourceName: jsii.String(StateMachineName(b.props.Stage, sm.Name) + "/*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})}}))
+	}
 	logs := awslogs.NewLogGroup(b.stack, jsii.String(id+"StateMachineLogs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + StateMachineName(b.props.Stage, sm.Name)),
 		Retention:     b.props.LogRetention,

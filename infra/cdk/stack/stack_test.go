@@ -347,9 +347,25 @@ func TestStateMachines(t *testing.T) {
 			// and X-Ray, which have no resource-level permissions.
 			role := ref(p["RoleArn"])
 			invoked := map[string]bool{}
+			distributed, err := statemachines.HasDistributedMap(asl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			children := map[string]bool{}
 			for _, st := range s.statements(role) {
 				for _, a := range strs(st["Action"]) {
 					switch {
+					case distributed && a == "states:StartExecution":
+						// A Distributed Map starts its children as executions of this machine.
+						if r := render(st["Resource"]); !strings.Contains(r, ":stateMachine:igny8-dev-"+sm.Name+`"`) {
+							t.Errorf("%s on %s, want this machine only", a, r)
+						}
+						children[a] = true
+					case distributed && (a == "states:DescribeExecution" || a == "states:StopExecution"):
+						if r := render(st["Resource"]); !strings.Contains(r, ":execution:igny8-dev-"+sm.Name+`/*"`) {
+							t.Errorf("%s on %s, want this machine's executions only", a, r)
+						}
+						children[a] = true
 					case a == "lambda:InvokeFunction":
 						for _, res := range list(st["Resource"]) {
 							id := ref(res)
@@ -369,6 +385,9 @@ func TestStateMachines(t *testing.T) {
 			}
 			if len(invoked) != len(referenced) {
 				t.Errorf("the role may invoke %d functions, the definition uses %d", len(invoked), len(referenced))
+			}
+			if distributed && len(children) != 3 {
+				t.Errorf("the role of a machine with a Distributed Map may %v; want to start, describe and stop its children", children)
 			}
 		})
 	}

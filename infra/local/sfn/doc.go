@@ -86,10 +86,20 @@ package sfn
 // intrinsic functions or wrong arities, JSONPath functions (.length()),
 // ${Placeholders} without a substitution, and any field it does not know.
 //
-// Not modelled: payload size limits (States.DataLimitExceeded), execution
-// history events, redrive, and child-execution identities of Distributed Map
-// (iterations run in the parent execution's context; a failed iteration's
-// slot in the result array holds its {"Error","Cause"}).
+// AWS quotas enforced (limits.go): 256 KiB for the execution input
+// (StartExecution fails with InvalidExecutionInput) and for every state's
+// output, task input and result and Map result (States.DataLimitExceeded,
+// which no Retry or Catch handles); 25,000 history events per execution,
+// counted as AWS writes them (the execution fails with States.Runtime,
+// "The execution reached the maximum number of history events"), where a
+// Distributed Map's iterations are child executions with their own count;
+// the execution's TimeoutSeconds (TIMED_OUT); at most 40 concurrent inline
+// Map iterations.
+//
+// Not modelled: redrive, and child-execution identities of Distributed Map
+// (iterations run in the parent execution's context, with their own history
+// count; a failed iteration's slot in the result array holds its
+// {"Error","Cause"}).
 //
 // Where things are:
 //

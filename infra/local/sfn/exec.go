@@ -22,6 +22,7 @@ type execution struct {
 	cancel           context.CancelFunc
 	done             chan struct{}
 	timer            *time.Timer
+	history          *history
 	inflight         sync.WaitGroup // invocations still running
 	mu               sync.Mutex
 	status, errName  string
@@ -138,7 +139,13 @@ func (ex *execution) runScope(ctx context.Context, sc *scope, input any) (any, e
 			return nil, err
 		}
 		st := sc.states[name]
+		if err := historyOf(ctx).add(2); err != nil { // StateEntered, StateExited
+			return nil, err
+		}
 		out, next, err := ex.runState(ctx, st, input)
+		if err == nil {
+			err = checkPayload(out, fmt.Sprintf("output of state '%s'", st.name))
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package sfn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"sync"
 	"sync/atomic"
@@ -101,10 +102,21 @@ func (ex *execution) mapState(ctx context.Context, st *state, input any, entered
 	if err != nil {
 		return nil, err
 	}
+	if err := historyOf(ctx).add(2); err != nil { // MapStateStarted or MapRunStarted, and its end
+		return nil, err
+	}
 	results := make([]any, len(items))
 	var failed atomic.Int64
 	err = runJobs(ctx, len(items), limit, func(g *fanOut, i int) {
-		out, err := ex.iteration(g.ctx, st, eff, i, items[i], entered, retries)
+		ictx := g.ctx
+		if st.distributed { // a child execution, with its own history
+			ictx, _ = ex.rt.withHistory(ictx)
+		}
+		if err := historyOf(ictx).add(2); err != nil { // MapIterationStarted/Succeeded, or the child's ExecutionSucceeded
+			g.stop(err)
+			return
+		}
+		out, err := ex.iteration(ictx, st, eff, i, items[i], entered, retries)
 		var se *StateError
 		switch {
 		case err == nil:
@@ -123,6 +135,9 @@ func (ex *execution) mapState(ctx context.Context, st *state, input any, entered
 		}
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPayload(results, fmt.Sprintf("result of Map state '%s'", st.name)); err != nil {
 		return nil, err
 	}
 	return ex.finishExecState(st, input, results, env)
@@ -224,6 +239,9 @@ func (ex *execution) parallel(ctx context.Context, st *state, input any, entered
 		if eff, err = st.parameters.eval(env); err != nil {
 			return nil, err
 		}
+	}
+	if err := historyOf(ctx).add(2); err != nil { // ParallelStateStarted, ParallelStateSucceeded
+		return nil, err
 	}
 	results := make([]any, len(st.branches))
 	err = runJobs(ctx, len(st.branches), len(st.branches), func(g *fanOut, i int) {

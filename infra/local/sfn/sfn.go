@@ -189,14 +189,15 @@ func WithRoleArn(arn string) Option { return func(r *Runtime) { r.roleArn = arn 
 
 // Runtime runs executions of parsed machines. It is safe for concurrent use.
 type Runtime struct {
-	inv     Invoker
-	log     *slog.Logger
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
-	scale   float64
-	maxConc int
-	roleArn string
-	onEnd   func(Execution)
+	inv       Invoker
+	log       *slog.Logger
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	scale     float64
+	maxConc   int
+	maxEvents int64
+	roleArn   string
+	onEnd     func(Execution)
 
 	rndMu sync.Mutex
 	rnd   *rand.Rand
@@ -211,15 +212,16 @@ func NewRuntime(inv Invoker, opts ...Option) *Runtime {
 	var seed [32]byte
 	_, _ = crand.Read(seed[:])
 	r := &Runtime{
-		inv:     inv,
-		log:     slog.New(slog.DiscardHandler),
-		now:     time.Now,
-		scale:   1,
-		maxConc: DefaultMaxConcurrency,
-		roleArn: "arn:aws:iam::" + account + ":role/StepFunctionsLocal",
-		rnd:     rand.New(rand.NewChaCha8(seed)),
-		execs:   map[string]*execution{},
-		tokens:  map[string]*pendingTask{},
+		inv:       inv,
+		log:       slog.New(slog.DiscardHandler),
+		now:       time.Now,
+		scale:     1,
+		maxConc:   DefaultMaxConcurrency,
+		maxEvents: MaxHistoryEvents,
+		roleArn:   "arn:aws:iam::" + account + ":role/StepFunctionsLocal",
+		rnd:       rand.New(rand.NewChaCha8(seed)),
+		execs:     map[string]*execution{},
+		tokens:    map[string]*pendingTask{},
 	}
 	for _, o := range opts {
 		o(r)
@@ -312,6 +314,9 @@ func (r *Runtime) Start(ctx context.Context, m *Machine, name string, input json
 	if err != nil {
 		return Execution{}, fmt.Errorf("%w: %v", ErrInvalidExecutionInput, err)
 	}
+	if err := checkPayload(in, "execution input"); err != nil {
+		return Execution{}, fmt.Errorf("%w: %v", ErrInvalidExecutionInput, err)
+	}
 	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, account, m.name)
 	arn := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", region, account, m.name, name)
 
@@ -333,6 +338,7 @@ func (r *Runtime) Start(ctx context.Context, m *Machine, name string, input json
 		log:    r.log.With("execution", arn),
 	}
 	ex.ctx, ex.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	ex.ctx, ex.history = r.withHistory(ex.ctx)
 	if m.timeout > 0 {
 		ex.timer = time.AfterFunc(r.scaled(time.Duration(m.timeout)*time.Second), func() {
 			if ex.finish(StatusTimedOut, ErrNameTimeout, fmt.Sprintf("The execution exceeded its TimeoutSeconds (%d)", m.timeout), nil) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -41,9 +42,22 @@ func (ex *execution) task(ctx context.Context, st *state, input any, entered tim
 	if err != nil {
 		return nil, err
 	}
+	events := int64(3) // Scheduled, Started, Succeeded or Failed
+	if pt != nil {
+		events++ // Submitted
+	}
+	if err := historyOf(ctx).add(events); err != nil {
+		return nil, err
+	}
+	if err := checkPayload(payload, fmt.Sprintf("input of task '%s'", st.name)); err != nil {
+		return nil, err
+	}
 	log.Debug("invoking", "function", fn, "timeout", timeout, "heartbeat", heartbeat)
 	result, err := ex.invoke(ctx, fn, payload, timeout, heartbeat, pt)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPayload(result, fmt.Sprintf("result of task '%s'", st.name)); err != nil {
 		return nil, err
 	}
 	if st.resKind == resLambdaInvoke {

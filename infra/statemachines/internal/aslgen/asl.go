@@ -62,6 +62,7 @@ type task struct {
 	Resource       string
 	Parameters     obj     `json:",omitempty"` // none: the state's whole input
 	ResultPath     *string // nil: the result is dropped (JSON null)
+	OutputPath     string  `json:",omitempty"`
 	TimeoutSeconds int
 	Retry          []retrier
 	Catch          []catcher `json:",omitempty"`
@@ -87,6 +88,7 @@ type mapState struct {
 	Type               string // Map
 	ItemsPath          string
 	MaxConcurrencyPath string
+	Label              string `json:",omitempty"`
 	ItemSelector       obj
 	ItemProcessor      processor
 	ResultPath         *string
@@ -95,14 +97,18 @@ type mapState struct {
 }
 
 type processor struct {
-	ProcessorConfig struct{ Mode string }
-	StartAt         string
-	States          obj
+	ProcessorConfig struct {
+		Mode          string
+		ExecutionType string `json:",omitempty"` // DISTRIBUTED only
+	}
+	StartAt string
+	States  obj
 }
 
 type wait struct {
 	Type        string // Wait
 	SecondsPath string
+	OutputPath  string `json:",omitempty"`
 	End         bool
 }
 
@@ -114,7 +120,8 @@ type pass struct {
 }
 
 type succeed struct {
-	Type string // Succeed
+	Type       string // Succeed
+	OutputPath string `json:",omitempty"`
 }
 
 type fail struct {

@@ -103,8 +103,9 @@ func arns(names ...string) (map[string]string, error) {
 	return out, nil
 }
 
-// Automation is automation.asl.json: the stages in order, each a Map over
-// batches of item IDs whose iterations run gate → reserve → operation →
+// Automation is automation.asl.json: the stages in order, each a
+// Distributed Map over batch numbers (the IDs stay in the table) whose
+// child executions run gate → reserve → operation →
 // settle (the same credit steps as manual operations; free stages skip the
 // hold).
 func Automation() ([]byte, error) {
@@ -134,8 +135,8 @@ func Automation() ([]byte, error) {
 			ResultPath: path("$.prepared"), TimeoutSeconds: timeout("automation-prepare-stage"), Retry: infraRetry, Catch: catchAll("RunFailed"), Next: k + "HasWork"})
 		add(k+"HasWork", choice{Type: "Choice", Choices: []choiceRule{{Variable: "$.prepared.skip", BooleanEquals: &yes, Next: k + "Done"}},
 			Default: k + "Batches"})
-		add(k+"Batches", mapState{Type: "Map", ItemsPath: "$.prepared.batches", MaxConcurrencyPath: "$.concurrency",
-			ItemSelector:  obj{{"run.$", "$.run"}, {"stage", st.N}, {"index.$", "$$.Map.Item.Index"}, {"ids.$", "$$.Map.Item.Value"}},
+		add(k+"Batches", mapState{Type: "Map", ItemsPath: "$.prepared.batches", MaxConcurrencyPath: "$.concurrency", Label: k,
+			ItemSelector:  obj{{"run.$", "$.run"}, {"stage", st.N}, {"index.$", "$$.Map.Item.Value"}},
 			ItemProcessor: batch(st, fns), Catch: catchAll("RunFailed"), Next: k + "Done"})
 		add(k+"Done", task{Type: "Task", Resource: fns["automation-finish-stage"], Parameters: obj{{"run.$", "$.run"}, {"stage", st.N}},
 			ResultPath: path("$.stage_done"), TimeoutSeconds: timeout("automation-finish-stage"), Retry: infraRetry, Catch: catchAll("RunFailed"), Next: k + "Next"})
@@ -152,12 +153,19 @@ func Automation() ([]byte, error) {
 	add("RunFailed", finish(obj{{"status", "failed"}, {"error.$", "$.error"}}, "Failed"))
 	add("Failed", fail{Type: "Fail", Error: "Automation.Failed", Cause: "The run failed; its record says why."})
 	return encode(machine{
-		Comment: fmt.Sprintf("One automation run: stages 1-%d in order, each a Map over batches of item IDs. "+
+		Comment: fmt.Sprintf("One automation run: stages 1-%d in order, each a Distributed Map over batch numbers (their item IDs stay in the table). "+
 			"Generated from domain.Stages by `go generate ./infra/statemachines`: do not edit.", len(domain.Stages)),
 		StartAt: "Stage1", TimeoutSeconds: runTimeout, States: states})
 }
 
-// batch is the Map iteration of one stage's batch. State names are unique
+// batchOutput is what a batch answers: its number. A Distributed Map gathers
+// every child's output into one array, which must stay under 256 KiB.
+const batchOutput = "$.index"
+
+// batch is the Map iteration of one stage's batch: a child execution of a
+// Distributed Map (STANDARD, so a paused batch can wait for its task token),
+// so each batch writes its own history and no run, however many batches it
+// has, nears the 25,000-event limit of one execution. State names are unique
 // across the whole machine, Map iterations included: each is prefixed S<n>.
 func batch(st domain.Stage, fns map[string]string) processor {
 	p := fmt.Sprintf("S%d", st.N)
@@ -171,7 +179,7 @@ func batch(st domain.Stage, fns map[string]string) processor {
 		settle = obj{{"job.$", "$.gate.job"}, {"hold.$", "$.hold"}, {"result.$", "$.result"}}
 	}
 	add("Gate", task{Type: "Task", Comment: "The batch boundary: pause and cancel take effect here.", Resource: fns["automation-gate"],
-		Parameters: obj{{"run.$", "$.run"}, {"stage.$", "$.stage"}, {"index.$", "$.index"}, {"ids.$", "$.ids"}},
+		Parameters: obj{{"run.$", "$.run"}, {"stage.$", "$.stage"}, {"index.$", "$.index"}},
 		ResultPath: path("$.gate"), TimeoutSeconds: timeout("automation-gate"), Retry: infraRetry, Next: p + "GateChoice"})
 	add("GateChoice", choice{Type: "Choice", Choices: []choiceRule{
 		{Variable: "$.gate.action", StringEquals: "wait", Next: p + "Park"},
@@ -181,21 +189,21 @@ func batch(st domain.Stage, fns map[string]string) processor {
 		Resource:       "arn:aws:states:::lambda:invoke.waitForTaskToken",
 		Parameters:     obj{{"FunctionName", fns["automation-park"]}, {"Payload", obj{{"run.$", "$.run"}, {"token.$", "$$.Task.Token"}}}},
 		TimeoutSeconds: runTimeout, Retry: infraRetry, Next: p + "Gate"})
-	add("Skipped", succeed{Type: "Succeed"})
+	add("Skipped", succeed{Type: "Succeed", OutputPath: batchOutput})
 	add("Run", task{Type: "Task", Resource: fns[stageFunction[st.Operation]], Parameters: obj{{"job.$", "$.gate.job"}},
 		ResultPath: path("$.result"), TimeoutSeconds: timeout(stageFunction[st.Operation]), Retry: providerRetry, Catch: catchAll(p + runFailed), Next: p + "Settle"})
 	add("Settle", task{Type: "Task", Resource: fns["credit-settle"], Parameters: settle,
 		ResultPath: path("$.settled"), TimeoutSeconds: timeout("credit-settle"), Retry: infraRetry, Catch: catchAll(p + settleFailed), Next: p + "Pace"})
-	add("Pace", wait{Type: "Wait", SecondsPath: "$.gate.delay", End: true})
+	add("Pace", wait{Type: "Wait", SecondsPath: "$.gate.delay", OutputPath: batchOutput, End: true})
 	add("RecordFailure", task{Type: "Task", Comment: "Record the batch's items failed; the run goes on.", Resource: fns["credit-release"],
-		Parameters: obj{{"job.$", "$.gate.job"}, {"error.$", "$.error"}}, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
+		Parameters: obj{{"job.$", "$.gate.job"}, {"error.$", "$.error"}}, OutputPath: batchOutput, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
 	if charged {
 		add("Reserve", task{Type: "Task", Resource: fns["credit-reserve"], Parameters: obj{{"job.$", "$.gate.job"}},
 			ResultPath: path("$.hold"), TimeoutSeconds: timeout("credit-reserve"), Retry: infraRetry, Catch: catchAll(p + "RecordFailure"), Next: p + "Run"})
 		add("Release", task{Type: "Task", Comment: "Release the hold and record the batch's items failed; the run goes on.", Resource: fns["credit-release"],
-			Parameters: obj{{"job.$", "$.gate.job"}, {"hold.$", "$.hold"}, {"error.$", "$.error"}}, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
+			Parameters: obj{{"job.$", "$.gate.job"}, {"hold.$", "$.hold"}, {"error.$", "$.error"}}, OutputPath: batchOutput, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
 	}
 	pr := processor{StartAt: p + "Gate", States: states}
-	pr.ProcessorConfig.Mode = "INLINE"
+	pr.ProcessorConfig.Mode, pr.ProcessorConfig.ExecutionType = "DISTRIBUTED", "STANDARD"
 	return pr
 }
