@@ -36,7 +36,7 @@ asl: ## validate infra/statemachines/*.asl.json with asl-validator (pinned in to
 bench: deps ## ledger throughput side by side; automation orchestration overhead against the ideal
 	go test -run '^$$' -bench . -benchtime 2000x -count 1 ./shared/ledger/
 	go test -count 1 -timeout 3h -run '^TestIntegrationSimulation$$' -v ./shared/ops/ -sim.seed=1 -sim.steps=10000 | grep -E 'simulation|^(ok|FAIL|---)'
-	go test -run '^$$' -bench BenchmarkAutomationOrchestration -benchtime 1x -count 1 ./infra/local/
+	go test -run '^$$' -bench 'BenchmarkAutomation(Orchestration|InfraCost)' -benchtime 1x -count 1 ./infra/local/
 	go run ./infra/lambdarie/cmd/coldstart
 
 build: console ## Lambda bootstraps for linux/arm64 under bin/<function>/bootstrap; the console in console/dist

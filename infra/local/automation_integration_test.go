@@ -49,7 +49,12 @@ func (s *testStack) configure(t testing.TB, key, site string, change func(*domai
 
 func (s *testStack) waitRun(t testing.TB, key, site, id string, until func(domain.AutomationRun) bool) domain.AutomationRun {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	return s.waitRunWithin(t, key, site, id, until, 90*time.Second)
+}
+
+func (s *testStack) waitRunWithin(t testing.TB, key, site, id string, until func(domain.AutomationRun) bool, limit time.Duration) domain.AutomationRun {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		var run domain.AutomationRun
 		s.c.Do("GET", "/v1/sites/"+site+"/automation/runs/"+id, nil, auth(key)...).JSON(t, &run)
@@ -60,7 +65,7 @@ func (s *testStack) waitRun(t testing.TB, key, site, id string, until func(domai
 			t.Fatalf("run %s ended %s before the condition held: %+v", id, run.Status, run)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("run %s: still %s at stage %d after 90s", id, run.Status, run.CurrentStage)
+			t.Fatalf("run %s: still %s at stage %d after %s", id, run.Status, run.CurrentStage, limit)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -117,6 +122,7 @@ func TestIntegrationAutomationRunEndToEnd(t *testing.T) {
 	if after.Reserved != 0 {
 		t.Fatalf("holds left open: %d reserved", after.Reserved)
 	}
+	checkInfraCost(t, s, key, site, run)
 	content := listAll[domain.Content](t, s, key, "/v1/sites/"+site+"/content")
 	images := listAll[domain.Image](t, s, key, "/v1/sites/"+site+"/images")
 	perContent := map[string]int{}
@@ -383,4 +389,26 @@ func TestIntegrationScheduledRunStartsOnce(t *testing.T) {
 	if again, _ := s.Automation.StartDue(ctx, due); len(again.Started) != 0 {
 		t.Fatalf("the same slot started again: %v", again.Started)
 	}
+}
+
+// checkInfraCost: once its execution has ended, the run carries what it cost
+// in AWS resources, every part measured (the DynamoDB part through the
+// client's capacity meter), and the parts add up to the total.
+func checkInfraCost(t *testing.T, s *testStack, key, site string, run domain.AutomationRun) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for run.InfraCost == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		s.c.Do("GET", "/v1/sites/"+site+"/automation/runs/"+run.ID, nil, auth(key)...).JSON(t, &run)
+	}
+	c := run.InfraCost
+	if c == nil {
+		t.Fatal("the run has no infra cost 10 s after it ended")
+	}
+	sum := c.StepFunctionsMicroUSD + c.LambdaMicroUSD + c.DynamoDBMicroUSD
+	if c.StepFunctionsMicroUSD <= 0 || c.LambdaMicroUSD <= 0 || c.DynamoDBMicroUSD <= 0 || run.InfraCostMicroUSD != c.TotalMicroUSD ||
+		c.TotalMicroUSD < sum-2 || c.TotalMicroUSD > sum+2 || c.StateTransitions < 20 || c.LambdaInvocations < c.StateTransitions/4 {
+		t.Fatalf("infra cost %+v (total %d)", *c, run.InfraCostMicroUSD)
+	}
+	t.Logf("infra cost: %+v", *c)
 }

@@ -89,3 +89,55 @@ func benchOrchestration(b *testing.B, latency time.Duration) {
 		b.ReportMetric(float64((wall-ideal).Milliseconds())/float64(batches), "overhead_ms/batch")
 	}
 }
+
+// BenchmarkAutomationInfraCost runs whole automations (60 keywords) on the
+// local stack and prices what they used in AWS resources (infracost): Step
+// Functions Standard transitions, Lambda requests and GB-seconds, DynamoDB
+// request units, per 1,000 articles written. Two shapes: the default
+// configuration (the demo's), and every batch size at 1 (the most batches).
+// The provider answers after 2 s, so Lambda duration includes a model's
+// time as it would in the cloud (real models often take longer to write an
+// article, which adds to the Lambda part only).
+func BenchmarkAutomationInfraCost(b *testing.B) {
+	shapes := []struct {
+		name   string
+		change func(*domain.AutomationConfig)
+	}{
+		{"config=default", func(*domain.AutomationConfig) {}},
+		{"config=batches_of_1", func(c *domain.AutomationConfig) {
+			c.Stage1BatchSize, c.Stage2BatchSize, c.Stage4BatchSize, c.Stage6BatchSize = 1, 1, 1, 1
+			c.MaxContentPerRun, c.Concurrency = 9, 3
+		}},
+	}
+	for _, sh := range shapes {
+		b.Run(sh.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				tp := &timedProvider{inner: offline.New(offline.WithLatency(2 * time.Second)), calls: map[string][]time.Duration{}}
+				s := newTestStack(b)
+				s.Deps.Providers.Text[ai.ProviderOffline], s.Deps.Providers.Image[ai.ProviderOffline] = tp, tp
+				_, key, site, _ := s.topicSite(b, 100_000)
+				s.configure(b, key, site, func(c *domain.AutomationConfig) { c.Concurrency = 3; sh.change(c) })
+				run := s.waitRunWithin(b, key, site, s.startRun(b, key, site).ID, ended, 10*time.Minute)
+				if run.Status != domain.RunCompleted {
+					b.Fatalf("run %s: %+v", run.Status, run)
+				}
+				for deadline := time.Now().Add(10 * time.Second); run.InfraCost == nil && time.Now().Before(deadline); {
+					time.Sleep(20 * time.Millisecond)
+					s.c.Do("GET", "/v1/sites/"+site+"/automation/runs/"+run.ID, nil, auth(key)...).JSON(b, &run)
+				}
+				c := run.InfraCost
+				articles := run.Stages[3].Processed
+				if c == nil || articles == 0 {
+					b.Fatalf("no cost or no articles: %+v", run)
+				}
+				per1k := func(micro int64) float64 { return float64(micro) / 1e6 / float64(articles) * 1000 }
+				b.ReportMetric(float64(articles), "articles")
+				b.ReportMetric(per1k(c.TotalMicroUSD), "usd/1k_articles")
+				b.ReportMetric(per1k(c.StepFunctionsMicroUSD), "sfn_usd/1k")
+				b.ReportMetric(per1k(c.LambdaMicroUSD), "lambda_usd/1k")
+				b.ReportMetric(per1k(c.DynamoDBMicroUSD), "dynamodb_usd/1k")
+				b.ReportMetric(float64(c.StateTransitions)/float64(articles), "transitions/article")
+			}
+		})
+	}
+}

@@ -155,10 +155,10 @@ func TestIntegrationConsolePublishesToWordPress(t *testing.T) {
 		t.Fatalf("the post link %q is not on the WordPress at %s", post, wp.URL)
 	}
 	b.do(t, chromedp.Click(chromedp.CSS(`[data-testid=external-url]`)), chromedp.WaitReady(chromedp.CSS(`body`)))
-	b.do(t, chromedp.Poll[chromedp.Void](`location.href.startsWith(`+jsString(wp.URL)+`) && document.readyState === "complete"`, chromedp.WithPollingTimeout(30*time.Second)))
-	if title := b.eval(t, `document.title + " " + document.body.innerText`); !strings.Contains(title, first.Title) {
-		t.Fatalf("the post at %s does not show the article %q", post, first.Title)
-	}
+	// One poll, not a wait and then a read: WordPress may redirect the link
+	// (a canonical URL), and a read between the two pages finds no context.
+	b.do(t, chromedp.Poll[chromedp.Void](`location.href.startsWith(`+jsString(wp.URL)+`) && document.readyState === "complete" && `+
+		`(document.title + " " + document.body.innerText).includes(`+jsString(first.Title)+`)`, chromedp.WithPollingTimeout(30*time.Second)))
 }
 
 // jsString quotes s as a JavaScript string literal.

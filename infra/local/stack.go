@@ -16,6 +16,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/app"
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/catalog"
+	"github.com/igny8/igny8-serverless/shared/infracost"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/stepfn"
 )
@@ -36,6 +37,7 @@ type Stack struct {
 	Publishing *publishing.Service
 	API        http.Handler
 	publisher  *Publisher
+	meters     sync.Map // execution ARN → *infracost.Meter
 }
 
 // NewStack loads every state machine and wires d's services to them (on a
@@ -143,18 +145,30 @@ func (s *Stack) invoke(ctx context.Context, resource string, input json.RawMessa
 	if !ok || resource != catalog.LocalArn(name) {
 		return nil, &stepfn.NamedError{Name: "Lambda.ResourceNotFoundException", Cause: "no local function for " + resource}
 	}
-	return fn(ctx, input)
+	start := time.Now()
+	out, err := fn(ctx, input)
+	if m := infracost.From(ctx); m != nil {
+		f, _ := catalog.Lookup(name)
+		ms := (time.Since(start) + time.Millisecond - 1) / time.Millisecond // Lambda bills whole milliseconds, rounded up
+		m.AddLambda(int64(ms), int64(f.Memory()))
+	}
+	return out, err
 }
 
-// starter starts executions of one machine on the local runtime.
+// starter starts executions of one machine on the local runtime, each with
+// a Meter of what it uses (its Lambda and DynamoDB calls run with it).
 type starter struct {
-	rt *sfn.Runtime
-	m  *sfn.Machine
+	s *Stack
+	m *sfn.Machine
 }
 
 func (st starter) Start(ctx context.Context, name string, input []byte) (string, error) {
+	meter := &infracost.Meter{}
 	// Executions outlive the request that started them.
-	ex, err := st.rt.Start(context.WithoutCancel(ctx), st.m, name, input)
+	ex, err := st.s.Runtime.Start(infracost.WithMeter(context.WithoutCancel(ctx), meter), st.m, name, input)
+	if ex.ExecutionArn != "" {
+		st.s.meters.LoadOrStore(ex.ExecutionArn, meter) // a repeated start keeps the first meter, the one it runs with
+	}
 	if errors.Is(err, sfn.ErrExecutionAlreadyExists) {
 		return ex.ExecutionArn, nil
 	}
@@ -163,7 +177,7 @@ func (st starter) Start(ctx context.Context, name string, input []byte) (string,
 
 // Starter starts executions of the named state machine.
 func (s *Stack) Starter(machine string) starter {
-	return starter{rt: s.Runtime, m: s.Machines[machine]}
+	return starter{s: s, m: s.Machines[machine]}
 }
 
 // Tick runs the scheduled functions the cloud's EventBridge rules run, every

@@ -49,8 +49,9 @@ func LoadAWS(ctx context.Context, endpoint string) (aws.Config, error) {
 
 // FromConfig is the DynamoDB client of cfg; with an endpoint (DynamoDB
 // Local) it skips response checksum validation, because Local sends no CRC
-// header on errors, and makes every transaction durable before it answers
-// (durable.go).
+// header on errors, makes every transaction durable before it answers
+// (durable.go) and meters the capacity of calls made for a metered
+// execution (meter.go).
 func FromConfig(cfg aws.Config, endpoint string) *dynamodb.Client {
 	if endpoint == "" {
 		return dynamodb.NewFromConfig(cfg)
@@ -61,7 +62,7 @@ func FromConfig(cfg aws.Config, endpoint string) *dynamodb.Client {
 	}
 	reader := dynamodb.NewFromConfig(cfg, local)
 	return dynamodb.NewFromConfig(cfg, local, func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, afterTransactions(reader))
+		o.APIOptions = append(o.APIOptions, afterTransactions(reader), meterCapacity)
 	})
 }
 

@@ -68,6 +68,22 @@ type AutomationRun struct {
 	CancelledAt      *time.Time   `json:"cancelled_at,omitempty"`
 	CompletedAt      *time.Time   `json:"completed_at,omitempty"`
 	Error            string       `json:"error,omitempty"`
+	// InfraCostMicroUSD is what the run cost in AWS resources (state
+	// transitions, Lambda, DynamoDB), as measured by the local stack when
+	// the run's execution ended; InfraCost splits it. Absent in the cloud,
+	// where the bill says.
+	InfraCostMicroUSD int64      `json:"infra_cost_micro_usd,omitempty"`
+	InfraCost         *InfraCost `json:"infra_cost,omitempty"`
+}
+
+// InfraCost is an execution's AWS cost by service, in micro-dollars.
+type InfraCost struct {
+	TotalMicroUSD         int64 `json:"total_micro_usd"`
+	StepFunctionsMicroUSD int64 `json:"step_functions_micro_usd"`
+	LambdaMicroUSD        int64 `json:"lambda_micro_usd"`
+	DynamoDBMicroUSD      int64 `json:"dynamodb_micro_usd"`
+	StateTransitions      int64 `json:"state_transitions"`
+	LambdaInvocations     int64 `json:"lambda_invocations"`
 }
 
 // Active reports whether the run still holds the site's run lock.

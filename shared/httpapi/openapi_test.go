@@ -611,6 +611,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"AutomationStage", domain.StageState{}, true},
 		{"AutomationFailedItem", domain.FailedItem{}, true},
 		{"AutomationRun", domain.AutomationRun{}, true},
+		{"InfraCost", domain.InfraCost{}, true},
 		{"AutomationRunPage", store.Page[domain.AutomationRun]{}, true},
 		{"StartAutomationRunRequest", struct{}{}, false}, // startRun decodes a struct{}
 		{"ImagePromptsRequest", ops.PromptOptions{}, false},

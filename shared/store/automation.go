@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -559,4 +560,20 @@ func (s *Store) PlanIDs(ctx context.Context, account, site, run string, stage, f
 		return nil, fmt.Errorf("the plan of run %s stage %d has no batch at item %d: %w", run, stage, from, domain.ErrNotFound)
 	}
 	return out, nil
+}
+
+// SetRunInfraCost records what the run cost in AWS resources (the local
+// stack measures it when the run's execution ends).
+func (s *Store) SetRunInfraCost(ctx context.Context, account, site, id string, c domain.InfraCost) error {
+	av, err := attributevalue.MarshalWithOptions(c, avOpts)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(keys.Site(account, site), keys.RunPrefix+id),
+		UpdateExpression:          aws.String("SET infra_cost_micro_usd = :t, infra_cost = :c"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": num(c.TotalMicroUSD), ":c": av},
+	})
+	return err
 }

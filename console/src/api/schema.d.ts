@@ -2879,6 +2879,45 @@ export interface components {
             completed_at?: string;
             /** @description Why it failed (failed runs only). */
             error?: string;
+            /**
+             * Format: int64
+             * @description What the run cost in AWS resources (Step Functions state transitions, Lambda requests and duration, DynamoDB request units) at AWS's public prices, in micro-dollars, as the local stack measures it when the run's execution ends. Absent in the cloud (the AWS bill says) and while the run is active.
+             */
+            infra_cost_micro_usd?: number;
+            infra_cost?: components["schemas"]["InfraCost"];
+        };
+        /** @description An execution's AWS cost by service, in micro-dollars, with the counts it is priced from. */
+        InfraCost: {
+            /**
+             * Format: int64
+             * @description The sum of the parts (each part is rounded on its own).
+             */
+            total_micro_usd: number;
+            /**
+             * Format: int64
+             * @description Standard workflow state transitions, at $0.025 per 1,000.
+             */
+            step_functions_micro_usd: number;
+            /**
+             * Format: int64
+             * @description Lambda (arm64) requests and GB-seconds.
+             */
+            lambda_micro_usd: number;
+            /**
+             * Format: int64
+             * @description DynamoDB on-demand read and write request units.
+             */
+            dynamodb_micro_usd: number;
+            /**
+             * Format: int64
+             * @description State transitions billed: every state entered and every retry, the batches' child executions included.
+             */
+            state_transitions: number;
+            /**
+             * Format: int64
+             * @description Lambda invocations.
+             */
+            lambda_invocations: number;
         };
         /** @description One page of automation runs, newest first. */
         AutomationRunPage: {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,7 @@ type execution struct {
 	done             chan struct{}
 	timer            *time.Timer
 	history          *history
+	transitions      atomic.Int64   // billed state transitions, Distributed Map children included
 	inflight         sync.WaitGroup // invocations still running
 	mu               sync.Mutex
 	status, errName  string
@@ -35,16 +37,17 @@ func (ex *execution) snapshot() Execution {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
 	return Execution{
-		ExecutionArn:    ex.arn,
-		StateMachineArn: ex.smArn,
-		Name:            ex.name,
-		Status:          ex.status,
-		Input:           ex.inputRaw,
-		Output:          ex.output,
-		Error:           ex.errName,
-		Cause:           ex.cause,
-		StartDate:       ex.start,
-		StopDate:        ex.stop,
+		ExecutionArn:     ex.arn,
+		StateMachineArn:  ex.smArn,
+		Name:             ex.name,
+		Status:           ex.status,
+		Input:            ex.inputRaw,
+		Output:           ex.output,
+		Error:            ex.errName,
+		Cause:            ex.cause,
+		StartDate:        ex.start,
+		StopDate:         ex.stop,
+		StateTransitions: ex.transitions.Load(),
 	}
 }
 
@@ -142,6 +145,7 @@ func (ex *execution) runScope(ctx context.Context, sc *scope, input any) (any, e
 		if err := historyOf(ctx).add(2); err != nil { // StateEntered, StateExited
 			return nil, err
 		}
+		ex.transitions.Add(1)
 		out, next, err := ex.runState(ctx, st, input)
 		if err == nil {
 			err = checkPayload(out, fmt.Sprintf("output of state '%s'", st.name))

@@ -116,3 +116,26 @@ func TestHistoryEventLimit(t *testing.T) {
 		}
 	})
 }
+
+// What Standard bills: each state entered and each retry, with a
+// Distributed Map's children counted on their parent.
+func TestStateTransitions(t *testing.T) {
+	failures := 1
+	h := newHarness(t, map[string]fnHandler{"echo": echo, "flaky": func(_ context.Context, in any) (any, error) {
+		if failures > 0 {
+			failures--
+			return nil, namedError{"Provider.Transient", "again"}
+		}
+		return in, nil
+	}})
+	// P, T (+1 retry), M, 3 children × W = 1 + 2 + 1 + 3 = 7.
+	ex := h.run(`{"StartAt":"P","States":{
+		"P":{"Type":"Pass","Next":"T"},
+		"T":{"Type":"Task","Resource":"`+lambdaArn+`flaky","Retry":[{"ErrorEquals":["States.ALL"]}],"Next":"M"},
+		"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"W","States":{"W":{"Type":"Task","Resource":"`+lambdaArn+`echo","End":true}}},"End":true}}}`, `{"xs":[1,2,3]}`)
+	wantSucceeded(t, ex, "")
+	if ex.StateTransitions != 7 {
+		t.Fatalf("%d state transitions, want 7", ex.StateTransitions)
+	}
+}

@@ -225,6 +225,7 @@ func (ex *execution) withRetry(ctx context.Context, st *state, input any, entere
 		if !retried {
 			return catch(st, input, se, log)
 		}
+		ex.transitions.Add(1) // a retry is billed as a transition
 		retries++
 	}
 }

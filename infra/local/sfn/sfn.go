@@ -110,6 +110,9 @@ type Execution struct {
 	Cause           string
 	StartDate       time.Time
 	StopDate        time.Time // zero while RUNNING
+	// StateTransitions counts what Step Functions Standard bills: every
+	// state entered and every retry, its Distributed Map children's included.
+	StateTransitions int64
 }
 
 // API errors, named after the Step Functions API exceptions. Returned errors
