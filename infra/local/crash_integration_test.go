@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -258,4 +260,127 @@ func kill(cmd *exec.Cmd) {
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	_ = cmd.Wait()
 	time.Sleep(300 * time.Millisecond) // Pdeathsig reaches DynamoDB Local
+}
+
+// blockingReceiver is a custom site's webhook receiver that keeps the
+// receiver's contract (one post per content ID; a repeat answers the first
+// post) and holds the first publish delivery open until released: the stack
+// is killed while its publish is in flight, the post made and the answer
+// not yet sent.
+type blockingReceiver struct {
+	mu         sync.Mutex
+	posts      map[string]string // content ID → post URL
+	deliveries map[string]int    // content ID → publish deliveries
+	arrived    chan string
+	release    chan struct{}
+	srv        *httptest.Server
+}
+
+func newBlockingReceiver(t *testing.T) *blockingReceiver {
+	r := &blockingReceiver{posts: map[string]string{}, deliveries: map[string]int{}, arrived: make(chan string, 10), release: make(chan struct{})}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var p struct {
+			Event     string `json:"event"`
+			ContentID string `json:"content_id"`
+		}
+		_ = json.NewDecoder(req.Body).Decode(&p)
+		if p.Event != "content.publish" {
+			w.WriteHeader(http.StatusNoContent) // the ping of a connection test
+			return
+		}
+		r.mu.Lock()
+		r.deliveries[p.ContentID]++
+		first := r.deliveries[p.ContentID] == 1
+		url, seen := r.posts[p.ContentID]
+		if !seen {
+			url = r.srv.URL + "/posts/" + p.ContentID
+			r.posts[p.ContentID] = url
+		}
+		r.mu.Unlock()
+		if first {
+			r.arrived <- p.ContentID
+			select { // the answer that the kill loses
+			case <-r.release:
+			case <-req.Context().Done():
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":%q,"url":%q}`, "post-"+p.ContentID, url)
+	}))
+	t.Cleanup(func() { close(r.release); r.srv.Close() })
+	return r
+}
+
+// (d) A publish in flight when the stack is killed: after a restart the
+// stack takes its lease over at once and publishes it again; the receiver,
+// keeping its contract, answers the post it already made, so the article is
+// published exactly once, within 2 minutes.
+func TestIntegrationKilledStackFinishesItsPublish(t *testing.T) {
+	recv := newBlockingReceiver(t)
+	p := newLocalProc(t, "OUTBOUND_ALLOW_HOSTS="+strings.TrimPrefix(recv.srv.URL, "http://"))
+	cmd, env := p.start()
+	must := func(want int, what string) func(int, map[string]any) map[string]any {
+		return func(code int, out map[string]any) map[string]any {
+			t.Helper()
+			if code != want {
+				t.Fatalf("%s: %d %v", what, code, out)
+			}
+			return out
+		}
+	}
+	site := must(201, "custom site")(p.call(env, "POST", "/v1/sites", `{"name":"Custom","url":"https://custom.example","platform":"custom"}`))["id"].(string)
+	must(200, "integration")(p.call(env, "PUT", "/v1/sites/"+site+"/integration", `{"webhook_url":"`+recv.srv.URL+`/hook"}`))
+	var rows []string
+	for i := range 6 {
+		rows = append(rows, fmt.Sprintf(`{"keyword":"crash publish topic %d"}`, i))
+	}
+	must(201, "keywords")(p.call(env, "POST", "/v1/sites/"+site+"/keywords", `{"keywords":[`+strings.Join(rows, ",")+`]}`))
+	must(200, "settings")(p.call(env, "PATCH", "/v1/sites/"+site+"/publishing-settings", `{"auto_approval_enabled":true}`))
+	run := must(201, "run")(p.call(env, "POST", "/v1/sites/"+site+"/automation/runs", ""))
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		_, r := p.call(env, "GET", "/v1/sites/"+site+"/automation/runs/"+run["id"].(string), "")
+		if r["status"] == "completed" {
+			break
+		}
+		if r["status"] != "running" || time.Now().After(deadline) {
+			t.Fatalf("run: %v", r)
+		}
+	}
+	page := must(200, "approved content")(p.call(env, "GET", "/v1/sites/"+site+"/content?status=approved", ""))
+	items := page["items"].([]any)
+	if len(items) == 0 {
+		t.Fatal("the run approved no content")
+	}
+	content := items[0].(map[string]any)["id"].(string)
+	must(202, "publish now")(p.call(env, "POST", "/v1/sites/"+site+"/content/"+content+"/publish", ""))
+	select {
+	case got := <-recv.arrived:
+		if got != content {
+			t.Fatalf("the receiver got %s, want %s", got, content)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the publish never reached the receiver")
+	}
+	kill(cmd) // the post is made; its answer is lost with the stack
+
+	restarted := time.Now()
+	cmd, env = p.start()
+	defer kill(cmd)
+	for deadline := restarted.Add(2 * time.Minute); ; time.Sleep(300 * time.Millisecond) {
+		_, c := p.call(env, "GET", "/v1/sites/"+site+"/content/"+content, "")
+		if c["site_status"] == "published" {
+			recv.mu.Lock()
+			posts, deliveries, url := len(recv.posts), recv.deliveries[content], recv.posts[content]
+			recv.mu.Unlock()
+			if posts != 1 || deliveries < 2 || c["external_url"] != url {
+				t.Fatalf("posts %d, deliveries %d, external_url %v (the post is %s)", posts, deliveries, c["external_url"], url)
+			}
+			t.Logf("published %s after the restart, %d deliveries, one post", time.Since(restarted).Round(time.Second), deliveries)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("content still %v 2 minutes after the restart: %v", c["site_status"], c)
+		}
+	}
 }
