@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path"
@@ -16,12 +18,22 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/igny8/igny8-serverless/shared/catalog"
 )
 
 // SecretNames are the settings that may come from SSM Parameter Store in
 // the cloud instead of the function's environment (which shows in the
 // console and in CloudFormation).
-var SecretNames = []string{"CURSOR_SECRET", "SECRETS_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "RUNWARE_API_KEY", "OPENAI_COMPATIBLE_API_KEY"}
+var SecretNames = func() []string {
+	var out []string
+	for _, v := range catalog.Variables {
+		if v.Source == catalog.FromParameterStore {
+			out = append(out, v.Name)
+		}
+	}
+	return out
+}()
 
 // parameter is one SSM parameter.
 type parameter struct {
@@ -83,19 +95,63 @@ func applySecretParameters(ctx context.Context, api parametersAPI, prefix string
 // about 0.6 MiB and 1.4 ms of start-up to every function for one call.
 type ssmHTTP struct{ cfg aws.Config }
 
+// ssmAttempts bounds the tries of one page: a throttled or failing SSM at a
+// cold start is retried with backoff (as the SDK would) before the function
+// gives up starting.
+const ssmAttempts = 4
+
+// ssmBackoff is the wait before the second try; it doubles, with full jitter.
+var ssmBackoff = 100 * time.Millisecond
+
 func (c ssmHTTP) GetParametersByPath(ctx context.Context, prefix, nextToken string) ([]parameter, string, error) {
+	for attempt := 1; ; attempt++ {
+		params, next, err := c.page(ctx, prefix, nextToken)
+		var re retryable
+		if err == nil || !errors.As(err, &re) || attempt == ssmAttempts {
+			return params, next, err
+		}
+		wait := time.Duration(rand.Int64N(int64(ssmBackoff << (attempt - 1))))
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, "", err
+		}
+	}
+}
+
+// retryable marks an SSM failure worth another try: throttling, a 5xx, a
+// network error.
+type retryable struct{ error }
+
+func (r retryable) Unwrap() error { return r.error }
+
+// ssmEndpoint is SSM's endpoint in the region's partition (or the one the
+// AWS_ENDPOINT_URL(_SSM) variables name, as the SDK honours them).
+func ssmEndpoint(region string) string {
+	for _, v := range []string{"AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL"} {
+		if e := os.Getenv(v); e != "" {
+			return e
+		}
+	}
+	suffix := "amazonaws.com"
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		suffix = "amazonaws.com.cn"
+	case strings.HasPrefix(region, "us-isob-"):
+		suffix = "sc2s.sgov.gov"
+	case strings.HasPrefix(region, "us-iso-"):
+		suffix = "c2s.ic.gov"
+	}
+	return "https://ssm." + region + "." + suffix
+}
+
+func (c ssmHTTP) page(ctx context.Context, prefix, nextToken string) ([]parameter, string, error) {
 	in := map[string]any{"Path": prefix, "WithDecryption": true, "Recursive": false}
 	if nextToken != "" {
 		in["NextToken"] = nextToken
 	}
 	body, _ := json.Marshal(in)
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_SSM")
-	if endpoint == "" {
-		endpoint = os.Getenv("AWS_ENDPOINT_URL")
-	}
-	if endpoint == "" {
-		endpoint = "https://ssm." + c.cfg.Region + ".amazonaws.com"
-	}
+	endpoint := ssmEndpoint(c.cfg.Region)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+"/", bytes.NewReader(body))
 	if err != nil {
 		return nil, "", err
@@ -116,7 +172,7 @@ func (c ssmHTTP) GetParametersByPath(ctx context.Context, prefix, nextToken stri
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, "", err
+		return nil, "", retryable{err}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
@@ -129,7 +185,11 @@ func (c ssmHTTP) GetParametersByPath(ctx context.Context, prefix, nextToken stri
 			Message string `json:"message"`
 		}
 		_ = json.Unmarshal(raw, &e)
-		return nil, "", fmt.Errorf("ssm GetParametersByPath: %d %s %s", resp.StatusCode, e.Type, e.Message)
+		err := fmt.Errorf("ssm GetParametersByPath: %d %s %s", resp.StatusCode, e.Type, e.Message)
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || strings.HasSuffix(e.Type, "ThrottlingException") {
+			return nil, "", retryable{err}
+		}
+		return nil, "", err
 	}
 	var out struct {
 		Parameters []parameter `json:"Parameters"`

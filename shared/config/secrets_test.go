@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -73,5 +74,67 @@ func TestSecretParametersFillTheEnvironment(t *testing.T) {
 	err = applySecretParameters(context.Background(), ssmHTTP{cfg: cfg}, "/other/", func(string, string) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "ValidationException") {
 		t.Fatalf("error: %v", err)
+	}
+}
+
+// A throttled or failing SSM is tried again with backoff; a refusal is not.
+func TestSSMRetriesThrottlingAndServerErrors(t *testing.T) {
+	ssmBackoff = time.Millisecond
+	type answer struct {
+		status int
+		body   string
+	}
+	var answers []answer
+	var tries int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := answers[min(tries, len(answers)-1)]
+		tries++
+		w.WriteHeader(a.status)
+		_, _ = w.Write([]byte(a.body))
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_SSM", srv.URL)
+	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), HTTPClient: srv.Client()}
+	ok := `{"Parameters":[{"Name":"/p/CURSOR_SECRET","Value":"v"}]}`
+	throttled := `{"__type":"ThrottlingException","message":"Rate exceeded"}`
+	tests := []struct {
+		name      string
+		answers   []answer
+		wantTries int
+		wantErr   string
+	}{
+		{"throttled twice, then the page", []answer{{400, throttled}, {400, throttled}, {200, ok}}, 3, ""},
+		{"a 500 then the page", []answer{{500, `{"__type":"InternalServerError"}`}, {200, ok}}, 2, ""},
+		{"throttled every time: four tries", []answer{{400, throttled}}, ssmAttempts, "ThrottlingException"},
+		{"access denied is not retried", []answer{{400, `{"__type":"AccessDeniedException","message":"no"}`}}, 1, "AccessDeniedException"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			answers, tries = tc.answers, 0
+			params, _, err := ssmHTTP{cfg: cfg}.GetParametersByPath(context.Background(), "/p/", "")
+			if tries != tc.wantTries || (tc.wantErr == "" && (err != nil || len(params) != 1)) || (tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr))) {
+				t.Fatalf("%d tries, %v, %v", tries, params, err)
+			}
+		})
+	}
+}
+
+func TestSSMEndpointIsThePartitions(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL_SSM", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	for region, want := range map[string]string{
+		"eu-west-1":      "https://ssm.eu-west-1.amazonaws.com",
+		"cn-north-1":     "https://ssm.cn-north-1.amazonaws.com.cn",
+		"us-gov-west-1":  "https://ssm.us-gov-west-1.amazonaws.com",
+		"us-iso-east-1":  "https://ssm.us-iso-east-1.c2s.ic.gov",
+		"us-isob-east-1": "https://ssm.us-isob-east-1.sc2s.sgov.gov",
+	} {
+		if got := ssmEndpoint(region); got != want {
+			t.Errorf("%s: %s, want %s", region, got, want)
+		}
+	}
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+	if got := ssmEndpoint("eu-west-1"); got != "http://127.0.0.1:4566" {
+		t.Errorf("with AWS_ENDPOINT_URL: %s", got)
 	}
 }

@@ -285,11 +285,20 @@ func (b *builder) function(f catalog.Function) {
 		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: &[]*string{logs.LogGroupArn()},
 	}))
-	env := map[string]*string{
+	// Every variable the code reads is declared (catalog.Variables), empty
+	// where Parameter Store fills it or the cloud wants none: `sam local
+	// invoke` passes a function only the variables its template declares.
+	env := map[string]*string{}
+	for _, v := range catalog.Variables {
+		env[v.Name] = jsii.String("")
+	}
+	for k, v := range map[string]*string{
 		"TABLE_NAME":             b.table.TableName(),
 		"LOG_LEVEL":              jsii.String(b.props.LogLevel),
 		"BRAND_NAME":             jsii.String(b.props.BrandName),
 		"SECRETS_PARAMETER_PATH": jsii.String(SecretsPath(b.props.Stage)),
+	} {
+		env[k] = v
 	}
 	if f.Needs.Blobs != "" {
 		env["BLOB_BUCKET"] = b.bucket.BucketName()

@@ -271,8 +271,22 @@ func TestFunctions(t *testing.T) {
 					}
 				}
 			}
+			// SAM local passes only declared variables: every variable the
+			// code reads is declared, and those the function does not get a
+			// value for are empty.
+			declared := map[string]bool{}
+			for _, v := range catalog.Variables {
+				declared[v.Name] = true
+				got, ok := env[v.Name]
+				switch {
+				case !ok:
+					t.Errorf("%s is not declared: sam local invoke could not set it", v.Name)
+				case !want[v.Name] && got != "":
+					t.Errorf("%s = %s, want it declared empty", v.Name, render(got))
+				}
+			}
 			for k := range env {
-				if !want[k] {
+				if !want[k] && !declared[k] {
 					t.Errorf("unexpected environment variable %s", k)
 				}
 			}
