@@ -6,9 +6,13 @@
 #   STAGE=dev scripts/cdk-deploy.sh [cdk deploy options]
 #
 # 1. synthesizes (scripts/cdk-synth.sh: CLI, bootstraps, cdk.out/) for STAGE,
-# 2. warns when the required secret /igny8/$STAGE/CURSOR_SECRET is missing
-#    (only if the aws CLI is installed),
-# 3. deploys that assembly: cdk deploy --app cdk.out Igny8Stack.
+# 2. creates the secrets /igny8/$STAGE/CURSOR_SECRET and SECRETS_KEY when
+#    missing (infra/bootstrap secrets),
+# 3. deploys that assembly: cdk deploy --app cdk.out Igny8Stack, its outputs
+#    in .local/cdk-outputs.json,
+# 4. seeds the models and billing and creates the first admin API key in
+#    /igny8-admin/$STAGE/ADMIN_API_KEY (infra/bootstrap data).
+# Both bootstrap steps are idempotent: redeploying changes nothing.
 #
 # Once per account and region first: .cache/npm-cdk/node_modules/.bin/cdk bootstrap
 # Context: DELETION_PROTECTION=false turns the table's deletion protection off;
@@ -23,12 +27,12 @@ ctx=(-c "stage=$STAGE")
 
 ./scripts/cdk-synth.sh "${ctx[@]}"
 
-if command -v aws >/dev/null 2>&1; then
-  if ! aws ssm get-parameter --name "/igny8/$STAGE/CURSOR_SECRET" --query Parameter.Name --output text >/dev/null 2>&1; then
-    echo "cdk-deploy: /igny8/$STAGE/CURSOR_SECRET is not set: every function refuses to start without it." >&2
-    echo "  aws ssm put-parameter --type SecureString --name /igny8/$STAGE/CURSOR_SECRET --value \"\$(openssl rand -hex 32)\"" >&2
-  fi
-fi
+# The secrets every function needs to start, created when missing.
+go run ./infra/bootstrap -stage "$STAGE" secrets
 
 export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
-exec .cache/npm-cdk/node_modules/.bin/cdk deploy --app cdk.out Igny8Stack --no-notices "$@"
+mkdir -p .local
+.cache/npm-cdk/node_modules/.bin/cdk deploy --app cdk.out Igny8Stack --no-notices --outputs-file .local/cdk-outputs.json "$@"
+
+# The default models and billing, and the first admin API key (once).
+go run ./infra/bootstrap -stage "$STAGE" -outputs .local/cdk-outputs.json data

@@ -46,6 +46,21 @@ type testStack struct {
 func newTestStack(t testing.TB, textOpts ...offline.Option) *testStack {
 	t.Helper()
 	_, table := ddblocal.NewTable(t)
+	s := newTestStackOn(t, table, textOpts...)
+	if err := s.Deps.Store.SeedConfig(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := store.NewAPIKey()
+	if err := s.Deps.Store.PutAPIKey(context.Background(), admin, domain.RoleAdmin, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.admin = admin
+	return s
+}
+
+// newTestStackOn is a stack on an existing table, seeded with nothing.
+func newTestStackOn(t testing.TB, table string, textOpts ...offline.Option) *testStack {
+	t.Helper()
 	cfg := config.Config{Table: table, DynamoDBEndpoint: ddblocal.Endpoint(t), CursorSecret: "test-secret-0123456789abcdef"}
 	deps, err := app.Build(context.Background(), cfg, app.WithProviders(aiproviders.FromEnv),
 		app.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))),
@@ -56,13 +71,6 @@ func newTestStack(t testing.TB, textOpts ...offline.Option) *testStack {
 	if len(textOpts) > 0 {
 		p := offline.New(textOpts...)
 		deps.Providers.Text[ai.ProviderOffline], deps.Providers.Image[ai.ProviderOffline] = p, p
-	}
-	if err := deps.Store.SeedConfig(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := store.NewAPIKey()
-	if err := deps.Store.PutAPIKey(context.Background(), admin, domain.RoleAdmin, ""); err != nil {
-		t.Fatal(err)
 	}
 	// Retry back-off and Wait states run 100× faster so the retry paths
 	// stay quick; timeouts stay real (scaled, a 60 s task timeout became
@@ -80,7 +88,7 @@ func newTestStack(t testing.TB, textOpts ...offline.Option) *testStack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testStack{Stack: s, c: apitest.New(t, httpapi.OpenAPI, s.API), admin: admin}
+	return &testStack{Stack: s, c: apitest.New(t, httpapi.OpenAPI, s.API)}
 }
 
 func auth(key string) []string { return []string{"Authorization", "Bearer " + key} }

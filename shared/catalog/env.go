@@ -51,3 +51,11 @@ const (
 	// Unset: declared empty in the cloud; set locally or through SAM.
 	Unset
 )
+
+// SecretsPath is the Parameter Store path of a stage's secrets, which every
+// function reads at start-up (SECRETS_PARAMETER_PATH).
+func SecretsPath(stage string) string { return "/igny8/" + stage + "/" }
+
+// AdminKeyParameter is where the bootstrap leaves a stage's first admin API
+// key for the operator. It is outside SecretsPath: no function may read it.
+func AdminKeyParameter(stage string) string { return "/igny8-admin/" + stage + "/ADMIN_API_KEY" }

@@ -104,17 +104,22 @@ const ssmAttempts = 4
 var ssmBackoff = 100 * time.Millisecond
 
 func (c ssmHTTP) GetParametersByPath(ctx context.Context, prefix, nextToken string) ([]parameter, string, error) {
+	return c.page(ctx, prefix, nextToken)
+}
+
+// do makes an SSM call, retrying throttling, 5xx and network errors.
+func (c ssmHTTP) do(ctx context.Context, action string, in, out any) error {
 	for attempt := 1; ; attempt++ {
-		params, next, err := c.page(ctx, prefix, nextToken)
+		err := c.call(ctx, action, in, out)
 		var re retryable
 		if err == nil || !errors.As(err, &re) || attempt == ssmAttempts {
-			return params, next, err
+			return err
 		}
 		wait := time.Duration(rand.Int64N(int64(ssmBackoff << (attempt - 1))))
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return nil, "", err
+			return err
 		}
 	}
 }
@@ -150,21 +155,43 @@ func (c ssmHTTP) page(ctx context.Context, prefix, nextToken string) ([]paramete
 	if nextToken != "" {
 		in["NextToken"] = nextToken
 	}
-	body, _ := json.Marshal(in)
-	endpoint := ssmEndpoint(c.cfg.Region)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+"/", bytes.NewReader(body))
-	if err != nil {
+	var out struct {
+		Parameters []parameter `json:"Parameters"`
+		NextToken  string      `json:"NextToken"`
+	}
+	if err := c.do(ctx, "GetParametersByPath", in, &out); err != nil {
 		return nil, "", err
 	}
+	return out.Parameters, out.NextToken, nil
+}
+
+// ssmError is an error SSM answered, with its exception name (__type).
+type ssmError struct {
+	Action, Type, Message string
+	Status                int
+}
+
+func (e *ssmError) Error() string {
+	return fmt.Sprintf("ssm %s: %d %s %s", e.Action, e.Status, e.Type, e.Message)
+}
+
+// call makes one SSM API call over its JSON protocol, signed with Signature
+// V4; throttling, 5xx and network errors come back retryable.
+func (c ssmHTTP) call(ctx context.Context, action string, in, out any) error {
+	body, _ := json.Marshal(in)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(ssmEndpoint(c.cfg.Region), "/")+"/", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AmazonSSM.GetParametersByPath")
+	req.Header.Set("X-Amz-Target", "AmazonSSM."+action)
 	creds, err := c.cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("credentials: %w", err)
+		return fmt.Errorf("credentials: %w", err)
 	}
 	sum := sha256.Sum256(body)
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ssm", c.cfg.Region, time.Now().UTC()); err != nil {
-		return nil, "", err
+		return err
 	}
 	hc := c.cfg.HTTPClient
 	if hc == nil {
@@ -172,12 +199,12 @@ func (c ssmHTTP) page(ctx context.Context, prefix, nextToken string) ([]paramete
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, "", retryable{err}
+		return retryable{err}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return nil, "", err
+		return retryable{err}
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
@@ -185,18 +212,14 @@ func (c ssmHTTP) page(ctx context.Context, prefix, nextToken string) ([]paramete
 			Message string `json:"message"`
 		}
 		_ = json.Unmarshal(raw, &e)
-		err := fmt.Errorf("ssm GetParametersByPath: %d %s %s", resp.StatusCode, e.Type, e.Message)
-		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || strings.HasSuffix(e.Type, "ThrottlingException") {
-			return nil, "", retryable{err}
+		se := &ssmError{Action: action, Status: resp.StatusCode, Type: e.Type[strings.LastIndex(e.Type, "#")+1:], Message: e.Message}
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || strings.HasSuffix(se.Type, "ThrottlingException") {
+			return retryable{se}
 		}
-		return nil, "", err
+		return se
 	}
-	var out struct {
-		Parameters []parameter `json:"Parameters"`
-		NextToken  string      `json:"NextToken"`
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("ssm %s: %w", action, err)
 	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, "", fmt.Errorf("ssm GetParametersByPath: %w", err)
-	}
-	return out.Parameters, out.NextToken, nil
+	return nil
 }

@@ -91,7 +91,7 @@ func StateMachineName(stage, machine string) string { return Prefix(stage) + "-"
 
 // SecretsPath is the Parameter Store path the functions read their secrets
 // from at start-up (SECRETS_PARAMETER_PATH).
-func SecretsPath(stage string) string { return "/igny8/" + stage + "/" }
+func SecretsPath(stage string) string { return catalog.SecretsPath(stage) }
 
 // LogicalID is the CloudFormation logical ID of a catalog function: what
 // `sam local invoke` takes. "credit-reserve" → "CreditReserveFunction".
