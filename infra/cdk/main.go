@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -68,6 +69,18 @@ func run() error {
 		return fmt.Errorf("logRetentionDays: one of 1, 3, 5, 7, 14, 30, 60, 90, 180, 365")
 	}
 	props.LogRetention = retention
+	for _, l := range []struct {
+		key string
+		dst *float64
+	}{{"apiRateLimit", &props.APIRateLimit}, {"apiBurstLimit", &props.APIBurstLimit}} {
+		if v := contextString(app, l.key, ""); v != "" {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%s: a positive number of requests (per second for the rate)", l.key)
+			}
+			*l.dst = n
+		}
+	}
 	if _, err := stack.New(app, stack.ID, props); err != nil {
 		return err
 	}

@@ -57,6 +57,9 @@ type Props struct {
 	LogLevel, BrandName string
 	// AlarmEmail, when set, is subscribed to the alarm topic.
 	AlarmEmail string
+	// APIRateLimit and APIBurstLimit throttle the HTTP API's stage as a
+	// whole (requests per second, and the burst above it); 429 beyond.
+	APIRateLimit, APIBurstLimit float64
 }
 
 var stagePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,15}$`)
@@ -71,6 +74,12 @@ func (p Props) Defaults() Props {
 	}
 	if p.LogLevel == "" {
 		p.LogLevel = "info"
+	}
+	if p.APIRateLimit == 0 {
+		p.APIRateLimit = 50
+	}
+	if p.APIBurstLimit == 0 {
+		p.APIBurstLimit = 100
 	}
 	if p.BrandName == "" {
 		p.BrandName = "IGNY8 AI"
@@ -578,9 +587,29 @@ func (b *builder) httpAPI() error {
 			Integration: integration, Authorizer: awsapigatewayv2.NewHttpNoneAuthorizer(),
 		})
 	}
+	// The stage: throttled as a whole, and an access log line (JSON) per
+	// request, without the Authorization header.
+	accessLogs := awslogs.NewLogGroup(b.stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/apigateway/" + Prefix(b.props.Stage) + "-api"),
+		Retention:     b.props.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	stage := api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
+		ThrottlingRateLimit: jsii.Number(b.props.APIRateLimit), ThrottlingBurstLimit: jsii.Number(b.props.APIBurstLimit)})
+	stage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: accessLogs.LogGroupArn(), Format: jsii.String(AccessLogFormat)})
 	b.output("ApiUrl", api.ApiEndpoint())
 	return nil
 }
+
+// AccessLogFormat is one JSON object per request: who, what, the outcome and
+// where time went; the account comes from the authorizer's context.
+const AccessLogFormat = `{"requestId":"$context.requestId","time":"$context.requestTime","ip":"$context.identity.sourceIp",` +
+	`"method":"$context.httpMethod","path":"$context.path","routeKey":"$context.routeKey","status":"$context.status",` +
+	`"responseLength":"$context.responseLength","latencyMs":"$context.responseLatency",` +
+	`"integrationLatencyMs":"$context.integrationLatency","integrationError":"$context.integrationErrorMessage",` +
+	`"authorizerError":"$context.authorizer.error","accountId":"$context.authorizer.account_id","userAgent":"$context.identity.userAgent"}`
 
 // PublicRoutes answer GET without an API key.
 var PublicRoutes = []string{"/v1/health", "/v1/openapi.json"}

@@ -187,7 +187,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::ApiGatewayV2::Authorizer":       1,
 		"AWS::ApiGatewayV2::Integration":      1,
 		"AWS::ApiGatewayV2::Route":            1 + len(PublicRoutes),
-		"AWS::Logs::LogGroup":                 len(catalog.Functions) + len(catalog.StateMachines),
+		"AWS::Logs::LogGroup":                 len(catalog.Functions) + len(catalog.StateMachines) + 1, // + the API access log
 		"AWS::CloudWatch::Alarm":              len(catalog.Functions) + len(catalog.StateMachines) + queues,
 		"AWS::SNS::Topic":                     1,
 		"AWS::Lambda::LayerVersion":           0,
@@ -778,6 +778,30 @@ func TestHTTPAPI(t *testing.T) {
 	routes := map[string]map[string]any{}
 	for _, r := range s.ofType("AWS::ApiGatewayV2::Route") {
 		routes[props(r)["RouteKey"].(string)] = props(r)
+	}
+	// The stage: throttled, with JSON access logs to its own log group.
+	stages := s.ofType("AWS::ApiGatewayV2::Stage")
+	if len(stages) != 1 {
+		t.Fatalf("%d stages", len(stages))
+	}
+	for _, st := range stages {
+		p := props(st)
+		rs, _ := p["DefaultRouteSettings"].(map[string]any)
+		if rs["ThrottlingRateLimit"] != float64(50) || rs["ThrottlingBurstLimit"] != float64(100) {
+			t.Errorf("stage throttling %s", render(rs))
+		}
+		al, _ := p["AccessLogSettings"].(map[string]any)
+		lg := s.resources[ref(al["DestinationArn"])]
+		if lg["Type"] != "AWS::Logs::LogGroup" || props(lg)["LogGroupName"] != "/aws/apigateway/igny8-dev-api" {
+			t.Errorf("access logs go to %s", render(al["DestinationArn"]))
+		}
+		var line map[string]string
+		if err := json.Unmarshal([]byte(al["Format"].(string)), &line); err != nil || line["status"] != "$context.status" || line["requestId"] != "$context.requestId" {
+			t.Errorf("access log format is not JSON with the request ID and status: %v %v", err, al["Format"])
+		}
+		if strings.Contains(strings.ToLower(al["Format"].(string)), "authorization") {
+			t.Error("the access log writes the Authorization header")
+		}
 	}
 	proxy, ok := routes["ANY /{proxy+}"]
 	if !ok || proxy["AuthorizationType"] != "CUSTOM" || ref(proxy["AuthorizerId"]) != authID {
