@@ -11,13 +11,22 @@
 // answered the first time, without making a second post. The publisher
 // retries after timeouts and 5xx answers, so the receiver will see repeats.
 //
-// A receiver also MUST check X-IGNY8-Signature before acting: it is
-// "v1=" + hex(HMAC-SHA256(secret, timestamp + "." + raw body)), where the
-// timestamp is X-IGNY8-Timestamp (Unix seconds) and the key is the secret
-// string's bytes as shown to the site owner ("whsec_…", prefix included).
+// A receiver also MUST check the signature before acting. Deliveries are
+// signed per the Standard Webhooks specification (standardwebhooks.com), so
+// any of its libraries verifies them with the secret as shown to the site
+// owner: headers webhook-id (one per message, the same on every retry of it:
+// "msg_" and the content ID for a publish), webhook-timestamp (Unix seconds)
+// and webhook-signature, "v1," + base64(HMAC-SHA256(key, id + "." +
+// timestamp + "." + raw body)), where the key is the base64 after "whsec_".
 // Verify does this for receivers written in Go; it also rejects stale
 // timestamps, which stops a captured request being replayed later. Several
-// comma-separated v1= signatures are accepted, so a secret can be rotated.
+// space-separated signatures are accepted, so a secret can be rotated.
+//
+// Secrets made before deliveries followed the specification are unpadded
+// URL-safe base64: they sign and Verify unchanged (the key is the same
+// bytes), and a Standard Webhooks library takes the same key written as
+// "whsec_" + standard base64 (StandardSecret converts), or a new secret
+// (connecting the site again makes one).
 //
 // # Other decisions
 //
@@ -38,7 +47,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,8 +75,10 @@ const (
 	HeaderEvent          = "X-IGNY8-Event"
 	HeaderContentID      = "X-IGNY8-Content-Id"
 	HeaderIdempotencyKey = "Idempotency-Key"
-	HeaderTimestamp      = "X-IGNY8-Timestamp"
-	HeaderSignature      = "X-IGNY8-Signature"
+	// The Standard Webhooks headers.
+	HeaderID        = "webhook-id"
+	HeaderTimestamp = "webhook-timestamp"
+	HeaderSignature = "webhook-signature"
 )
 
 // DefaultTolerance is how old (or how far ahead) a timestamp Verify accepts
@@ -86,7 +96,8 @@ const (
 
 // Verify's errors.
 var (
-	ErrNoSecret         = errors.New("webhook: no secret to verify with")
+	ErrNoSecret         = errors.New("webhook: no usable secret to verify with")
+	ErrMissingID        = errors.New("webhook: missing " + HeaderID)
 	ErrMissingTimestamp = errors.New("webhook: missing or malformed " + HeaderTimestamp)
 	ErrMissingSignature = errors.New("webhook: missing " + HeaderSignature)
 	ErrTimestamp        = errors.New("webhook: timestamp outside the tolerance")
@@ -202,6 +213,7 @@ func (c *Client) Create(ctx context.Context, p platform.Post) (platform.Remote, 
 	h.Set(HeaderEvent, EventPublish)
 	h.Set(HeaderContentID, p.ContentID)
 	h.Set(HeaderIdempotencyKey, p.ContentID)
+	h.Set(HeaderID, "msg_"+p.ContentID) // the same message on every retry
 	status, data, err := c.post(ctx, h, body, now, false)
 	if err != nil {
 		return platform.Remote{}, err
@@ -318,8 +330,15 @@ func (c *Client) post(ctx context.Context, h http.Header, body []byte, now time.
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "igny8-publisher/1")
+	if req.Header.Get(HeaderID) == "" { // a ping: a message of its own
+		req.Header.Set(HeaderID, "msg_ping_"+strconv.FormatInt(now.UnixNano(), 36))
+	}
+	sig, err := Sign(c.cfg.Secret, req.Header.Get(HeaderID), ts, body)
+	if err != nil {
+		return 0, nil, misconfigured("the webhook's signing secret is unusable: connect the site again for a new one")
+	}
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign(c.cfg.Secret, ts, body))
+	req.Header.Set(HeaderSignature, sig)
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -443,32 +462,65 @@ func excerpt(s string) string {
 	return s + "…"
 }
 
-// Sign returns the X-IGNY8-Signature value for body sent at timestamp (Unix
-// seconds): "v1=" + hex(HMAC-SHA256(secret, timestamp + "." + body)).
-func Sign(secret string, timestamp int64, body []byte) string {
-	return "v1=" + hex.EncodeToString(mac(secret, timestamp, body))
+// Sign returns the webhook-signature value of message id with body, sent at
+// timestamp (Unix seconds): "v1," + base64(HMAC-SHA256(key, id.timestamp.body)).
+func Sign(secret, id string, timestamp int64, body []byte) (string, error) {
+	key, err := signingKey(secret)
+	if err != nil {
+		return "", err
+	}
+	return "v1," + base64.StdEncoding.EncodeToString(mac(key, id, timestamp, body)), nil
 }
 
-func mac(secret string, timestamp int64, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(strconv.FormatInt(timestamp, 10)))
-	m.Write([]byte{'.'})
+func mac(key []byte, id string, timestamp int64, body []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id + "." + strconv.FormatInt(timestamp, 10) + "."))
 	m.Write(body)
 	return m.Sum(nil)
 }
 
-// Verify checks a request's X-IGNY8-Timestamp and X-IGNY8-Signature against
-// its raw body, for receivers written in Go. It rejects a timestamp more
-// than tolerance (DefaultTolerance when <= 0) before or after now, and
-// accepts any one of several comma-separated v1= signatures. The comparison
-// is constant-time. The errors are ErrNoSecret, ErrMissingTimestamp,
-// ErrMissingSignature, ErrTimestamp and ErrSignature.
+// signingKey is the HMAC key a secret names: the base64 after "whsec_"
+// (standard, as the specification has it; or unpadded URL-safe, as secrets
+// made before were).
+func signingKey(secret string) ([]byte, error) {
+	enc := strings.TrimPrefix(strings.TrimSpace(secret), SecretPrefix)
+	for _, e := range []*base64.Encoding{base64.StdEncoding, base64.RawURLEncoding, base64.RawStdEncoding} {
+		if key, err := e.DecodeString(enc); err == nil && len(key) > 0 {
+			return key, nil
+		}
+	}
+	return nil, ErrNoSecret
+}
+
+// StandardSecret writes secret's key the way Standard Webhooks libraries
+// read it ("whsec_" + standard base64): for secrets made before deliveries
+// followed the specification.
+func StandardSecret(secret string) (string, error) {
+	key, err := signingKey(secret)
+	if err != nil {
+		return "", err
+	}
+	return SecretPrefix + base64.StdEncoding.EncodeToString(key), nil
+}
+
+// Verify checks a request's webhook-id, webhook-timestamp and
+// webhook-signature against its raw body, for receivers written in Go. It
+// rejects a timestamp more than tolerance (DefaultTolerance when <= 0)
+// before or after now, and accepts any one of several space-separated
+// signatures. The comparison is constant-time. The errors are ErrNoSecret,
+// ErrMissingID, ErrMissingTimestamp, ErrMissingSignature, ErrTimestamp and
+// ErrSignature.
 func Verify(secret string, header http.Header, body []byte, now time.Time, tolerance time.Duration) error {
-	if secret == "" {
-		return ErrNoSecret
+	key, err := signingKey(secret)
+	if err != nil {
+		return err
 	}
 	if tolerance <= 0 {
 		tolerance = DefaultTolerance
+	}
+	id := header.Get(HeaderID)
+	if id == "" {
+		return ErrMissingID
 	}
 	ts, err := strconv.ParseInt(strings.TrimSpace(header.Get(HeaderTimestamp)), 10, 64)
 	if err != nil {
@@ -482,14 +534,14 @@ func Verify(secret string, header http.Header, body []byte, now time.Time, toler
 	if age > tolerance || age < -tolerance {
 		return ErrTimestamp
 	}
-	want := mac(secret, ts, body)
+	want := mac(key, id, ts, body)
 	ok := false
-	for _, s := range strings.FieldsFunc(sigs, func(r rune) bool { return r == ',' || r == ' ' }) {
-		hexSig, found := strings.CutPrefix(s, "v1=")
+	for _, s := range strings.Fields(sigs) {
+		b64, found := strings.CutPrefix(s, "v1,")
 		if !found {
 			continue
 		}
-		got, err := hex.DecodeString(hexSig)
+		got, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil {
 			continue
 		}
@@ -503,10 +555,10 @@ func Verify(secret string, header http.Header, body []byte, now time.Time, toler
 	return nil
 }
 
-// NewSecret returns a new random signing secret: "whsec_" and 32 random
-// bytes in unpadded base64url.
+// NewSecret returns a new random signing secret as Standard Webhooks has
+// them: "whsec_" and 32 random bytes in standard base64.
 func NewSecret() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read does not fail (Go 1.24+)
-	return SecretPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return SecretPrefix + base64.StdEncoding.EncodeToString(b)
 }

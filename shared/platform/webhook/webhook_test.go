@@ -17,11 +17,14 @@ import (
 	"testing"
 	"time"
 
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
 	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/platform/webhook"
 )
 
-const secret = "whsec_test-secret-0123456789abcdefghijklmnopq"
+// secret is the Standard Webhooks specification's example secret.
+const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 var clock = time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)
 
@@ -57,6 +60,11 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	if err := webhook.Verify(secret, r.Header, body, clock, time.Minute); err != nil {
 		http.Error(w, `{"error":"bad signature"}`, http.StatusUnauthorized)
 		return
+	}
+	// The specification's own library accepts it too (it checks the
+	// timestamp against the real clock, so not that).
+	if err := reference(rc.t).VerifyIgnoringTimestamp(body, r.Header); err != nil {
+		rc.t.Errorf("the Standard Webhooks library refuses the delivery: %v", err)
 	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -114,8 +122,9 @@ func TestCreate(t *testing.T) {
 		webhook.HeaderEvent:          "content.publish",
 		webhook.HeaderContentID:      "01JCONTENT",
 		webhook.HeaderIdempotencyKey: "01JCONTENT",
+		webhook.HeaderID:             "msg_01JCONTENT",
 		webhook.HeaderTimestamp:      strconv.FormatInt(clock.Unix(), 10),
-		webhook.HeaderSignature:      webhook.Sign(secret, clock.Unix(), rc.bodies[0]),
+		webhook.HeaderSignature:      mustSign(t, secret, "msg_01JCONTENT", clock.Unix(), rc.bodies[0]),
 		"Authorization":              "",
 	} {
 		if got := h.Get(k); got != want {
@@ -205,27 +214,45 @@ func TestCheck(t *testing.T) {
 		t.Errorf("ping: %d, %s, %v", rc.pings, rc.bodies[0], rc.headers[0])
 	}
 	// The wrong secret: the receiver answers 401.
-	err := webhook.New(webhook.Config{URL: rc.srv.URL, Secret: "whsec_wrong"}, loopback, fixedNow).Check(context.Background())
+	err := webhook.New(webhook.Config{URL: rc.srv.URL, Secret: webhook.NewSecret()}, loopback, fixedNow).Check(context.Background())
 	var pe *platform.Error
 	if !errors.As(err, &pe) || pe.Kind != platform.Unauthorized || !strings.Contains(pe.Detail, "bad signature") || strings.Contains(pe.Message, "bad signature") {
 		t.Errorf("wrong secret: %v", err)
 	}
 }
 
+func mustSign(t *testing.T, secret, id string, ts int64, body []byte) string {
+	t.Helper()
+	sig, err := webhook.Sign(secret, id, ts, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
+}
+
+// reference is the Standard Webhooks specification's own Go library.
+func reference(t *testing.T) *standardwebhooks.Webhook {
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wh
+}
+
 func TestSignVerify(t *testing.T) {
 	body := []byte(`{"event":"ping"}`)
 	ts := clock.Unix()
-	headers := func(sig string, ts string) http.Header {
+	headers := func(id, sig, ts string) http.Header {
 		h := http.Header{}
-		if sig != "" {
-			h.Set(webhook.HeaderSignature, sig)
-		}
-		if ts != "" {
-			h.Set(webhook.HeaderTimestamp, ts)
+		for k, v := range map[string]string{webhook.HeaderID: id, webhook.HeaderSignature: sig, webhook.HeaderTimestamp: ts} {
+			if v != "" {
+				h.Set(k, v)
+			}
 		}
 		return h
 	}
-	good := webhook.Sign(secret, ts, body)
+	good := mustSign(t, secret, "msg_1", ts, body)
+	old := mustSign(t, "whsec_"+base64.StdEncoding.EncodeToString([]byte("the old key")), "msg_1", ts, body)
 	tsS := strconv.FormatInt(ts, 10)
 	tests := []struct {
 		name      string
@@ -236,23 +263,25 @@ func TestSignVerify(t *testing.T) {
 		tolerance time.Duration
 		want      error
 	}{
-		{"valid", secret, headers(good, tsS), body, clock, time.Minute, nil},
-		{"valid at the edge", secret, headers(good, tsS), body, clock.Add(time.Minute), time.Minute, nil},
-		{"rotation: second signature", secret, headers(webhook.Sign("whsec_old", ts, body)+", "+good, tsS), body, clock, time.Minute, nil},
-		{"tampered body", secret, headers(good, tsS), []byte(`{"event":"pong"}`), clock, time.Minute, webhook.ErrSignature},
-		{"tampered timestamp", secret, headers(good, strconv.FormatInt(ts+1, 10)), body, clock, time.Minute, webhook.ErrSignature},
-		{"old timestamp", secret, headers(good, tsS), body, clock.Add(61 * time.Second), time.Minute, webhook.ErrTimestamp},
-		{"future timestamp", secret, headers(good, tsS), body, clock.Add(-10 * time.Minute), time.Minute, webhook.ErrTimestamp},
-		{"default tolerance", secret, headers(good, tsS), body, clock.Add(4 * time.Minute), 0, nil},
-		{"beyond default tolerance", secret, headers(good, tsS), body, clock.Add(6 * time.Minute), 0, webhook.ErrTimestamp},
-		{"wrong secret", "whsec_other", headers(good, tsS), body, clock, time.Minute, webhook.ErrSignature},
-		{"no secret", "", headers(good, tsS), body, clock, time.Minute, webhook.ErrNoSecret},
-		{"no signature", secret, headers("", tsS), body, clock, time.Minute, webhook.ErrMissingSignature},
-		{"no timestamp", secret, headers(good, ""), body, clock, time.Minute, webhook.ErrMissingTimestamp},
-		{"bad timestamp", secret, headers(good, "yesterday"), body, clock, time.Minute, webhook.ErrMissingTimestamp},
-		{"other scheme", secret, headers("v0="+strings.TrimPrefix(good, "v1="), tsS), body, clock, time.Minute, webhook.ErrSignature},
-		{"not hex", secret, headers("v1=zz", tsS), body, clock, time.Minute, webhook.ErrSignature},
-		{"truncated", secret, headers(good[:20], tsS), body, clock, time.Minute, webhook.ErrSignature},
+		{"valid", secret, headers("msg_1", good, tsS), body, clock, time.Minute, nil},
+		{"valid at the edge", secret, headers("msg_1", good, tsS), body, clock.Add(time.Minute), time.Minute, nil},
+		{"rotation: second signature", secret, headers("msg_1", old+" "+good, tsS), body, clock, time.Minute, nil},
+		{"tampered body", secret, headers("msg_1", good, tsS), []byte(`{"event":"pong"}`), clock, time.Minute, webhook.ErrSignature},
+		{"tampered timestamp", secret, headers("msg_1", good, strconv.FormatInt(ts+1, 10)), body, clock, time.Minute, webhook.ErrSignature},
+		{"another message ID", secret, headers("msg_2", good, tsS), body, clock, time.Minute, webhook.ErrSignature},
+		{"old timestamp", secret, headers("msg_1", good, tsS), body, clock.Add(61 * time.Second), time.Minute, webhook.ErrTimestamp},
+		{"future timestamp", secret, headers("msg_1", good, tsS), body, clock.Add(-10 * time.Minute), time.Minute, webhook.ErrTimestamp},
+		{"default tolerance", secret, headers("msg_1", good, tsS), body, clock.Add(4 * time.Minute), 0, nil},
+		{"beyond default tolerance", secret, headers("msg_1", good, tsS), body, clock.Add(6 * time.Minute), 0, webhook.ErrTimestamp},
+		{"wrong secret", webhook.NewSecret(), headers("msg_1", good, tsS), body, clock, time.Minute, webhook.ErrSignature},
+		{"no secret", "", headers("msg_1", good, tsS), body, clock, time.Minute, webhook.ErrNoSecret},
+		{"no message ID", secret, headers("", good, tsS), body, clock, time.Minute, webhook.ErrMissingID},
+		{"no signature", secret, headers("msg_1", "", tsS), body, clock, time.Minute, webhook.ErrMissingSignature},
+		{"no timestamp", secret, headers("msg_1", good, ""), body, clock, time.Minute, webhook.ErrMissingTimestamp},
+		{"bad timestamp", secret, headers("msg_1", good, "yesterday"), body, clock, time.Minute, webhook.ErrMissingTimestamp},
+		{"other version", secret, headers("msg_1", "v2,"+strings.TrimPrefix(good, "v1,"), tsS), body, clock, time.Minute, webhook.ErrSignature},
+		{"not base64", secret, headers("msg_1", "v1,zz!", tsS), body, clock, time.Minute, webhook.ErrSignature},
+		{"truncated", secret, headers("msg_1", good[:20], tsS), body, clock, time.Minute, webhook.ErrSignature},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -261,10 +290,43 @@ func TestSignVerify(t *testing.T) {
 			}
 		})
 	}
-	// A known vector, so receivers in other languages can check theirs:
-	// printf '%s' '1700000000.{"event":"ping"}' | openssl dgst -sha256 -hmac 'whsec_test'
-	if got, want := webhook.Sign("whsec_test", 1700000000, body), "v1=aa8efe37b751e71157c508c5ac4acb1e9fe5225db98355dfc00f4b680afbc447"; got != want {
-		t.Errorf("Sign = %s, want %s", got, want)
+}
+
+// The specification's test vector (from its reference libraries), and the
+// reference library's own Sign, agree with ours.
+func TestStandardWebhooksVector(t *testing.T) {
+	payload := []byte(`{"test": 2432232314}`)
+	got := mustSign(t, secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, payload)
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; got != want {
+		t.Fatalf("Sign = %s, want the specification's %s", got, want)
+	}
+	ref, err := reference(t).Sign("msg_other", clock, []byte("any body"))
+	if err != nil || ref != mustSign(t, secret, "msg_other", clock.Unix(), []byte("any body")) {
+		t.Fatalf("the reference library signs %s (%v)", ref, err)
+	}
+}
+
+// A secret made before (unpadded URL-safe base64) signs as the same key
+// written the standard way, which the reference library reads.
+func TestLegacySecret(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef\xfb\xff")
+	legacy := "whsec_" + base64.RawURLEncoding.EncodeToString(key)
+	std, err := webhook.StandardSecret(legacy)
+	if err != nil || std != "whsec_"+base64.StdEncoding.EncodeToString(key) {
+		t.Fatalf("StandardSecret = %s, %v", std, err)
+	}
+	body := []byte(`{"event":"ping"}`)
+	sig := mustSign(t, legacy, "msg_1", clock.Unix(), body)
+	h := http.Header{}
+	h.Set(webhook.HeaderID, "msg_1")
+	h.Set(webhook.HeaderTimestamp, strconv.FormatInt(clock.Unix(), 10))
+	h.Set(webhook.HeaderSignature, sig)
+	wh, err := standardwebhooks.NewWebhook(std)
+	if err != nil || wh.VerifyIgnoringTimestamp(body, h) != nil || webhook.Verify(legacy, h, body, clock, time.Minute) != nil {
+		t.Fatalf("a legacy secret's delivery does not verify: %v", err)
+	}
+	if _, err := webhook.StandardSecret("whsec_!!"); !errors.Is(err, webhook.ErrNoSecret) {
+		t.Fatalf("an unusable secret: %v", err)
 	}
 }
 
@@ -273,9 +335,12 @@ func TestNewSecret(t *testing.T) {
 	if a == b {
 		t.Error("two secrets are equal")
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(a, "whsec_"))
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(a, "whsec_"))
 	if !strings.HasPrefix(a, "whsec_") || err != nil || len(raw) != 32 {
 		t.Errorf("NewSecret = %q (%d bytes, %v)", a, len(raw), err)
+	}
+	if _, err := standardwebhooks.NewWebhook(a); err != nil {
+		t.Errorf("the reference library refuses the secret: %v", err)
 	}
 }
 
