@@ -86,7 +86,7 @@ func fakeSteps(cfg domain.AutomationConfig) sfn.InvokerFunc {
 	}
 }
 
-func automationMachine(t *testing.T, asl []byte) *sfn.Machine {
+func localMachine(t *testing.T, asl []byte) *sfn.Machine {
 	subs := map[string]string{}
 	for _, f := range catalog.Functions {
 		if f.ArnKey != "" {
@@ -113,7 +113,7 @@ func TestAutomationAtTheConfigurationMaximaFitsAWSLimits(t *testing.T) {
 	input := fmt.Sprintf(`{"run":{"run_id":"01jrun","account_id":"01jaccount","site_id":"01jsite"},"concurrency":%d}`, cfg.Concurrency)
 	run := func(t *testing.T, asl []byte) (sfn.Execution, int64) {
 		rt := sfn.NewRuntime(fakeSteps(cfg), sfn.WithSleep(func(context.Context, time.Duration) error { return nil }))
-		ex, err := rt.Start(context.Background(), automationMachine(t, asl), "maxima", json.RawMessage(input))
+		ex, err := rt.Start(context.Background(), localMachine(t, asl), "maxima", json.RawMessage(input))
 		if err != nil {
 			t.Fatal(err)
 		}

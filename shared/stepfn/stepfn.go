@@ -28,6 +28,13 @@ const (
 	Internal            = "Internal"
 )
 
+// OwnErrorPatterns (Step Functions StringMatches patterns) are the error
+// names that mean our own machinery failed (a bug, the Lambda service, a
+// timeout), not an outcome of the work: an operation that ends with one
+// fails its execution, which alarms; one that ends with any other error
+// (credits, the provider, the input, the items) records it and succeeds.
+var OwnErrorPatterns = []string{Internal, "Lambda.*", "Sandbox.*", "States.*"}
+
 // ErrorName is the Step Functions error name of err.
 func ErrorName(err error) string {
 	var named interface{ ErrorName() string }

@@ -341,9 +341,37 @@ func (b *builder) function(f catalog.Function) {
 	// A stable logical ID: `sam local invoke <LogicalID>`.
 	fn.Node().DefaultChild().(awslambda.CfnFunction).OverrideLogicalId(jsii.String(LogicalID(f.Name)))
 	b.fns[f.Name] = fn
-	b.alarm(id+"Errors", fn.MetricErrors(&awscloudwatch.MetricOptions{Period: fiveMinutes(), Statistic: jsii.String("Sum")}),
-		1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, name+" reported errors")
+	errs := fn.MetricErrors(&awscloudwatch.MetricOptions{Period: fiveMinutes(), Statistic: jsii.String("Sum")})
+	if !ErrorRateAlarmed[f.Kind] {
+		b.alarm(id+"Errors", errs, 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, name+" reported errors")
+		return
+	}
+	// A step or the API answers some business outcomes as errors
+	// (insufficient credits, a provider's rate limit that Step Functions
+	// retries): one is an ordinary day, a steady share is not.
+	rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String(fmt.Sprintf("IF(inv >= %d, 100 * err / inv, 0)", errorRateMinInvocations)),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{"err": errs,
+			"inv": fn.MetricInvocations(&awscloudwatch.MetricOptions{Period: fiveMinutes(), Statistic: jsii.String("Sum")})},
+		Period: fiveMinutes(), Label: jsii.String("error %"),
+	})
+	a := awscloudwatch.NewAlarm(b.stack, jsii.String(id+"Errors"), &awscloudwatch.AlarmProps{
+		Metric: rate, Threshold: jsii.Number(errorRatePercent), ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods: jsii.Number(3), DatapointsToAlarm: jsii.Number(3), TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+		AlarmDescription: jsii.String(fmt.Sprintf("%s: errors in %d%% or more of at least %d invocations, 15 minutes running", name, errorRatePercent, errorRateMinInvocations)),
+	})
+	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(b.alarms))
 }
+
+// ErrorRateAlarmed are the function kinds whose errors alarm as a rate (see
+// function); the others (scheduled, async, execution-status) alarm on any
+// error, which needs a human.
+var ErrorRateAlarmed = map[string]bool{"step": true, "api": true, "authorizer": true}
+
+const (
+	errorRatePercent        = 20
+	errorRateMinInvocations = 10
+)
 
 // grants gives a function what its catalog Needs say, on these resources only.
 func (b *builder) grants(f catalog.Function) error {

@@ -860,13 +860,37 @@ func TestAlarms(t *testing.T) {
 		topic = id
 	}
 	byMetric := map[string][]string{}
+	rated := map[string]bool{} // function logical IDs whose errors alarm as a rate
 	for id, a := range s.ofType("AWS::CloudWatch::Alarm") {
 		p := props(a)
 		if len(list(p["AlarmActions"])) != 1 || ref(list(p["AlarmActions"])[0]) != topic {
 			t.Errorf("%s does not notify the topic: %s", id, render(p["AlarmActions"]))
 		}
-		for _, d := range list(p["Dimensions"]) {
-			byMetric[p["Namespace"].(string)+"/"+p["MetricName"].(string)] = append(byMetric[p["Namespace"].(string)+"/"+p["MetricName"].(string)], ref(d.(map[string]any)["Value"]))
+		if p["Dimensions"] != nil {
+			metric := p["Namespace"].(string) + "/" + p["MetricName"].(string)
+			for _, d := range list(p["Dimensions"]) {
+				byMetric[metric] = append(byMetric[metric], ref(d.(map[string]any)["Value"]))
+			}
+		}
+		// A rate: errors over invocations of one function, three periods running.
+		if p["Metrics"] != nil {
+			ms := list(p["Metrics"])
+			var expr string
+			fns := map[string]string{} // metric name → function
+			for _, m := range ms {
+				m := m.(map[string]any)
+				if e, ok := m["Expression"].(string); ok {
+					expr = e
+					continue
+				}
+				metric := m["MetricStat"].(map[string]any)["Metric"].(map[string]any)
+				fns[metric["MetricName"].(string)] = ref(list(metric["Dimensions"])[0].(map[string]any)["Value"])
+			}
+			if !strings.Contains(expr, "100 * err / inv") || fns["Errors"] == "" || fns["Errors"] != fns["Invocations"] ||
+				p["EvaluationPeriods"] != float64(3) || p["DatapointsToAlarm"] != float64(3) || p["Threshold"] != float64(20) {
+				t.Errorf("%s: a rate alarm %s", id, render(p))
+			}
+			rated[fns["Errors"]] = true
 		}
 	}
 	has := func(metric, id string) bool {
@@ -878,7 +902,12 @@ func TestAlarms(t *testing.T) {
 		return false
 	}
 	for _, f := range catalog.Functions {
-		if !has("AWS/Lambda/Errors", LogicalID(f.Name)) {
+		// Steps and the API answer business outcomes as errors: those alarm
+		// on a rate; the rest on any error.
+		switch id := LogicalID(f.Name); {
+		case ErrorRateAlarmed[f.Kind] && (!rated[id] || has("AWS/Lambda/Errors", id)):
+			t.Errorf("%s (%s) should alarm on its error rate only", f.Name, f.Kind)
+		case !ErrorRateAlarmed[f.Kind] && !has("AWS/Lambda/Errors", id):
 			t.Errorf("no error alarm for %s", f.Name)
 		}
 	}

@@ -73,6 +73,7 @@ type task struct {
 type choiceRule struct {
 	Variable      string
 	StringEquals  string `json:",omitempty"`
+	StringMatches string `json:",omitempty"`
 	BooleanEquals *bool  `json:",omitempty"`
 	Next          string
 }

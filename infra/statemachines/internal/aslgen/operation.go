@@ -5,6 +5,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ops"
+	"github.com/igny8/igny8-serverless/shared/stepfn"
 )
 
 // operationTimeout is the whole execution's limit: a hold lives that long,
@@ -47,8 +48,16 @@ func Operation() ([]byte, error) {
 		Resource: fns["credit-settle"], ResultPath: path("$.settled"), TimeoutSeconds: timeout("credit-settle"), Retry: infraRetry, Catch: toFailure, Next: "Done"})
 	add("Done", succeed{Type: "Succeed"})
 	add("RecordFailure", task{Type: "Task", Comment: "Release the hold (if any) and record the failure once.",
-		Resource: fns["credit-release"], ResultPath: path("$.failure"), TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, Next: "Failed"})
-	add("Failed", fail{Type: "Fail", Error: "Operation.Failed", Cause: "The operation failed; its record says why. No credits were charged."})
+		Resource: fns["credit-release"], ResultPath: path("$.failure"), TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, Next: "WhoseFailure"})
+	// An outcome of the work (credits, the provider, the input) is recorded
+	// and the execution succeeds; only our own failures fail it (and alarm).
+	var own []choiceRule
+	for _, p := range stepfn.OwnErrorPatterns {
+		own = append(own, choiceRule{Variable: "$.error.Error", StringMatches: p, Next: "Failed"})
+	}
+	add("WhoseFailure", choice{Type: "Choice", Comment: "Fail the execution only for our own errors (stepfn.OwnErrorPatterns).", Choices: own, Default: "FailureRecorded"})
+	add("FailureRecorded", succeed{Type: "Succeed"})
+	add("Failed", fail{Type: "Fail", Error: "Operation.Failed", Cause: "The operation failed on our side; its record says why. No credits were charged."})
 	for _, t := range charged {
 		fn := stageFunction[t]
 		add(runState(t), task{Type: "Task", Resource: fns[fn], ResultPath: path("$.result"), TimeoutSeconds: timeout(fn),
