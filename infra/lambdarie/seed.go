@@ -63,7 +63,7 @@ const (
 	TextModelID  = "offline-text-1"
 	ImageModelID = "offline-image-1"
 	// APIKey is the user key of AccountID in the API and authorizer samples.
-	APIKey = "demo-key-placeholder"
+	APIKey = "ig8_samplekeyineventsreplaceitwithyourownkeyaaaaaaaaaaaa"
 	// SampleCredits is AccountID's grant; HoldAmount each credit sample's hold.
 	SampleCredits = 1000
 	HoldAmount    = 10

@@ -49,6 +49,10 @@ func (a Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAut
 		a.log().InfoContext(ctx, "denied", "reason", "no bearer token", "route", req.RouteKey, "request_id", req.RequestContext.RequestID)
 		return deny, nil
 	}
+	if !domain.WellFormedAPIKey(key) {
+		a.log().InfoContext(ctx, "denied", "reason", "not a key we issue", "route", req.RouteKey, "request_id", req.RequestContext.RequestID)
+		return deny, nil
+	}
 	k, err := a.Keys.LookupAPIKey(ctx, key)
 	if errors.Is(err, domain.ErrUnauthorized) {
 		a.log().InfoContext(ctx, "denied", "reason", "unknown key", "route", req.RouteKey, "request_id", req.RequestContext.RequestID)

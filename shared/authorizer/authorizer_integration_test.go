@@ -24,11 +24,11 @@ func sample(t *testing.T, key string) events.APIGatewayV2CustomAuthorizerV2Reque
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "demo-key-placeholder") {
-		t.Fatal("events/api-authorizer.json no longer carries demo-key-placeholder")
+	if !strings.Contains(string(b), "ig8_samplekeyineventsreplaceitwithyourownkeyaaaaaaaaaaaa") {
+		t.Fatal("events/api-authorizer.json no longer carries ig8_samplekeyineventsreplaceitwithyourownkeyaaaaaaaaaaaa")
 	}
 	var req events.APIGatewayV2CustomAuthorizerV2Request
-	if err := json.Unmarshal([]byte(strings.ReplaceAll(string(b), "demo-key-placeholder", key)), &req); err != nil {
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(string(b), "ig8_samplekeyineventsreplaceitwithyourownkeyaaaaaaaaaaaa", key)), &req); err != nil {
 		t.Fatal(err)
 	}
 	if req.Version != "2.0" || req.Type != "REQUEST" || len(req.IdentitySource) != 1 {
@@ -48,7 +48,7 @@ func TestIntegrationAuthorizerAcceptsIssuedKeysOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const admin = "ig8_admin-key-for-the-authorizer-test"
+	admin, _ := store.NewAPIKey()
 	if err := s.PutAPIKey(ctx, admin, domain.RoleAdmin, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestIntegrationAuthorizerAcceptsIssuedKeysOnly(t *testing.T) {
 	}
 
 	never, _ := store.NewAPIKey()
-	for name, k := range map[string]string{"wrong": key + "x", "never issued": never, "placeholder": "demo-key-placeholder"} {
+	for name, k := range map[string]string{"wrong": key + "x", "never issued": never, "placeholder": "ig8_samplekeyineventsreplaceitwithyourownkeyaaaaaaaaaaaa"} {
 		res, err := a.Handle(ctx, sample(t, k))
 		if err != nil || res.IsAuthorized || res.Context != nil {
 			t.Fatalf("%s key: %+v %v", name, res, err)

@@ -13,7 +13,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/domain"
 )
 
-const goodKey = "ig8_good0123456789abcdefghijklmnopqrstuvwxyz"
+const goodKey = "ig8_goodaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 // keys is a lookup table; failWith makes every lookup fail.
 type keys struct {
@@ -42,8 +42,8 @@ func request(headers map[string]string, identity ...string) events.APIGatewayV2C
 
 func TestHandle(t *testing.T) {
 	known := map[string]domain.APIKey{
-		goodKey:           {AccountID: "01HZACCOUNT", Role: domain.RoleUser},
-		"ig8_adminkey000": {AccountID: "", Role: domain.RoleAdmin},
+		goodKey: {AccountID: "01HZACCOUNT", Role: domain.RoleUser},
+		"ig8_adminbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb": {AccountID: "", Role: domain.RoleAdmin},
 	}
 	tests := []struct {
 		name        string
@@ -56,17 +56,21 @@ func TestHandle(t *testing.T) {
 	}{
 		{name: "known key", req: request(map[string]string{"authorization": "Bearer " + goodKey}),
 			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
-		{name: "admin key without an account", req: request(map[string]string{"authorization": "Bearer ig8_adminkey000"}),
-			wantAllowed: true, wantContext: map[string]any{"account_id": "", "role": "admin"}, wantLookup: "ig8_adminkey000"},
+		{name: "admin key without an account", req: request(map[string]string{"authorization": "Bearer ig8_adminbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}),
+			wantAllowed: true, wantContext: map[string]any{"account_id": "", "role": "admin"}, wantLookup: "ig8_adminbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
 		{name: "header name in any case", req: request(map[string]string{"Authorization": "Bearer " + goodKey}),
 			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
 		{name: "spaces around the key", req: request(map[string]string{"authorization": "Bearer   " + goodKey + "  "}),
 			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
 		{name: "identity source when the header map lacks it", req: request(nil, "Bearer "+goodKey),
 			wantAllowed: true, wantContext: map[string]any{"account_id": "01HZACCOUNT", "role": "user"}, wantLookup: goodKey},
-		{name: "unknown key", req: request(map[string]string{"authorization": "Bearer ig8_wrong"}), wantLookup: "ig8_wrong"},
+		{name: "unknown key", req: request(map[string]string{"authorization": "Bearer ig8_wrongccccccccccccccccccccccccccccccccccccccccccccccc"}), wantLookup: "ig8_wrongccccccccccccccccccccccccccccccccccccccccccccccc"},
 		{name: "no header", req: request(map[string]string{"accept": "application/json"})},
 		{name: "empty bearer", req: request(map[string]string{"authorization": "Bearer    "})},
+		// Not a key we issue: denied without reading the table.
+		{name: "malformed key", req: request(map[string]string{"authorization": "Bearer ig8_short"})},
+		{name: "random token", req: request(map[string]string{"authorization": "Bearer " + strings.Repeat("Z", 56)})},
+		{name: "upper-case key", req: request(map[string]string{"authorization": "Bearer " + strings.ToUpper(goodKey)})},
 		{name: "basic auth", req: request(map[string]string{"authorization": "Basic dXNlcjpwdw=="})},
 		{name: "bare key without the scheme", req: request(map[string]string{"authorization": goodKey})},
 		// RFC 9110: the auth scheme is case-insensitive, in the API too.
@@ -109,7 +113,7 @@ func TestHandle(t *testing.T) {
 			case tc.wantLookup != "" && (len(k.asked) != 1 || k.asked[0] != tc.wantLookup):
 				t.Fatalf("looked up %q, want %q", k.asked, tc.wantLookup)
 			}
-			for _, secret := range []string{goodKey, "ig8_wrong", "ig8_adminkey000", "dXNlcjpwdw=="} {
+			for _, secret := range []string{goodKey, "ig8_wrongccccccccccccccccccccccccccccccccccccccccccccccc", "ig8_adminbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "dXNlcjpwdw=="} {
 				if strings.Contains(logs.String(), secret) {
 					t.Fatalf("the log holds a key: %s", logs.String())
 				}

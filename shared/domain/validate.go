@@ -233,3 +233,25 @@ func ParseStatus[S ~string](field, s string, valid []S) (S, error) {
 	}
 	return "", Invalid(field, "must be one of %s", strings.Join(names, ", "))
 }
+
+// APIKeyPrefix marks IGNY8 API keys so they are recognisable in a leak scan.
+const APIKeyPrefix = "ig8_"
+
+// apiKeyLen is a key's length: the prefix and 32 random bytes in unpadded
+// lower-case base32.
+const apiKeyLen = len(APIKeyPrefix) + 52
+
+// WellFormedAPIKey reports whether s has the shape of a key we issue. The
+// authorizer refuses anything else without reading the table, so random
+// tokens cost no read.
+func WellFormedAPIKey(s string) bool {
+	if len(s) != apiKeyLen || s[:len(APIKeyPrefix)] != APIKeyPrefix {
+		return false
+	}
+	for _, c := range s[len(APIKeyPrefix):] {
+		if (c < 'a' || c > 'z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -83,5 +84,25 @@ func TestSitePatch(t *testing.T) {
 	}
 	if err := (SitePatch{}).Apply(&s); err == nil {
 		t.Fatal("empty patch accepted")
+	}
+}
+
+func TestWellFormedAPIKey(t *testing.T) {
+	good := APIKeyPrefix + strings.Repeat("a2z7", 13)
+	for key, want := range map[string]bool{
+		good:                           true,
+		good[:len(good)-1]:             false, // short
+		good + "a":                     false, // long
+		strings.ToUpper(good):          false,
+		"ig9_" + good[4:]:              false,
+		good[:10] + "1" + good[11:]:    false, // 1 is not base32
+		good[:10] + "-" + good[11:]:    false,
+		strings.Repeat("x", len(good)): false,
+		"":                             false,
+		"Bearer " + good[:len(good)-7]: false,
+	} {
+		if got := WellFormedAPIKey(key); got != want {
+			t.Errorf("WellFormedAPIKey(%q) = %v, want %v", key, got, want)
+		}
 	}
 }

@@ -18,14 +18,11 @@ import (
 	"github.com/igny8/igny8-serverless/shared/keys"
 )
 
-// apiKeyPrefix marks IGNY8 keys so they are recognisable in a leak scan.
-const apiKeyPrefix = "ig8_"
-
 // NewAPIKey returns a fresh random key (shown to its owner once) and its hash.
 func NewAPIKey() (plain, hash string) {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
-	plain = apiKeyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	plain = domain.APIKeyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 	return plain, HashAPIKey(plain)
 }
 

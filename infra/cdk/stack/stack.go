@@ -593,10 +593,12 @@ func (b *builder) httpAPI() error {
 	}
 	authorizer := awsapigatewayv2authorizers.NewHttpLambdaAuthorizer(jsii.String("ApiKeyAuthorizer"), authFn,
 		&awsapigatewayv2authorizers.HttpLambdaAuthorizerProps{
-			AuthorizerName:  jsii.String("api-key"),
-			IdentitySource:  jsii.Strings("$request.header.Authorization"),
-			ResponseTypes:   &[]awsapigatewayv2authorizers.HttpLambdaResponseType{awsapigatewayv2authorizers.HttpLambdaResponseType_SIMPLE},
-			ResultsCacheTtl: awscdk.Duration_Minutes(jsii.Number(5)),
+			AuthorizerName: jsii.String("api-key"),
+			IdentitySource: jsii.Strings("$request.header.Authorization"),
+			ResponseTypes:  &[]awsapigatewayv2authorizers.HttpLambdaResponseType{awsapigatewayv2authorizers.HttpLambdaResponseType_SIMPLE},
+			// A deleted (revoked) key keeps working until its cached answer
+			// expires: one minute is the bound docs/cloud.md promises.
+			ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(AuthorizerCacheSeconds)),
 		})
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("ApiIntegration"), apiFn,
 		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0()})
@@ -638,6 +640,10 @@ const AccessLogFormat = `{"requestId":"$context.requestId","time":"$context.requ
 	`"responseLength":"$context.responseLength","latencyMs":"$context.responseLatency",` +
 	`"integrationLatencyMs":"$context.integrationLatency","integrationError":"$context.integrationErrorMessage",` +
 	`"authorizerError":"$context.authorizer.error","accountId":"$context.authorizer.account_id","userAgent":"$context.identity.userAgent"}`
+
+// AuthorizerCacheSeconds is how long API Gateway keeps the authorizer's
+// answer for one Authorization header: the bound on a revoked key working.
+const AuthorizerCacheSeconds = 60
 
 // PublicRoutes answer GET without an API key.
 var PublicRoutes = []string{"/v1/health", "/v1/openapi.json"}

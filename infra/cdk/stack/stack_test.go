@@ -759,7 +759,7 @@ func TestHTTPAPI(t *testing.T) {
 		authID = id
 		p := props(a)
 		want := map[string]any{"AuthorizerType": "REQUEST", "AuthorizerPayloadFormatVersion": "2.0", "EnableSimpleResponses": true,
-			"IdentitySource": []any{"$request.header.Authorization"}, "AuthorizerResultTtlInSeconds": float64(300)}
+			"IdentitySource": []any{"$request.header.Authorization"}, "AuthorizerResultTtlInSeconds": float64(60)}
 		for k, v := range want {
 			if !reflect.DeepEqual(p[k], v) {
 				t.Errorf("authorizer %s = %s, want %s", k, render(p[k]), render(v))
