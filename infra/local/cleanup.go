@@ -7,6 +7,7 @@ import (
 	"github.com/igny8/igny8-serverless/infra/local/sfn"
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/infracost"
+	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/reconcile"
 )
 
@@ -39,6 +40,7 @@ func (s *Stack) recordCost(e sfn.Execution) {
 		return
 	}
 	cost := m.Usage().Cost()
+	metrics.Emit(map[string]string{"Status": e.Status}, metrics.Metric{Name: metrics.RunInfraCost, Value: float64(cost.TotalMicroUSD), Unit: metrics.None})
 	if err := s.Deps.Store.SetRunInfraCost(context.Background(), in.Run.AccountID, in.Run.SiteID, in.Run.RunID, cost); err != nil && s.Deps.Log != nil {
 		s.Deps.Log.Error("record infra cost", "execution_arn", e.ExecutionArn, "run_id", in.Run.RunID, "error", err.Error())
 	}

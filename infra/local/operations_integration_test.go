@@ -23,6 +23,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ddblocal"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
+	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/store"
 	"github.com/igny8/igny8-serverless/shared/wplocal"
@@ -58,9 +59,11 @@ func newTestStack(t testing.TB, textOpts ...offline.Option) *testStack {
 	return s
 }
 
-// newTestStackOn is a stack on an existing table, seeded with nothing.
+// newTestStackOn is a stack on an existing table, seeded with nothing. Its
+// metrics go nowhere (a test that reads them sets its own output).
 func newTestStackOn(t testing.TB, table string, textOpts ...offline.Option) *testStack {
 	t.Helper()
+	t.Cleanup(metrics.SetOutput(io.Discard))
 	cfg := config.Config{Table: table, DynamoDBEndpoint: ddblocal.Endpoint(t), CursorSecret: "test-secret-0123456789abcdef"}
 	deps, err := app.Build(context.Background(), cfg, app.WithProviders(aiproviders.FromEnv),
 		app.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))),

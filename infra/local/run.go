@@ -19,6 +19,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/ddblocal"
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 	"github.com/igny8/igny8-serverless/shared/wplocal"
@@ -46,6 +47,14 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("read %s: %w", statePath, err)
 	}
 	ensureSecrets(&st)
+	// The metrics (CloudWatch Embedded Metric Format) a function writes to
+	// standard output in the cloud go to a file here, beside the data.
+	mf, err := os.OpenFile(filepath.Join(o.Dir, "metrics.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer mf.Close()
+	defer metrics.SetOutput(mf)()
 
 	endpoint := o.Endpoint
 	if endpoint == "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/ops"
 )
 
@@ -229,6 +230,11 @@ func (s *Steps) FinishRun(ctx context.Context, in FinishInput) (domain.Automatio
 	if err != nil || !changed {
 		return run, err
 	}
+	ms := []metrics.Metric{{Name: metrics.Runs, Value: 1, Unit: metrics.Count}}
+	if run.CompletedAt != nil {
+		ms = append(ms, metrics.Metric{Name: metrics.RunDuration, Value: run.CompletedAt.Sub(run.StartedAt).Seconds(), Unit: metrics.Seconds})
+	}
+	metrics.Emit(map[string]string{"Status": string(status)}, ms...)
 	sev := domain.SeveritySuccess
 	if status == domain.RunFailed {
 		sev = domain.SeverityError

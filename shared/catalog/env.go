@@ -12,6 +12,7 @@ var Variables = []Variable{
 	{"LOG_LEVEL", FromStack},
 	{"BRAND_NAME", FromStack},
 	{"SECRETS_PARAMETER_PATH", FromStack},
+	{"METRICS_NAMESPACE", FromStack},            // the CloudWatch namespace of the functions' metrics
 	{"BLOB_BUCKET", FromStack},                  // functions that keep images
 	{"OPERATION_STATE_MACHINE_ARN", FromStack},  // functions that start executions
 	{"AUTOMATION_STATE_MACHINE_ARN", FromStack}, // functions that start executions
@@ -59,3 +60,7 @@ func SecretsPath(stage string) string { return "/igny8/" + stage + "/" }
 // AdminKeyParameter is where the bootstrap leaves a stage's first admin API
 // key for the operator. It is outside SecretsPath: no function may read it.
 func AdminKeyParameter(stage string) string { return "/igny8-admin/" + stage + "/ADMIN_API_KEY" }
+
+// MetricsNamespace is the CloudWatch namespace a stage's functions write
+// their metrics to (METRICS_NAMESPACE) and its dashboard reads.
+func MetricsNamespace(stage string) string { return "IGNY8/" + stage }

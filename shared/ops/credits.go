@@ -12,6 +12,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -66,6 +67,7 @@ func (c *Credits) Reserve(ctx context.Context, st State) (Hold, error) {
 	if err != nil {
 		return Hold{}, err
 	}
+	metrics.Emit(map[string]string{"OperationType": string(job.Type)}, metrics.Metric{Name: metrics.CreditsReserved, Value: float64(h.Amount), Unit: metrics.None})
 	return Hold{HoldID: h.ID, Amount: h.Amount}, nil
 }
 
@@ -174,6 +176,9 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 	if len(skipped) > 0 && c.Log != nil {
 		c.Log.Warn("results changed before they could be written; skipped", "key", step, "units", skipped)
 	}
+	metrics.Emit(map[string]string{"OperationType": string(job.Type), "Outcome": string(outcome.Status)},
+		metrics.Metric{Name: metrics.Operations, Value: 1, Unit: metrics.Count},
+		metrics.Metric{Name: metrics.CreditsSettled, Value: float64(e.Amount), Unit: metrics.None})
 	return Settled{EntryID: e.ID, Credits: e.Amount}, c.release(ctx, job)
 }
 
@@ -209,12 +214,17 @@ func Charge(model domain.AIModelConfig, billing domain.BillingConfiguration, t d
 // operation and AI task log failed, and a failure notification.
 func (c *Credits) Fail(ctx context.Context, st State) (Failure, error) {
 	job := st.Job
+	dims := map[string]string{"OperationType": string(job.Type)}
 	if st.Hold != nil && st.Hold.HoldID != "" {
 		_, err := c.Ledger.Release(ctx, job.AccountID, st.Hold.HoldID, "released: "+describe(job.Type)+" failed")
 		if err != nil && !errors.Is(err, domain.ErrHoldResolved) {
 			return Failure{}, err
 		}
+		if err == nil {
+			metrics.Emit(dims, metrics.Metric{Name: metrics.CreditsReleased, Value: float64(st.Hold.Amount), Unit: metrics.None})
+		}
 	}
+
 	opErr := UserError(st.Error)
 	if c.Log != nil && st.Error != nil {
 		// The vendor's own words, for administrators only.
@@ -237,13 +247,21 @@ func (c *Credits) Fail(ctx context.Context, st State) (Failure, error) {
 		} else if err := c.Store.CountBatch(ctx, job.AccountID, b); err != nil {
 			return Failure{}, err
 		}
+		emitFailed(job)
 		return Failure{Error: opErr}, c.release(ctx, job)
 	}
 	op := domain.Operation{ID: job.OperationID, SiteID: job.SiteID, Type: job.Type}
 	if err := c.Store.FailOperation(ctx, job.AccountID, op, opErr, failureNote(job, opErr)); err != nil {
 		return Failure{}, err
 	}
+	emitFailed(job)
 	return Failure{Error: opErr}, c.release(ctx, job)
+}
+
+// emitFailed counts a failed operation (or automation batch).
+func emitFailed(job Job) {
+	metrics.Emit(map[string]string{"OperationType": string(job.Type), "Outcome": string(domain.OperationFailed)},
+		metrics.Metric{Name: metrics.Operations, Value: 1, Unit: metrics.Count})
 }
 
 // batchCount is what a finished automation batch adds to its run.

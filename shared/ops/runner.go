@@ -13,6 +13,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -247,7 +248,9 @@ func (w *work) text(ctx context.Context, i int, req ai.TextRequest, out any, che
 		if err != nil {
 			return savedCall{}, err
 		}
+		start := time.Now()
 		res, err := p.Complete(ctx, req)
+		observeProvider(w.model.Provider, start, err)
 		if err != nil {
 			return savedCall{}, ai.Classify(err)
 		}
@@ -330,4 +333,16 @@ func (w *work) do(ctx context.Context) (Result, error) {
 		return w.review(ctx)
 	}
 	return Result{}, domain.Invalid("type", "unknown operation type %q", w.job.Type)
+}
+
+// observeProvider records a provider call's latency and, when it failed, its
+// error class (metrics; operators only: the vendor's name is a dimension).
+func observeProvider(provider string, start time.Time, err error) {
+	class := "ok"
+	ms := []metrics.Metric{{Name: metrics.ProviderLatency, Value: float64(time.Since(start).Milliseconds()), Unit: metrics.Milliseconds}}
+	if err != nil {
+		class = ai.Classify(err).ErrorName()
+		ms = append(ms, metrics.Metric{Name: metrics.ProviderErrors, Value: 1, Unit: metrics.Count})
+	}
+	metrics.Emit(map[string]string{"Provider": provider, "Class": class}, ms...)
 }

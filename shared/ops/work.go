@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/domain"
@@ -413,7 +414,9 @@ func (w *work) images(ctx context.Context) (Result, error) {
 			newID = w.id(i)
 		}
 		call, err := w.call(ctx, i, func() (savedCall, error) {
+			start := time.Now()
 			res, err := p.Generate(ctx, ai.ImageRequest{Model: w.model.ModelID, Prompt: prompt, Width: ImageWidth, Height: ImageHeight})
+			observeProvider(w.model.Provider, start, err)
 			if err != nil {
 				ce := ai.Classify(err)
 				if ce.Retryable() {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
@@ -39,6 +40,16 @@ type Result struct {
 // it otherwise, retries a platform that is down or busy with backoff, and
 // records the outcome with a notification.
 func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
+	res, err := s.publish(ctx, job)
+	outcome := string(res.Outcome)
+	if err != nil {
+		outcome = "error" // retried by Lambda, then the dead-letter queue
+	}
+	metrics.Emit(map[string]string{"Outcome": outcome}, metrics.Metric{Name: metrics.Publishes, Value: 1, Unit: metrics.Count})
+	return res, err
+}
+
+func (s *Service) publish(ctx context.Context, job Job) (Result, error) {
 	res := Result{ContentID: job.ContentID}
 	if job.AccountID == "" || job.SiteID == "" || job.ContentID == "" || job.ClaimID == "" {
 		return res, domain.Invalid("job", "account_id, site_id, content_id and claim_id are required")

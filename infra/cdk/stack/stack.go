@@ -182,6 +182,7 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	if err := b.console(); err != nil {
 		return nil, err
 	}
+	b.dashboard()
 	b.output("TableName", b.table.TableName())
 	b.output("ImageBucketName", b.bucket.BucketName())
 	b.output("SecretsParameterPath", jsii.String(SecretsPath(props.Stage)))
@@ -306,6 +307,7 @@ func (b *builder) function(f catalog.Function) {
 		"LOG_LEVEL":              jsii.String(b.props.LogLevel),
 		"BRAND_NAME":             jsii.String(b.props.BrandName),
 		"SECRETS_PARAMETER_PATH": jsii.String(SecretsPath(b.props.Stage)),
+		"METRICS_NAMESPACE":      jsii.String(catalog.MetricsNamespace(b.props.Stage)),
 	} {
 		env[k] = v
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/igny8/igny8-serverless/infra/statemachines"
 	"github.com/igny8/igny8-serverless/shared/catalog"
+	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
@@ -240,7 +241,10 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("log group %s", render(lg))
 			}
 			env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
-			want := map[string]bool{"TABLE_NAME": true, "LOG_LEVEL": true, "BRAND_NAME": true, "SECRETS_PARAMETER_PATH": true}
+			want := map[string]bool{"TABLE_NAME": true, "LOG_LEVEL": true, "BRAND_NAME": true, "SECRETS_PARAMETER_PATH": true, "METRICS_NAMESPACE": true}
+			if env["METRICS_NAMESPACE"] != "IGNY8/dev" {
+				t.Errorf("METRICS_NAMESPACE = %s", render(env["METRICS_NAMESPACE"]))
+			}
 			if s.resources[ref(env["TABLE_NAME"])]["Type"] != "AWS::DynamoDB::Table" {
 				t.Errorf("TABLE_NAME = %s", render(env["TABLE_NAME"]))
 			}
@@ -1062,6 +1066,32 @@ func TestDocsInvokeEveryFunction(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("docs/cloud.md has no `sam local invoke -t $T %s -e %s`", LogicalID(f.Name), event)
+		}
+	}
+}
+
+// The dashboard shows every metric the functions report (shared/metrics),
+// in the stage's namespace, beside Lambda's and Step Functions' own.
+func TestDashboard(t *testing.T) {
+	s := dev(t)
+	boards := s.ofType("AWS::CloudWatch::Dashboard")
+	if len(boards) != 1 {
+		t.Fatalf("%d dashboards", len(boards))
+	}
+	for _, d := range boards {
+		body := render(props(d)["DashboardBody"])
+		if props(d)["DashboardName"] != "igny8-dev-operations" {
+			t.Errorf("name %v", props(d)["DashboardName"])
+		}
+		for _, name := range metrics.Names {
+			if !strings.Contains(body, `MetricName=\\\"`+name+`\\\"`) {
+				t.Errorf("no widget shows %s", name)
+			}
+		}
+		for _, want := range []string{`IGNY8/dev`, `AWS/Lambda`, `ExecutionsFailed`, `igny8-dev-`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the dashboard has no %s", want)
+			}
 		}
 	}
 }
