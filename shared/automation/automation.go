@@ -12,10 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
@@ -41,6 +43,11 @@ type RunRef struct {
 	RunID     string `json:"run_id"`
 	AccountID string `json:"account_id"`
 	SiteID    string `json:"site_id"`
+}
+
+// LogIDs names the run on every line its steps log.
+func (r RunRef) LogIDs() []slog.Attr {
+	return logctx.IDs("account_id", r.AccountID, "site_id", r.SiteID, "run_id", r.RunID)
 }
 
 // Input is the automation state machine's input.

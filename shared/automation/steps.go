@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -254,3 +255,9 @@ func (s *Steps) FinishRun(ctx context.Context, in FinishInput) (domain.Automatio
 	}
 	return run, s.Store.Notify(ctx, r.AccountID, note)
 }
+
+// The steps' inputs name their run on every line logged (stepfn.LogIDs).
+func (in StageInput) LogIDs() []slog.Attr  { return in.Run.LogIDs() }
+func (in BatchInput) LogIDs() []slog.Attr  { return in.Run.LogIDs() }
+func (in ParkInput) LogIDs() []slog.Attr   { return in.Run.LogIDs() }
+func (in FinishInput) LogIDs() []slog.Attr { return in.Run.LogIDs() }

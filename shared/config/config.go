@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/igny8/igny8-serverless/shared/logctx"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
@@ -90,5 +91,6 @@ func (c Config) SealingKey() string {
 
 // Logger returns the structured JSON logger every function uses.
 func (c Config) Logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	// Every line carries the IDs its context names (shared/logctx).
+	return slog.New(logctx.Handler{Handler: slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel})})
 }

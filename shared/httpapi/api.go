@@ -15,6 +15,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 	"github.com/igny8/igny8-serverless/shared/ops"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/respbuf"
@@ -168,7 +169,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = store.NewID()
 	}
 	box := &principalBox{}
-	ctx := context.WithValue(withRequestID(r.Context(), id), principalKey, box)
+	ctx := context.WithValue(withRequestID(logctx.With(r.Context(), slog.String("request_id", id)), id), principalKey, box)
 	r = r.WithContext(ctx)
 	w.Header().Set("X-Request-Id", id)
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -277,7 +278,7 @@ func (a *API) authed(role domain.Role, h handler) http.Handler {
 			return domain.ErrForbidden
 		}
 		r.Context().Value(principalKey).(*principalBox).p = principal{account: k.AccountID, role: k.Role}
-		return h(w, r)
+		return h(w, r.WithContext(logctx.With(r.Context(), logctx.IDs("account_id", k.AccountID)...)))
 	})
 }
 

@@ -174,7 +174,7 @@ func (c *Credits) Settle(ctx context.Context, st State) (Settled, error) {
 		return Settled{}, err
 	}
 	if len(skipped) > 0 && c.Log != nil {
-		c.Log.Warn("results changed before they could be written; skipped", "key", step, "units", skipped)
+		c.Log.WarnContext(ctx, "results changed before they could be written; skipped", "key", step, "units", skipped)
 	}
 	metrics.Emit(map[string]string{"OperationType": string(job.Type), "Outcome": string(outcome.Status)},
 		metrics.Metric{Name: metrics.Operations, Value: 1, Unit: metrics.Count},
@@ -228,7 +228,7 @@ func (c *Credits) Fail(ctx context.Context, st State) (Failure, error) {
 	opErr := UserError(st.Error)
 	if c.Log != nil && st.Error != nil {
 		// The vendor's own words, for administrators only.
-		c.Log.Warn("operation step failed", "key", job.Key, "error", st.Error.Error, "cause", st.Error.Cause)
+		c.Log.WarnContext(ctx, "operation step failed", "key", job.Key, "error", st.Error.Error, "cause", st.Error.Cause)
 	}
 	if job.RunID != "" {
 		// The batch's items are recorded failed on the run, with the

@@ -5,9 +5,11 @@ package ops
 
 import (
 	"encoding/json"
+	"log/slog"
 	"time"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 )
 
 // Job is the input every step gets: IDs and the resolved model, never whole
@@ -68,6 +70,12 @@ type State struct {
 	Hold   *Hold      `json:"hold,omitempty"`
 	Result *Result    `json:"result,omitempty"`
 	Error  *StepError `json:"error,omitempty"`
+}
+
+// LogIDs names the operation (or run batch) on every line its steps log.
+func (s State) LogIDs() []slog.Attr {
+	j := s.Job
+	return logctx.IDs("account_id", j.AccountID, "site_id", j.SiteID, "operation_id", j.OperationID, "run_id", j.RunID, "step_key", j.Key)
 }
 
 // Settled is the settle step's output.

@@ -121,7 +121,7 @@ func (r *Runner) Run(ctx context.Context, st State) (Result, error) {
 	if err != nil {
 		// Let the next delivery start at once; the saved answers stay.
 		if rerr := r.Store.ReleaseStep(context.WithoutCancel(ctx), job.AccountID, key); rerr != nil && r.Log != nil {
-			r.Log.Warn("release step lease", "key", key, "error", rerr.Error())
+			r.Log.WarnContext(ctx, "release step lease", "key", key, "error", rerr.Error())
 		}
 		return Result{}, err
 	}

@@ -425,7 +425,7 @@ func (w *work) images(ctx context.Context) (Result, error) {
 				// Refused or permanent for this image: record it (as users
 				// may read it; the vendor's words go to the log), go on.
 				if w.r.Log != nil {
-					w.r.Log.Warn("image not generated", "key", w.key, "image", iid, "error", ce.Error())
+					w.r.Log.WarnContext(ctx, "image not generated", "key", w.key, "image", iid, "error", ce.Error())
 				}
 				return savedCall{Provider: w.model.Provider, Model: w.model.ModelID, Failed: ai.UserMessage(ce)}, nil
 			}

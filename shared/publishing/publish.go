@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 	"github.com/igny8/igny8-serverless/shared/metrics"
 	"github.com/igny8/igny8-serverless/shared/platform"
 	"github.com/igny8/igny8-serverless/shared/store"
@@ -40,6 +41,7 @@ type Result struct {
 // it otherwise, retries a platform that is down or busy with backoff, and
 // records the outcome with a notification.
 func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
+	ctx = logctx.With(ctx, logctx.IDs("account_id", job.AccountID, "site_id", job.SiteID, "content_id", job.ContentID, "claim_id", job.ClaimID)...)
 	res, err := s.publish(ctx, job)
 	outcome := string(res.Outcome)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 	"github.com/igny8/igny8-serverless/shared/ops"
 )
 
@@ -86,13 +87,14 @@ func (c *Cleaner) Handle(ctx context.Context, ev Event) (Outcome, error) {
 // execution that is still running or succeeded is left alone, and so is an
 // input it does not recognise (another machine's execution).
 func (c *Cleaner) EndExecution(ctx context.Context, d Detail) (Outcome, error) {
+	ctx = logctx.With(ctx, logctx.IDs("execution_arn", d.ExecutionArn)...)
 	if !deadStatuses[d.Status] || d.Input == nil {
 		return Outcome{Kind: "ignored"}, nil
 	}
 	reason := fmt.Sprintf("the execution ended %s outside its error handling", d.Status)
 	out, err := c.end(ctx, []byte(*d.Input), &ops.StepError{Error: "Execution." + statusName(d.Status), Cause: reason})
 	if out.Kind != "ignored" {
-		c.log(d, out, err)
+		c.log(ctx, d, out, err)
 	}
 	return out, err
 }
@@ -103,7 +105,7 @@ func (c *Cleaner) EndExecution(ctx context.Context, d Detail) (Outcome, error) {
 func (c *Cleaner) EndOrphan(ctx context.Context, input []byte, reason string) (Outcome, error) {
 	out, err := c.end(ctx, input, &ops.StepError{Error: "Execution.Lost", Cause: reason})
 	if out.Kind != "ignored" {
-		c.log(Detail{Status: "LOST"}, out, err)
+		c.log(ctx, Detail{Status: "LOST"}, out, err)
 	}
 	return out, err
 }
@@ -182,16 +184,16 @@ func (c *Cleaner) release(ctx context.Context, account, operationID, reason stri
 	return n, nil
 }
 
-func (c *Cleaner) log(d Detail, out Outcome, err error) {
+func (c *Cleaner) log(ctx context.Context, d Detail, out Outcome, err error) {
 	if c.Log == nil {
 		return
 	}
 	attrs := []any{"execution_arn", d.ExecutionArn, "status", d.Status, "kind", out.Kind, "id", out.ID, "holds_released", out.HoldsReleased}
 	if err != nil {
-		c.Log.Error("execution cleanup failed", append(attrs, "error", err.Error())...)
+		c.Log.ErrorContext(ctx, "execution cleanup failed", append(attrs, "error", err.Error())...)
 		return
 	}
-	c.Log.Info("execution cleaned up", attrs...)
+	c.Log.InfoContext(ctx, "execution cleaned up", attrs...)
 }
 
 // statusName is FAILED → Failed, TIMED_OUT → TimedOut, ABORTED → Aborted.

@@ -9,10 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 )
 
 // Error names our state machines match. Provider errors name themselves
@@ -71,7 +74,10 @@ func (e *NamedError) ErrorName() string { return e.Name }
 // Functions with its error name as the Lambda errorType.
 func Lambda[In, Out any](h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
 	return func(ctx context.Context, in In) (Out, error) {
-		out, err := h(ctx, in)
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			ctx = logctx.With(ctx, logctx.IDs("request_id", lc.AwsRequestID)...)
+		}
+		out, err := h(withIDs(ctx, in), in)
 		if err != nil {
 			return out, messages.InvokeResponse_Error{Message: err.Error(), Type: ErrorName(err)}
 		}
@@ -91,10 +97,21 @@ func JSON[In, Out any](h func(context.Context, In) (Out, error)) Func {
 		if err := json.Unmarshal(raw, &in); err != nil {
 			return nil, &NamedError{Name: InvalidInput, Cause: fmt.Sprintf("decode step input: %v", err)}
 		}
-		out, err := h(ctx, in)
+		out, err := h(withIDs(ctx, in), in)
 		if err != nil {
 			return nil, &NamedError{Name: ErrorName(err), Cause: err.Error()}
 		}
 		return json.Marshal(out)
 	}
+}
+
+// LogIDs is implemented by step inputs that name an account, site,
+// operation, run or execution: every line the step logs carries them.
+type LogIDs interface{ LogIDs() []slog.Attr }
+
+func withIDs(ctx context.Context, in any) context.Context {
+	if l, ok := in.(LogIDs); ok {
+		return logctx.With(ctx, l.LogIDs()...)
+	}
+	return ctx
 }

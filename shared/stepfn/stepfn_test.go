@@ -1,15 +1,19 @@
 package stepfn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 )
 
 type providerErr struct{}
@@ -60,5 +64,39 @@ func TestAdapters(t *testing.T) {
 	}
 	if _, err := JSON(h)(context.Background(), json.RawMessage(`"x"`)); ErrorName(err) != InvalidInput {
 		t.Fatalf("bad input: %v", err)
+	}
+}
+
+type idInput struct{ Account, Run string }
+
+func (in idInput) LogIDs() []slog.Attr { return logctx.IDs("account_id", in.Account, "run_id", in.Run) }
+
+// A step's every log line names what its input names (and, under Lambda,
+// the invocation's request ID), however deep the call that logs.
+func TestStepLogLinesCarryTheInputsIDs(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(logctx.Handler{Handler: slog.NewJSONHandler(&buf, nil)})
+	h := func(ctx context.Context, in idInput) (struct{}, error) {
+		log.InfoContext(ctx, "working")
+		return struct{}{}, nil
+	}
+	if _, err := JSON(h)(context.Background(), json.RawMessage(`{"Account":"a1","Run":"r1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
+	if _, err := Lambda(h)(ctx, idInput{Account: "a2", Run: "r2"}); err != nil {
+		t.Fatal(err)
+	}
+	var lines []map[string]any
+	for dec := json.NewDecoder(&buf); dec.More(); {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, m)
+	}
+	if len(lines) != 2 || lines[0]["account_id"] != "a1" || lines[0]["run_id"] != "r1" ||
+		lines[1]["account_id"] != "a2" || lines[1]["request_id"] != "req-1" {
+		t.Fatalf("lines %v", lines)
 	}
 }
