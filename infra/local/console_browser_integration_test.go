@@ -94,14 +94,32 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 	b.do(t, selectOption(`select[name=status]`, "mapped"), waitText(label, "Page 1 of 1 (0 items)"))
 	b.do(t, selectOption(`select[name=status]`, ""), waitText(label, "Page 1 of 2 (30 items)"))
 
-	// Select two rows: the bulk action's confirmation shows the balance
-	// before anything starts; cancelling starts nothing.
+	// Select two rows: the bulk action's confirmation shows the exact
+	// credits the start would reserve (the API's estimate for those two)
+	// and the balance before anything starts; cancelling starts nothing.
+	var picked []string
+	for _, n := range []string{"1", "2"} {
+		label := eval(`document.querySelector("tbody tr:nth-child(` + n + `) input[type=checkbox]").getAttribute("aria-label")`)
+		picked = append(picked, strings.TrimPrefix(label, "Select "))
+	}
+	var est struct {
+		Credits int64 `json:"credits"`
+	}
+	if r := c.Do("POST", "/v1/sites/"+site+"/keywords/cluster/estimate", map[string]any{"keyword_ids": picked}, auth...); r.Status != 200 {
+		t.Fatalf("estimate: %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &est)
+	}
 	b.do(t,
 		chromedp.Click(chromedp.CSS(`tbody tr:nth-child(1) input[type=checkbox]`)),
 		chromedp.Click(chromedp.CSS(`tbody tr:nth-child(2) input[type=checkbox]`)),
 		chromedp.Click(`//button[starts-with(text(),"Cluster keywords")]`),
 		waitText(`[data-testid=confirm-available]`, thousands(acct.Available)),
+		waitText(`[data-testid=confirm-estimate]`, thousands(est.Credits)),
 	)
+	if est.Credits <= 0 {
+		t.Fatalf("estimate %d", est.Credits)
+	}
 	shot("keywords-confirm")
 	b.do(t, chromedp.Click(`//dialog//button[text()="Cancel"]`), chromedp.WaitNotVisible(chromedp.CSS(`dialog`)))
 	var usage struct {
@@ -303,17 +321,22 @@ func TestIntegrationConsoleJourney(t *testing.T) {
 	if k := eval(`sessionStorage.getItem("igny8.apiKey") || ""`); k != empty.Key || strings.Contains(eval(`location.href`), "#") {
 		t.Fatalf("the #key= URL did not switch accounts cleanly: %q", eval(`location.href`))
 	}
+	// Without credits the confirmation says so before anything is tried,
+	// and Start is disabled.
 	b.do(t,
 		chromedp.Click(chromedp.CSS(`tbody tr:nth-child(1) input[type=checkbox]`)),
 		chromedp.Click(`//button[starts-with(text(),"Cluster keywords")]`),
 		waitText(`[data-testid=confirm-available]`, "0"),
-		chromedp.Click(`//dialog//button[text()="Start"]`),
-		chromedp.Poll[chromedp.Void](`(document.querySelector("[role=alert]")?.textContent ?? "").includes("Your available balance is 0 credits")`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Poll[chromedp.Void](`(document.querySelector("[data-testid=confirm-insufficient]")?.textContent ?? "").includes("and 0 are available")`, chromedp.WithPollingTimeout(15*time.Second)),
 	)
-	if msg := text(`[role=alert]`); !strings.HasPrefix(msg, "Not enough credits.") {
-		t.Fatalf("the 402 reads %q", msg)
+	if msg := text(`[data-testid=confirm-insufficient]`); !strings.HasPrefix(msg, "Not enough credits: this needs ") {
+		t.Fatalf("the insufficient-credits explanation reads %q", msg)
+	}
+	if disabled := eval(`String(document.evaluate('//dialog//button[text()="Start"]', document, null, 9, null).singleNodeValue.disabled)`); disabled != "true" {
+		t.Fatal("Start is enabled without the credits")
 	}
 	shot("insufficient-credits")
+	b.do(t, chromedp.Click(`//dialog//button[text()="Cancel"]`), chromedp.WaitNotVisible(chromedp.CSS(`dialog`)))
 	var acct2 struct {
 		Reserved int64 `json:"reserved"`
 	}

@@ -121,6 +121,13 @@ func (a *API) routes() {
 	m.Handle("GET /v1/sites/{site}/content/{content}/images", a.user(a.contentImages))
 	m.Handle("POST /v1/sites/{site}/content/{content}/generate-image-prompts", a.user(a.generateImagePrompts))
 	m.Handle("POST /v1/sites/{site}/images/generate", a.user(a.startOperation(domain.OperationImageGeneration, "image_ids")))
+	// What each would reserve, before confirming (the console's bulk actions).
+	m.Handle("POST /v1/sites/{site}/keywords/cluster/estimate", a.user(a.estimateOperation(domain.OperationClustering, "keyword_ids")))
+	m.Handle("POST /v1/sites/{site}/clusters/generate-ideas/estimate", a.user(a.estimateOperation(domain.OperationIdeaGeneration, "cluster_ids")))
+	m.Handle("POST /v1/sites/{site}/ideas/create-tasks/estimate", a.user(a.estimateOperation(domain.OperationCreateTasks, "idea_ids")))
+	m.Handle("POST /v1/sites/{site}/tasks/generate-content/estimate", a.user(a.estimateOperation(domain.OperationContentGeneration, "task_ids")))
+	m.Handle("POST /v1/sites/{site}/content/{content}/generate-image-prompts/estimate", a.user(a.estimateImagePrompts))
+	m.Handle("POST /v1/sites/{site}/images/generate/estimate", a.user(a.estimateOperation(domain.OperationImageGeneration, "image_ids")))
 	m.Handle("GET /v1/sites/{site}/images/{image}/regenerate/quote", a.user(a.regenerateQuote))
 	m.Handle("POST /v1/sites/{site}/images/{image}/regenerate", a.user(a.regenerateImage))
 	m.Handle("GET /v1/operations/{operation}", a.user(a.getOperation))

@@ -22,6 +22,18 @@ type startedResponse struct {
 
 // startOperation reads the IDs from field of the body and starts typ.
 func (a *API) startOperation(typ domain.OperationType, field string) handler {
+	return a.operation(typ, field, a.start)
+}
+
+// estimateOperation answers what startOperation would reserve for the same
+// body, and changes nothing.
+func (a *API) estimateOperation(typ domain.OperationType, field string) handler {
+	return a.operation(typ, field, a.estimate)
+}
+
+// operation reads an operation's {field: [ids]} body and hands the request
+// on (to start it, or to estimate it).
+func (a *API) operation(typ domain.OperationType, field string, then func(http.ResponseWriter, *http.Request, ops.Request) error) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var body map[string][]string
 		if err := decodeJSON(r, MaxBody, &body); err != nil {
@@ -35,8 +47,33 @@ func (a *API) startOperation(typ domain.OperationType, field string) handler {
 		if err := checkIDs(field, body[field]...); err != nil {
 			return err
 		}
-		return a.start(w, r, ops.Request{Type: typ, SiteID: r.PathValue("site"), ItemIDs: body[field]})
+		return then(w, r, ops.Request{Type: typ, SiteID: r.PathValue("site"), ItemIDs: body[field]})
 	}
+}
+
+// estimate answers the credits starting req would reserve, computed as
+// Start computes them (ops.Service.Preview), with the balance: no hold, no
+// claim, no operation.
+func (a *API) estimate(w http.ResponseWriter, r *http.Request, req ops.Request) error {
+	q, err := a.ops.Preview(r.Context(), who(r).account, req)
+	if err != nil {
+		return err
+	}
+	out := estimateResponse{Credits: q.Credits, Available: q.Available, Sufficient: q.Enough}
+	if req.Type.Charged() { // a free operation uses no model
+		out.QualityTier, out.Model = q.Tier, domain.TierLabel(a.brand, q.Tier)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// estimateResponse is an operation's estimate (OperationEstimate).
+type estimateResponse struct {
+	Credits     int64              `json:"credits"`
+	QualityTier domain.QualityTier `json:"quality_tier,omitempty"`
+	Model       string             `json:"model,omitempty"`
+	Available   int64              `json:"available"`
+	Sufficient  bool               `json:"sufficient"`
 }
 
 func (a *API) start(w http.ResponseWriter, r *http.Request, req ops.Request) error {
@@ -52,28 +89,45 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, req ops.Request) err
 // generateImagePrompts takes an optional {"replace": bool}: no body and {}
 // mean false, and content that has prompts is then a 409.
 func (a *API) generateImagePrompts(w http.ResponseWriter, r *http.Request) error {
+	req, err := a.imagePromptsRequest(r)
+	if err != nil {
+		return err
+	}
+	return a.start(w, r, req)
+}
+
+// estimateImagePrompts answers what generateImagePrompts would reserve.
+func (a *API) estimateImagePrompts(w http.ResponseWriter, r *http.Request) error {
+	req, err := a.imagePromptsRequest(r)
+	if err != nil {
+		return err
+	}
+	return a.estimate(w, r, req)
+}
+
+func (a *API) imagePromptsRequest(r *http.Request) (ops.Request, error) {
 	var fields map[string]json.RawMessage
 	if err := decodeOptionalJSON(r, MaxBody, &fields); err != nil {
-		return err
+		return ops.Request{}, err
 	}
 	var opt ops.PromptOptions
 	if len(fields) > 0 {
 		if v, ok := fields["replace"]; ok && string(bytes.TrimSpace(v)) == "null" {
-			return domain.Invalid("replace", "must be true or false, not null")
+			return ops.Request{}, domain.Invalid("replace", "must be true or false, not null")
 		}
 		raw, _ := json.Marshal(fields)
 		if err := decodeBytes(raw, &opt); err != nil { // unknown fields and wrong types
-			return err
+			return ops.Request{}, err
 		}
 	}
 	if _, err := a.store.GetContent(r.Context(), who(r).account, r.PathValue("site"), r.PathValue("content")); err != nil {
-		return err
+		return ops.Request{}, err
 	}
 	var opts json.RawMessage
 	if opt.Replace {
 		opts, _ = json.Marshal(opt)
 	}
-	return a.start(w, r, ops.Request{Type: domain.OperationImagePrompts, SiteID: r.PathValue("site"), ItemIDs: []string{r.PathValue("content")}, Options: opts})
+	return ops.Request{Type: domain.OperationImagePrompts, SiteID: r.PathValue("site"), ItemIDs: []string{r.PathValue("content")}, Options: opts}, nil
 }
 
 type regenerateRequest struct {

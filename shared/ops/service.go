@@ -170,6 +170,17 @@ func (s *Service) Start(ctx context.Context, account string, req Request) (domai
 	return op, nil
 }
 
+// Preview is what Start would reserve for req, checked as Start checks it
+// (the items, the model, prompts already made), with the balance; it
+// changes nothing: no hold, no claim, no operation.
+func (s *Service) Preview(ctx context.Context, account string, req Request) (Quote, error) {
+	q, err := s.Quote(ctx, account, req)
+	if err != nil {
+		return Quote{}, err
+	}
+	return q, s.checkPrompts(ctx, account, req)
+}
+
 // Estimate is the credits req would cost with model m (automation prices each
 // batch with it). Items that no longer exist are left out: the run step
 // records them failed without a provider call.

@@ -456,6 +456,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sites/{site}/keywords/cluster/estimate": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate: cluster keywords (1-500) with AI
+         * @description What POST /v1/sites/{site}/keywords/cluster would reserve for the same body, computed by the same code as the start, with the account's available credits. Nothing is started, reserved, claimed or recorded. The same validation as the start: 400 for a bad body or IDs, 404 for another account's site, 409 where the start would be refused (for example content that already has image prompts without replace, or a tier that is not available).
+         */
+        post: operations["clusterKeywordsEstimate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sites/{site}/clusters": {
         parameters: {
             query?: never;
@@ -502,6 +528,32 @@ export interface paths {
          * @description Asks for 3 content ideas per cluster (status new) and marks the clusters mapped. Asynchronous: the answer is 202 with the operation's ID and estimated credits, and Location names GET /v1/operations/{operation}; poll it until status is succeeded, partially_succeeded or failed. The estimate is reserved from the account's available credits when the work starts and the real usage is charged when it ends (the rest returns to available; a failed operation is charged nothing). When available credits do not cover the estimate the answer is 402 and nothing is started, reserved or sent to a provider. IDs that are not on this site are a 400 with field ids; repeated IDs or invalid ones are a 400 naming ids[i].
          */
         post: operations["generateIdeas"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/{site}/clusters/generate-ideas/estimate": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate: generate content ideas for clusters (1-10)
+         * @description What POST /v1/sites/{site}/clusters/generate-ideas would reserve for the same body, computed by the same code as the start, with the account's available credits. Nothing is started, reserved, claimed or recorded. The same validation as the start: 400 for a bad body or IDs, 404 for another account's site, 409 where the start would be refused (for example content that already has image prompts without replace, or a tier that is not available).
+         */
+        post: operations["generateIdeasEstimate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -560,6 +612,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sites/{site}/ideas/create-tasks/estimate": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate: make writer tasks from ideas (1-100)
+         * @description What POST /v1/sites/{site}/ideas/create-tasks would reserve for the same body, computed by the same code as the start, with the account's available credits. Nothing is started, reserved, claimed or recorded. The same validation as the start: 400 for a bad body or IDs, 404 for another account's site, 409 where the start would be refused (for example content that already has image prompts without replace, or a tier that is not available).
+         */
+        post: operations["createTasksEstimate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sites/{site}/tasks": {
         parameters: {
             query?: never;
@@ -606,6 +684,32 @@ export interface paths {
          * @description Writes one draft article per queued task and marks the tasks completed. Asynchronous: the answer is 202 with the operation's ID and estimated credits, and Location names GET /v1/operations/{operation}; poll it until status is succeeded, partially_succeeded or failed. The estimate is reserved from the account's available credits when the work starts and the real usage is charged when it ends (the rest returns to available; a failed operation is charged nothing). When available credits do not cover the estimate the answer is 402 and nothing is started, reserved or sent to a provider. IDs that are not on this site are a 400 with field ids; repeated IDs or invalid ones are a 400 naming ids[i].
          */
         post: operations["generateContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/{site}/tasks/generate-content/estimate": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate: write articles for tasks (1-10)
+         * @description What POST /v1/sites/{site}/tasks/generate-content would reserve for the same body, computed by the same code as the start, with the account's available credits. Nothing is started, reserved, claimed or recorded. The same validation as the start: 400 for a bad body or IDs, 404 for another account's site, 409 where the start would be refused (for example content that already has image prompts without replace, or a tier that is not available).
+         */
+        post: operations["generateContentEstimate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -719,6 +823,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sites/{site}/content/{content}/generate-image-prompts/estimate": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+                /** @description Content ID. */
+                content: components["parameters"]["ContentID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate: write image prompts for a content item
+         * @description What POST /v1/sites/{site}/content/{content}/generate-image-prompts would reserve for the same body, computed by the same code as the start, with the account's available credits. Nothing is started, reserved, claimed or recorded. The same validation as the start: 400 for a bad body or IDs, 404 for another account's site, 409 where the start would be refused (for example content that already has image prompts without replace, or a tier that is not available).
+         */
+        post: operations["generateImagePromptsEstimate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sites/{site}/content/{content}/approve": {
         parameters: {
             query?: never;
@@ -821,6 +953,32 @@ export interface paths {
          * @description Generates each image from its prompt with the default image model; images already generated are skipped (use regenerate). Asynchronous: the answer is 202 with the operation's ID and estimated credits, and Location names GET /v1/operations/{operation}; poll it until status is succeeded, partially_succeeded or failed. The estimate is reserved from the account's available credits when the work starts and the real usage is charged when it ends (the rest returns to available; a failed operation is charged nothing). When available credits do not cover the estimate the answer is 402 and nothing is started, reserved or sent to a provider. IDs that are not on this site are a 400 with field ids; repeated IDs or invalid ones are a 400 naming ids[i].
          */
         post: operations["generateImages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/{site}/images/generate/estimate": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate: generate images from their prompts (1-20)
+         * @description What POST /v1/sites/{site}/images/generate would reserve for the same body, computed by the same code as the start, with the account's available credits. Nothing is started, reserved, claimed or recorded. The same validation as the start: 400 for a bad body or IDs, 404 for another account's site, 409 where the start would be refused (for example content that already has image prompts without replace, or a tier that is not available).
+         */
+        post: operations["generateImagesEstimate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3239,6 +3397,31 @@ export interface components {
              */
             replace: boolean;
         };
+        /** @description What starting an operation would reserve now: the same estimate the start holds (0 for a free one), the tier and its label for a charged one, and the account's available credits. */
+        OperationEstimate: {
+            /**
+             * Format: int64
+             * @description Credits the start would reserve (its estimate; the charge is the actual use, at most this).
+             */
+            credits: number;
+            /**
+             * @description The tier of the model that would be used.
+             * @enum {string}
+             */
+            quality_tier?: "basic" | "quality" | "premium";
+            /**
+             * @description The tier's name for users, never the vendor model.
+             * @example IGNY8 AI Premium
+             */
+            model?: string;
+            /**
+             * Format: int64
+             * @description The account's available credits.
+             */
+            available: number;
+            /** @description Whether available covers credits (else starting it is a 402). */
+            sufficient: boolean;
+        };
     };
     responses: {
         /** @description Invalid request: malformed or wrong-typed JSON, unknown field, trailing data, empty body, a value out of range, a bad query parameter or cursor. error.field names the culprit when there is one. */
@@ -4353,6 +4536,46 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    clusterKeywordsEstimate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClusterKeywordsRequest"];
+            };
+        };
+        responses: {
+            /** @description What starting it would reserve now (the same estimate the start holds), the tier, and the available balance; no 402 here: see sufficient. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationEstimate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
     listClusters: {
         parameters: {
             query?: {
@@ -4420,6 +4643,46 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    generateIdeasEstimate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateIdeasRequest"];
+            };
+        };
+        responses: {
+            /** @description What starting it would reserve now (the same estimate the start holds), the tier, and the available balance; no 402 here: see sufficient. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationEstimate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -4501,6 +4764,45 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    createTasksEstimate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTasksRequest"];
+            };
+        };
+        responses: {
+            /** @description What starting it would reserve now (the same estimate the start holds), the tier, and the available balance; no 402 here: see sufficient. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationEstimate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
     listTasks: {
         parameters: {
             query?: {
@@ -4566,6 +4868,46 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    generateContentEstimate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateContentRequest"];
+            };
+        };
+        responses: {
+            /** @description What starting it would reserve now (the same estimate the start holds), the tier, and the available balance; no 402 here: see sufficient. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationEstimate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -4720,6 +5062,48 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    generateImagePromptsEstimate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+                /** @description Content ID. */
+                content: components["parameters"]["ContentID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ImagePromptsRequest"];
+            };
+        };
+        responses: {
+            /** @description What starting it would reserve now (the same estimate the start holds), the tier, and the available balance; no 402 here: see sufficient. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationEstimate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -4884,6 +5268,46 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    generateImagesEstimate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description Site ID. */
+                site: components["parameters"]["SiteID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateImagesRequest"];
+            };
+        };
+        responses: {
+            /** @description What starting it would reserve now (the same estimate the start holds), the tier, and the available balance; no 402 here: see sufficient. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationEstimate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];

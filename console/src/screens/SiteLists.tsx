@@ -9,7 +9,13 @@ const SIZE = 25;
 
 type Page<T> = { items: T[]; total: number; next_cursor?: string | null };
 type Filter = { name: string; label: string; options: string[] };
-type Bulk = { label: string; max: number; run: (site: string, ids: string[]) => Promise<Schemas["OperationStarted"]> };
+type Bulk = {
+  label: string;
+  max: number;
+  /** What run would reserve for the same items (the API's /estimate, which changes nothing). */
+  estimate: (site: string, ids: string[]) => Promise<Schemas["OperationEstimate"]>;
+  run: (site: string, ids: string[]) => Promise<Schemas["OperationStarted"]>;
+};
 
 /** One list screen: how to load a page, its filters, columns and bulk action. */
 type ListConfig<T extends { id: string }> = {
@@ -21,6 +27,7 @@ type ListConfig<T extends { id: string }> = {
 };
 
 const post = (p: Promise<{ data?: Schemas["OperationStarted"]; error?: unknown; response: Response }>) => must(p);
+const quote = (p: Promise<{ data?: Schemas["OperationEstimate"]; error?: unknown; response: Response }>) => must(p);
 
 const keywords: ListConfig<Schemas["Keyword"]> = {
   title: "Keywords",
@@ -40,6 +47,7 @@ const keywords: ListConfig<Schemas["Keyword"]> = {
   bulk: {
     label: "Cluster keywords",
     max: 500,
+    estimate: (site, ids) => quote(api.POST("/v1/sites/{site}/keywords/cluster/estimate", { params: { path: { site } }, body: { keyword_ids: ids } })),
     run: (site, ids) => post(api.POST("/v1/sites/{site}/keywords/cluster", { params: { path: { site } }, body: { keyword_ids: ids } })),
   },
 };
@@ -61,6 +69,7 @@ const clusters: ListConfig<Schemas["Cluster"]> = {
   bulk: {
     label: "Generate ideas",
     max: 10,
+    estimate: (site, ids) => quote(api.POST("/v1/sites/{site}/clusters/generate-ideas/estimate", { params: { path: { site } }, body: { cluster_ids: ids } })),
     run: (site, ids) => post(api.POST("/v1/sites/{site}/clusters/generate-ideas", { params: { path: { site } }, body: { cluster_ids: ids } })),
   },
 };
@@ -82,6 +91,7 @@ const ideas: ListConfig<Schemas["ContentIdea"]> = {
   bulk: {
     label: "Create tasks",
     max: 100,
+    estimate: (site, ids) => quote(api.POST("/v1/sites/{site}/ideas/create-tasks/estimate", { params: { path: { site } }, body: { idea_ids: ids } })),
     run: (site, ids) => post(api.POST("/v1/sites/{site}/ideas/create-tasks", { params: { path: { site } }, body: { idea_ids: ids } })),
   },
 };
@@ -102,6 +112,7 @@ const tasks: ListConfig<Schemas["Task"]> = {
   bulk: {
     label: "Write content",
     max: 10,
+    estimate: (site, ids) => quote(api.POST("/v1/sites/{site}/tasks/generate-content/estimate", { params: { path: { site } }, body: { task_ids: ids } })),
     run: (site, ids) => post(api.POST("/v1/sites/{site}/tasks/generate-content", { params: { path: { site } }, body: { task_ids: ids } })),
   },
 };
@@ -125,6 +136,8 @@ const content: ListConfig<Schemas["Content"]> = {
   bulk: {
     label: "Write image prompts",
     max: 1,
+    estimate: (site, ids) =>
+      quote(api.POST("/v1/sites/{site}/content/{content}/generate-image-prompts/estimate", { params: { path: { site, content: ids[0] } }, body: { replace: false } })),
     run: (site, ids) =>
       post(api.POST("/v1/sites/{site}/content/{content}/generate-image-prompts", { params: { path: { site, content: ids[0] } }, body: { replace: false } })),
   },
@@ -148,6 +161,7 @@ const images: ListConfig<Schemas["Image"]> = {
   bulk: {
     label: "Generate images",
     max: 20,
+    estimate: (site, ids) => quote(api.POST("/v1/sites/{site}/images/generate/estimate", { params: { path: { site } }, body: { image_ids: ids } })),
     run: (site, ids) => post(api.POST("/v1/sites/{site}/images/generate", { params: { path: { site } }, body: { image_ids: ids } })),
   },
 };
@@ -168,7 +182,7 @@ function ListScreen({ site, kind, config }: { site: string; kind: ListKind; conf
   const [confirm, setConfirm] = useState(false);
   const [started, setStarted] = useState<Schemas["OperationStarted"]>();
   const [actionError, setActionError] = useState<unknown>();
-  const [available, setAvailable] = useState<number>();
+  const [estimate, setEstimate] = useState<Schemas["OperationEstimate"]>();
   const bulk = config.bulk;
 
   function setFilter(name: string, v: string) {
@@ -188,13 +202,17 @@ function ListScreen({ site, kind, config }: { site: string; kind: ListKind; conf
     setSelected(n);
   }
   async function openConfirm() {
+    if (!bulk) return;
     setActionError(undefined);
     setStarted(undefined);
+    setEstimate(undefined);
     setConfirm(true);
     try {
-      setAvailable((await must(api.GET("/v1/account"))).available);
+      // The exact amount the start would reserve, before confirming.
+      setEstimate(await bulk.estimate(site, [...selected]));
     } catch (e) {
       setActionError(e);
+      setConfirm(false);
     }
   }
   async function run() {
@@ -284,12 +302,18 @@ function ListScreen({ site, kind, config }: { site: string; kind: ListKind; conf
       {bulk && (
         <Dialog title={bulk.label} open={confirm} onClose={() => setConfirm(false)}>
           <p>
-            {bulk.label} for {selected.size} item(s). The API reserves the operation's credit estimate from your available balance when it starts
-            (available now: <strong data-testid="confirm-available">{fmt(available)}</strong> credits) and charges the real usage when it ends; the rest
-            returns. If the balance does not cover the estimate nothing starts and nothing is charged.
+            {bulk.label} for {selected.size} item(s) will reserve <strong data-testid="confirm-estimate">{estimate ? fmt(estimate.credits) : "…"}</strong>{" "}
+            credits{estimate?.model ? ` (${estimate.model})` : ""} from your available balance of{" "}
+            <strong data-testid="confirm-available">{estimate ? fmt(estimate.available) : "…"}</strong>, and charge the real usage when it ends (never more);
+            the rest returns.
           </p>
+          {estimate && !estimate.sufficient && (
+            <p role="alert" data-testid="confirm-insufficient">
+              Not enough credits: this needs {fmt(estimate.credits)} and {fmt(estimate.available)} are available. Add credits, or select fewer items.
+            </p>
+          )}
           <div className="actions">
-            <button type="button" onClick={run} className="primary">
+            <button type="button" onClick={run} className="primary" disabled={!estimate || !estimate.sufficient}>
               Start
             </button>
             <button type="button" onClick={() => setConfirm(false)}>
