@@ -3,7 +3,9 @@ package statemachines_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,4 +66,56 @@ func TestOperationFailsItsExecutionOnlyForOurOwnErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A batch pays the Pace state's transition only when there is a delay: with
+// none the run's transitions are fewer by one per batch, and nothing waits.
+func TestPacingCostsATransitionOnlyWithADelay(t *testing.T) {
+	asl, err := statemachines.Definition("automation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(delay int) (int64, []time.Duration) {
+		var mu sync.Mutex
+		var waits []time.Duration
+		inv := sfn.InvokerFunc(func(_ context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
+			var in struct {
+				Stage int `json:"stage"`
+			}
+			_ = json.Unmarshal(input, &in)
+			switch name := resource[strings.LastIndex(resource, ":")+1:]; {
+			case name == "automation-prepare-stage" && in.Stage == 1:
+				return json.RawMessage(`{"skip":false,"batches":[0,1,2]}`), nil
+			case name == "automation-prepare-stage":
+				return json.RawMessage(`{"skip":true,"batches":[]}`), nil
+			case name == "automation-gate":
+				return json.RawMessage(fmt.Sprintf(`{"action":"go","delay":%d,"job":{"type":"clustering"}}`, delay)), nil
+			case name == "automation-finish-stage":
+				return json.RawMessage(`{"cancelled":false}`), nil
+			}
+			return json.RawMessage(`{}`), nil
+		})
+		rt := sfn.NewRuntime(inv, sfn.WithSleep(func(_ context.Context, d time.Duration) error {
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
+			return nil
+		}))
+		ex, err := rt.Start(context.Background(), localMachine(t, asl), "", json.RawMessage(`{"run":{"run_id":"r"},"concurrency":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if ex, err = rt.Wait(ctx, ex.ExecutionArn); err != nil || ex.Status != sfn.StatusSucceeded {
+			t.Fatalf("%v %s %s", err, ex.Status, ex.Cause)
+		}
+		return ex.StateTransitions, waits
+	}
+	still, none := run(0)
+	paced, waits := run(7)
+	if paced-still != 3 || len(none) != 0 || len(waits) != 3 || waits[0] != 7*time.Second {
+		t.Fatalf("transitions %d without a delay, %d with; waits %v and %v", still, paced, none, waits)
+	}
+	t.Logf("%d transitions for a run of 3 batches in one stage (%d with a delay)", still, paced)
 }

@@ -145,7 +145,12 @@ func (s *Steps) Gate(ctx context.Context, in BatchInput) (GateResult, error) {
 			return GateResult{Action: ActionSkip}, s.Store.ReleaseItems(ctx, r.AccountID, r.SiteID, typ.Input(), job.ItemIDs, job.Key)
 		}
 	}
-	return GateResult{Action: ActionGo, Delay: cfg.DelayBetweenBatchesSeconds, Job: job}, nil
+	// The delay is between batches: a stage's first goes at once.
+	delay := cfg.DelayBetweenBatchesSeconds
+	if in.Index == 0 {
+		delay = 0
+	}
+	return GateResult{Action: ActionGo, Delay: delay, Job: job}, nil
 }
 
 // claim claims the batch's items for its job key (released when the batch

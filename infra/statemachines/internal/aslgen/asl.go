@@ -75,7 +75,9 @@ type choiceRule struct {
 	StringEquals  string `json:",omitempty"`
 	StringMatches string `json:",omitempty"`
 	BooleanEquals *bool  `json:",omitempty"`
-	Next          string
+	// NumericGreaterThan is a pointer so that 0 is written.
+	NumericGreaterThan *int `json:",omitempty"`
+	Next               string
 }
 
 type choice struct {
@@ -108,9 +110,11 @@ type processor struct {
 
 type wait struct {
 	Type        string // Wait
+	Comment     string `json:",omitempty"`
 	SecondsPath string
 	OutputPath  string `json:",omitempty"`
-	End         bool
+	Next        string `json:",omitempty"`
+	End         bool   `json:",omitempty"`
 }
 
 type pass struct {

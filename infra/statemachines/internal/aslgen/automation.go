@@ -181,10 +181,14 @@ func batch(st domain.Stage, fns map[string]string) processor {
 	add("Gate", task{Type: "Task", Comment: "The batch boundary: pause and cancel take effect here.", Resource: fns["automation-gate"],
 		Parameters: obj{{"run.$", "$.run"}, {"stage.$", "$.stage"}, {"index.$", "$.index"}},
 		ResultPath: path("$.gate"), TimeoutSeconds: timeout("automation-gate"), Retry: infraRetry, Next: p + "GateChoice"})
+	zero := 0
 	add("GateChoice", choice{Type: "Choice", Choices: []choiceRule{
 		{Variable: "$.gate.action", StringEquals: "wait", Next: p + "Park"},
-		{Variable: "$.gate.action", StringEquals: "skip", Next: p + "Skipped"}},
+		{Variable: "$.gate.action", StringEquals: "skip", Next: p + "Skipped"},
+		// Pacing costs a state transition only when there is a delay.
+		{Variable: "$.gate.delay", NumericGreaterThan: &zero, Next: p + "Pace"}},
 		Default: p + afterGate})
+	add("Pace", wait{Type: "Wait", Comment: "The delay between batches, before this one's work.", SecondsPath: "$.gate.delay", Next: p + afterGate})
 	add("Park", task{Type: "Task", Comment: "Paused: wait until resume (or cancel) sends the token back, then look again.",
 		Resource:       "arn:aws:states:::lambda:invoke.waitForTaskToken",
 		Parameters:     obj{{"FunctionName", fns["automation-park"]}, {"Payload", obj{{"run.$", "$.run"}, {"token.$", "$$.Task.Token"}}}},
@@ -193,8 +197,7 @@ func batch(st domain.Stage, fns map[string]string) processor {
 	add("Run", task{Type: "Task", Resource: fns[stageFunction[st.Operation]], Parameters: obj{{"job.$", "$.gate.job"}},
 		ResultPath: path("$.result"), TimeoutSeconds: timeout(stageFunction[st.Operation]), Retry: providerRetry, Catch: catchAll(p + runFailed), Next: p + "Settle"})
 	add("Settle", task{Type: "Task", Resource: fns["credit-settle"], Parameters: settle,
-		ResultPath: path("$.settled"), TimeoutSeconds: timeout("credit-settle"), Retry: infraRetry, Catch: catchAll(p + settleFailed), Next: p + "Pace"})
-	add("Pace", wait{Type: "Wait", SecondsPath: "$.gate.delay", OutputPath: batchOutput, End: true})
+		ResultPath: path("$.settled"), OutputPath: batchOutput, TimeoutSeconds: timeout("credit-settle"), Retry: infraRetry, Catch: catchAll(p + settleFailed), End: true})
 	add("RecordFailure", task{Type: "Task", Comment: "Record the batch's items failed; the run goes on.", Resource: fns["credit-release"],
 		Parameters: obj{{"job.$", "$.gate.job"}, {"error.$", "$.error"}}, OutputPath: batchOutput, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
 	if charged {
