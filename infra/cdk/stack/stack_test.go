@@ -1095,3 +1095,22 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 }
+
+// What make deploy's bootstrap reads after cdk deploy: the table's name
+// (from --outputs-file) and the secrets path its secrets go under, which is
+// the path every function reads; the admin key's parameter is outside it.
+func TestBootstrapOutputs(t *testing.T) {
+	s := dev(t)
+	out, _ := s.json["Outputs"].(map[string]any)
+	table, _ := out["TableName"].(map[string]any)
+	if s.resources[ref(table["Value"])]["Type"] != "AWS::DynamoDB::Table" {
+		t.Errorf("TableName output %s", render(table))
+	}
+	path, _ := out["SecretsParameterPath"].(map[string]any)
+	if path["Value"] != catalog.SecretsPath("dev") {
+		t.Errorf("SecretsParameterPath %s, the bootstrap writes under %s", render(path), catalog.SecretsPath("dev"))
+	}
+	if strings.HasPrefix(catalog.AdminKeyParameter("dev"), catalog.SecretsPath("dev")) {
+		t.Error("the admin key's parameter is under the path every function may read")
+	}
+}
