@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/igny8/igny8-serverless/shared/apigw"
 	"github.com/igny8/igny8-serverless/shared/authorizer"
 	"github.com/igny8/igny8-serverless/shared/catalog"
 	"github.com/igny8/igny8-serverless/shared/domain"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 	"github.com/igny8/igny8-serverless/shared/publishing"
 	"github.com/igny8/igny8-serverless/shared/stepfn"
 )
@@ -65,7 +67,19 @@ func Start(name string, opts ...Option) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(h.Lambda)
+	lambda.Start(withRequestID{lambda.NewHandler(h.Lambda)})
+}
+
+// withRequestID puts the invocation's Lambda request ID in the context, so
+// every line the function logs with it names the invocation (shared/logctx;
+// the API's own request ID, put in later, wins for its requests).
+type withRequestID struct{ next lambda.Handler }
+
+func (w withRequestID) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		ctx = logctx.With(ctx, logctx.IDs("request_id", lc.AwsRequestID)...)
+	}
+	return w.next.Invoke(ctx, payload)
 }
 
 // Handler builds the named function's handler.

@@ -1,14 +1,21 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/igny8/igny8-serverless/shared/catalog"
+	"github.com/igny8/igny8-serverless/shared/logctx"
 )
 
 // Every catalog function has a builder named after it, which the CDK's
@@ -68,4 +75,24 @@ type tokensFunc func(ctx context.Context, token string, output []byte) error
 
 func (f tokensFunc) SendTaskSuccess(ctx context.Context, token string, output []byte) error {
 	return f(ctx, token, output)
+}
+
+// Every function's invocation names its Lambda request ID on every line it
+// logs with its context, whatever the function's kind.
+func TestEveryInvocationLogsItsRequestID(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(logctx.Handler{Handler: slog.NewJSONHandler(&buf, nil)})
+	h := withRequestID{lambda.NewHandler(func(ctx context.Context) (string, error) {
+		log.InfoContext(ctx, "scheduled tick")
+		return "ok", nil
+	})}
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-7"})
+	out, err := h.Invoke(ctx, []byte(`{}`))
+	if err != nil || string(out) != `"ok"` {
+		t.Fatalf("%s %v", out, err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil || line["request_id"] != "req-7" {
+		t.Fatalf("log line %s (%v)", buf.String(), err)
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/logctx"
@@ -74,9 +73,6 @@ func (e *NamedError) ErrorName() string { return e.Name }
 // Functions with its error name as the Lambda errorType.
 func Lambda[In, Out any](h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
 	return func(ctx context.Context, in In) (Out, error) {
-		if lc, ok := lambdacontext.FromContext(ctx); ok {
-			ctx = logctx.With(ctx, logctx.IDs("request_id", lc.AwsRequestID)...)
-		}
 		out, err := h(withIDs(ctx, in), in)
 		if err != nil {
 			return out, messages.InvokeResponse_Error{Message: err.Error(), Type: ErrorName(err)}
