@@ -3,11 +3,11 @@ package main
 
 import (
 	"github.com/igny8/igny8-serverless/shared/app"
-	"github.com/igny8/igny8-serverless/shared/blob/s3blob"
+	"github.com/igny8/igny8-serverless/shared/blob/s3link"
 	"github.com/igny8/igny8-serverless/shared/lambdainvoke"
 	"github.com/igny8/igny8-serverless/shared/sfnstart"
 )
 
 func main() {
-	app.Start("api", app.WithStateMachines(sfnstart.Cloud), app.WithInvoker(lambdainvoke.FromEnv), app.WithBucket(s3blob.FromEnv))
+	app.Start("api", app.WithStateMachines(sfnstart.Cloud), app.WithInvoker(lambdainvoke.FromEnv), app.WithLinks(s3link.FromEnv))
 }

@@ -22,6 +22,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/igny8/igny8-serverless/shared/awsenv"
 	"github.com/igny8/igny8-serverless/shared/bootstrap"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddb"
@@ -41,7 +45,7 @@ func main() {
 
 func run(ctx context.Context, stage, table, outputs, step string) error {
 	endpoint := config.DynamoDBEndpoint()
-	cfg, err := ddb.LoadAWS(ctx, endpoint)
+	cfg, err := loadAWS(ctx, endpoint)
 	if err != nil {
 		return err
 	}
@@ -98,4 +102,18 @@ func tableFrom(path string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s has no TableName output", path)
+}
+
+// loadAWS is the operator's AWS configuration, as the aws CLI finds it
+// (AWS_PROFILE, SSO, the shared files); with a DynamoDB Local endpoint (the
+// tests) the functions' own (awsenv).
+func loadAWS(ctx context.Context, endpoint string) (aws.Config, error) {
+	if endpoint != "" {
+		return awsenv.Load(endpoint)
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
+	}
+	return cfg, nil
 }

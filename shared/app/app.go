@@ -8,9 +8,10 @@
 // wiring.
 //
 // The heavy clients stay out of it: the AI vendor SDKs (shared/aiproviders)
-// and the S3, Step Functions and Lambda clients are linked only into the
-// functions whose main passes them as options (WithProviders, WithBucket,
-// WithStateMachines, WithTokens, WithInvoker), which keeps every other
+// and the S3 client are linked only into the functions whose main passes
+// them as options (WithProviders, WithBucket; the hand-signed Step
+// Functions, Lambda and presigning adapters likewise: WithStateMachines,
+// WithTokens, WithInvoker, WithLinks), which keeps every other
 // Lambda small and quick to start and lets the CDK's permission scan see
 // which function calls what.
 package app
@@ -28,9 +29,11 @@ import (
 
 	"github.com/igny8/igny8-serverless/shared/ai"
 	"github.com/igny8/igny8-serverless/shared/automation"
+	"github.com/igny8/igny8-serverless/shared/awsenv"
 	"github.com/igny8/igny8-serverless/shared/blob"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddb"
+	"github.com/igny8/igny8-serverless/shared/httpapi"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/netguard"
 	"github.com/igny8/igny8-serverless/shared/ops"
@@ -51,7 +54,11 @@ type App struct {
 	// (WithProviders in the op-* functions and the local stack).
 	Providers ops.Providers
 	Blobs     BlobStore
-	Box       *secretbox.Box
+	// Links shows stored images to users (presigned links to the cloud's
+	// bucket; WithLinks in the API); nil where the blob URLs can be shown
+	// as they are (the local stack's files).
+	Links httpapi.Linker
+	Box   *secretbox.Box
 	// Connect builds the publisher of a site's platform (tests swap it).
 	Connect publishing.Connector
 	// Outbound is the policy of every request to an address a user or a
@@ -87,7 +94,7 @@ type Option func(*App) error
 // Load reads the configuration of a function (the secret parameters in the
 // cloud, then the environment) and builds its App.
 func Load(ctx context.Context, opts ...Option) (*App, error) {
-	cfg, err := ddb.LoadAWS(ctx, config.DynamoDBEndpoint())
+	cfg, err := awsenv.Load(config.DynamoDBEndpoint())
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +108,7 @@ func Load(ctx context.Context, opts ...Option) (*App, error) {
 // Build connects to the DynamoDB of c and builds the App: for a
 // configuration made in code (the local stack, tests).
 func Build(ctx context.Context, c config.Config, opts ...Option) (*App, error) {
-	cfg, err := ddb.LoadAWS(ctx, c.DynamoDBEndpoint)
+	cfg, err := awsenv.Load(c.DynamoDBEndpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +189,17 @@ func WithBucket[S BlobStore](f func(aws.Config, S) S) Option {
 			return fmt.Errorf("blob store %T: %w", a.Blobs, ErrNotWired)
 		}
 		a.Blobs = f(a.AWS, local)
+		return nil
+	}
+}
+
+// WithLinks shows images through what f (s3link.FromEnv) builds, when it
+// builds one (a bucket is configured).
+func WithLinks[L httpapi.Linker](f func(aws.Config) (L, bool)) Option {
+	return func(a *App) error {
+		if l, ok := f(a.AWS); ok {
+			a.Links = l
+		}
 		return nil
 	}
 }

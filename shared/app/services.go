@@ -64,8 +64,8 @@ func (a *App) AutomationSteps() *automation.Steps {
 // with its scheduler and publisher).
 func (a *App) API(auto *automation.Service, pub *publishing.Service) http.Handler {
 	var opts []httpapi.Option
-	if l, ok := a.Blobs.(httpapi.Linker); ok { // the cloud's bucket: presigned links
-		opts = append(opts, httpapi.WithImageLinks(l))
+	if a.Links != nil { // the cloud's bucket: presigned links
+		opts = append(opts, httpapi.WithImageLinks(a.Links))
 	}
 	return httpapi.New(a.Store, a.Ledger, a.Ops(), auto, pub, a.Config.Brand, a.Log, opts...)
 }

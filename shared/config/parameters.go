@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/igny8/igny8-serverless/shared/awsenv"
 )
 
 // ParameterStore reads and creates single SecureString parameters (the
@@ -21,8 +23,8 @@ func (p ParameterStore) Get(ctx context.Context, name string) (value string, fou
 	var out struct {
 		Parameter struct{ Value string } `json:"Parameter"`
 	}
-	err = p.api.do(ctx, "GetParameter", map[string]any{"Name": name, "WithDecryption": true}, &out)
-	var se *ssmError
+	err = p.api.do(ctx, "AmazonSSM.GetParameter", map[string]any{"Name": name, "WithDecryption": true}, &out)
+	var se *awsenv.Error
 	if errors.As(err, &se) && se.Type == "ParameterNotFound" {
 		return "", false, nil
 	}
@@ -37,9 +39,9 @@ func (p ParameterStore) Get(ctx context.Context, name string) (value string, fou
 // there is left as it is.
 func (p ParameterStore) PutNew(ctx context.Context, name, value, description string) (created bool, err error) {
 	var out struct{ Version int64 }
-	err = p.api.do(ctx, "PutParameter", map[string]any{"Name": name, "Value": value, "Type": "SecureString",
+	err = p.api.do(ctx, "AmazonSSM.PutParameter", map[string]any{"Name": name, "Value": value, "Type": "SecureString",
 		"Overwrite": false, "Description": description}, &out)
-	var se *ssmError
+	var se *awsenv.Error
 	if errors.As(err, &se) && se.Type == "ParameterAlreadyExists" {
 		return false, nil
 	}

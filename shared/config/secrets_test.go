@@ -118,23 +118,3 @@ func TestSSMRetriesThrottlingAndServerErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestSSMEndpointIsThePartitions(t *testing.T) {
-	t.Setenv("AWS_ENDPOINT_URL_SSM", "")
-	t.Setenv("AWS_ENDPOINT_URL", "")
-	for region, want := range map[string]string{
-		"eu-west-1":      "https://ssm.eu-west-1.amazonaws.com",
-		"cn-north-1":     "https://ssm.cn-north-1.amazonaws.com.cn",
-		"us-gov-west-1":  "https://ssm.us-gov-west-1.amazonaws.com",
-		"us-iso-east-1":  "https://ssm.us-iso-east-1.c2s.ic.gov",
-		"us-isob-east-1": "https://ssm.us-isob-east-1.sc2s.sgov.gov",
-	} {
-		if got := ssmEndpoint(region); got != want {
-			t.Errorf("%s: %s, want %s", region, got, want)
-		}
-	}
-	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-	if got := ssmEndpoint("eu-west-1"); got != "http://127.0.0.1:4566" {
-		t.Errorf("with AWS_ENDPOINT_URL: %s", got)
-	}
-}

@@ -8,43 +8,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/igny8/igny8-serverless/shared/awsenv"
 	"github.com/igny8/igny8-serverless/shared/tabledef"
 )
 
-// NewClient returns a DynamoDB client (LoadAWS, then FromConfig).
+// NewClient returns a DynamoDB client (awsenv.Load, then FromConfig).
 func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
-	cfg, err := LoadAWS(ctx, endpoint)
+	cfg, err := awsenv.Load(endpoint)
 	if err != nil {
 		return nil, err
 	}
 	return FromConfig(cfg, endpoint), nil
-}
-
-// LoadAWS loads the AWS configuration a function builds all its clients
-// from, once. With a DynamoDB Local endpoint it uses a fixed region and
-// static dummy credentials. The buildable HTTP client keeps the SDK's
-// handling of AWS_CA_BUNDLE.
-func LoadAWS(ctx context.Context, endpoint string) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(awshttp.NewBuildableClient()),
-	}
-	if endpoint != "" {
-		opts = append(opts,
-			config.WithRegion("us-east-1"),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
-		)
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
-	}
-	return cfg, nil
 }
 
 // FromConfig is the DynamoDB client of cfg; with an endpoint (DynamoDB
@@ -54,7 +31,7 @@ func LoadAWS(ctx context.Context, endpoint string) (aws.Config, error) {
 // execution (meter.go).
 func FromConfig(cfg aws.Config, endpoint string) *dynamodb.Client {
 	if endpoint == "" {
-		return dynamodb.NewFromConfig(cfg)
+		return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("DynamoDB") })
 	}
 	local := func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(endpoint)

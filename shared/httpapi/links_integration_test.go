@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/igny8/igny8-serverless/shared/blob/s3blob"
+	"github.com/igny8/igny8-serverless/shared/blob/s3link"
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
 	"github.com/igny8/igny8-serverless/shared/store"
@@ -20,8 +20,10 @@ import (
 // image the API answers (the images list, a content's embedded images and
 // its versions) carries a presigned GET link instead, valid an hour.
 func TestIntegrationImagesArePresignedLinks(t *testing.T) {
-	c := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")})
-	bucket := s3blob.S3{Client: c, Bucket: "igny8-dev-images", Presign: s3.NewPresignClient(c)}
+	t.Setenv("AWS_ENDPOINT_URL_S3", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	bucket := s3link.Linker{Config: aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")},
+		Bucket: "igny8-dev-images"}
 	e := newEnv(t, httpapi.WithImageLinks(bucket))
 	acct, key := e.account(t, 0)
 	site := e.site(t, key)

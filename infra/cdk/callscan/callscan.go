@@ -7,7 +7,8 @@
 // call our own code makes whose second parameter is an AWS SDK v2
 // *<service>.<Operation>Input: client calls, the store's one-method
 // interfaces over them, paginators and waiters alike; and X-Amz-Target
-// constants ("AmazonSSM.GetParametersByPath") of calls signed by hand. Function values made in
+// constants ("AmazonSSM.GetParametersByPath") and awsenv.Action constants
+// ("lambda:InvokeFunction") of calls signed by hand. Function values made in
 // our code count as called (lambda.Start invokes its handler by reflection,
 // net/http its routes). TransactWriteItems needs the actions of the items it
 // writes, so the fields of types.TransactWriteItem our code sets count too.
@@ -182,6 +183,9 @@ func collect(fn *ssa.Function, actions map[string]bool) {
 					if a := targetAction(constant.StringVal(c.Value)); a != "" {
 						actions[a] = true
 					}
+					if isAction(c.Type()) {
+						actions[constant.StringVal(c.Value)] = true
+					}
 				}
 			}
 			switch ins := ins.(type) {
@@ -248,6 +252,13 @@ func collectField(t types.Type, field int, actions map[string]bool) {
 			actions[a] = true
 		}
 	}
+}
+
+// isAction reports whether t is awsenv.Action, the type of the IAM action a
+// call signed by hand names as a constant ("lambda:InvokeFunction").
+func isAction(t types.Type) bool {
+	named, ok := t.(*types.Named)
+	return ok && named.Obj().Pkg() != nil && named.Obj().Pkg().Path() == module+"/shared/awsenv" && named.Obj().Name() == "Action"
 }
 
 // targets are the X-Amz-Target prefixes of the JSON-protocol services, for

@@ -9,12 +9,11 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/igny8/igny8-serverless/shared/awsenv"
 	"github.com/igny8/igny8-serverless/shared/blob"
 )
 
@@ -24,36 +23,13 @@ type S3API interface {
 	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
 
-// Presigner signs GET URLs (s3.PresignClient).
-type Presigner interface {
-	PresignGetObject(context.Context, *s3.GetObjectInput, ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
-}
-
-// LinkExpiry is how long a presigned image link works: long enough to
-// look at a page of images, short enough that a leaked link soon dies.
-const LinkExpiry = time.Hour
-
 // S3 stores blobs in a private bucket and names them s3://bucket/key: the
 // publisher reads the bytes back (and uploads them to the site), so the
-// bucket never needs to be public. Users see them through Link.
+// bucket never needs to be public. Users see them through presigned links
+// (shared/blob/s3link).
 type S3 struct {
-	Client  S3API
-	Bucket  string
-	Presign Presigner // nil: Link fails
-}
-
-// Link is a presigned GET URL of a blob Put returned, valid LinkExpiry.
-func (b S3) Link(ctx context.Context, url string) (string, error) {
-	key, ok := strings.CutPrefix(url, "s3://"+b.Bucket+"/")
-	if !ok || key == "" || b.Presign == nil {
-		return "", fmt.Errorf("blob %q cannot be linked from bucket %s", url, b.Bucket)
-	}
-	req, err := b.Presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.Bucket), Key: aws.String(key)},
-		s3.WithPresignExpires(LinkExpiry))
-	if err != nil {
-		return "", fmt.Errorf("presign %s: %w", url, err)
-	}
-	return req.URL, nil
+	Client S3API
+	Bucket string
 }
 
 // Put writes data under key; writing it again replaces it.
@@ -95,8 +71,8 @@ type Store interface {
 // cloud), else local.
 func FromEnv(cfg aws.Config, local Store) Store {
 	if bucket := os.Getenv("BLOB_BUCKET"); bucket != "" {
-		c := s3.NewFromConfig(cfg)
-		return S3{Client: c, Bucket: bucket, Presign: s3.NewPresignClient(c)}
+		c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = awsenv.BaseEndpoint("S3") })
+		return S3{Client: c, Bucket: bucket}
 	}
 	return local
 }
