@@ -31,6 +31,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/awsenv"
 	"github.com/igny8/igny8-serverless/shared/blob"
+	"github.com/igny8/igny8-serverless/shared/catalog"
 	"github.com/igny8/igny8-serverless/shared/config"
 	"github.com/igny8/igny8-serverless/shared/ddb"
 	"github.com/igny8/igny8-serverless/shared/httpapi"
@@ -91,14 +92,18 @@ var ErrNotWired = errors.New("adapter not wired")
 // Option completes the App once its adapters are built, in the order given.
 type Option func(*App) error
 
-// Load reads the configuration of a function (the secret parameters in the
-// cloud, then the environment) and builds its App.
-func Load(ctx context.Context, opts ...Option) (*App, error) {
+// Load reads the configuration of the named function (its secret
+// parameters in the cloud, then the environment) and builds its App.
+func Load(ctx context.Context, name string, opts ...Option) (*App, error) {
+	f, ok := catalog.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("function %q is not in the catalog", name)
+	}
 	cfg, err := awsenv.Load(config.DynamoDBEndpoint())
 	if err != nil {
 		return nil, err
 	}
-	c, err := config.Load(ctx, cfg)
+	c, err := config.Load(ctx, cfg, f.Secrets())
 	if err != nil {
 		return nil, err
 	}

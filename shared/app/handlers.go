@@ -59,7 +59,7 @@ func handlers() map[string]func(*App) (Handler, error) {
 // builds the function's handler and hands it to the Lambda runtime. A
 // failure to start is fatal (the Lambda's init fails).
 func Start(name string, opts ...Option) {
-	a, err := Load(context.Background(), opts...)
+	a, err := Load(context.Background(), name, opts...)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 // Caller makes signed calls to one AWS service, retrying throttling, 5xx
 // and network errors with jittered exponential backoff, as the SDK's
 // standard retryer does. It stands in for an SDK client where a function
-// makes one kind of call (SSM's GetParametersByPath at start-up, the API's
+// makes one kind of call (SSM's GetParameters at start-up, the API's
 // asynchronous Lambda Invoke): each of those clients would add hundreds of
 // kilobytes and milliseconds of start-up for it.
 type Caller struct {

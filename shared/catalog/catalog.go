@@ -34,10 +34,9 @@ type Function struct {
 	Needs Needs
 }
 
-// Needs are the AWS calls a function makes beyond its own logs and traces
-// and its secrets (every function reads the parameters under
-// SECRETS_PARAMETER_PATH when it starts). infra/cdk checks them against the
-// calls the code can reach.
+// Needs are the AWS calls a function makes beyond its own logs and traces,
+// and the secrets it reads when it starts. infra/cdk checks the calls
+// against those the code can reach.
 type Needs struct {
 	// Table lists the DynamoDB actions on the table and its indexes
 	// ("GetItem", "Query", ...). TransactWriteItems is no action of its own:
@@ -55,7 +54,30 @@ type Needs struct {
 	// Blobs is its access to the image bucket (BLOB_BUCKET): "", BlobsRead,
 	// BlobsWrite or BlobsReadWrite.
 	Blobs string
+	// Secrets lists the Parameter Store secrets it reads besides
+	// CURSOR_SECRET, which every function needs (Function.Secrets). The
+	// stack grants ssm:GetParameters on exactly those parameters and the
+	// function asks for nothing else, so a step that never unseals a site's
+	// credentials cannot read SECRETS_KEY, nor one that never calls a
+	// provider its keys.
+	Secrets []string
 }
+
+// Secrets of the functions (Needs.Secrets).
+var (
+	// sealing unseals site credentials (SECRETS_KEY): the API saves and
+	// tests connections, publish-content publishes.
+	sealing = []string{"SECRETS_KEY"}
+	// providerKeys: the op-* steps that call providers read them; the API
+	// and the automation scheduler need to know which are set, because
+	// choosing a model skips a provider without a key (ops.ResolveModel)
+	// and falls back to the offline one.
+	providerKeys = []string{"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "RUNWARE_API_KEY", "OPENAI_COMPATIBLE_API_KEY"}
+)
+
+// Secrets are the names of the Parameter Store secrets the function reads
+// at start-up (under SECRETS_PARAMETER_PATH).
+func (f Function) Secrets() []string { return plus([]string{"CURSOR_SECRET"}, f.Needs.Secrets...) }
 
 // Image bucket access levels (Needs.Blobs).
 const (
@@ -123,21 +145,21 @@ var Functions = []Function{
 		Table:  []string{"BatchGetItem", "BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"},
 		Starts: []string{"operation", "automation"}, Tokens: []string{"automation"}, Invokes: []string{"publish-content"},
 		// Read: the image links it answers are presigned GETs of the bucket.
-		Blobs: BlobsRead}},
+		Blobs: BlobsRead, Secrets: plus(sealing, providerKeys...)}},
 	{Name: "api-authorizer", Kind: "authorizer", TimeoutSeconds: 10, Needs: Needs{Table: []string{"GetItem"}}},
 	{Name: "credit-reserve", ArnKey: "CreditReserveFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
 	{Name: "credit-settle", ArnKey: "CreditSettleFunctionArn", Kind: "step", Needs: Needs{Table: settleStep}},
 	{Name: "credit-release", ArnKey: "CreditReleaseFunctionArn", Kind: "step", Needs: Needs{Table: ledgerStep}},
 	{Name: "credit-sweeper", Kind: "scheduled", Schedule: "rate(5 minutes)", TimeoutSeconds: 120,
 		Needs: Needs{Table: []string{"GetItem", "Query", "UpdateItem"}}},
-	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "BatchGetItem")}},
-	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "Query")}},
+	{Name: "op-cluster-keywords", ArnKey: "ClusterKeywordsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "BatchGetItem"), Secrets: providerKeys}},
+	{Name: "op-generate-ideas", ArnKey: "GenerateIdeasFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "Query"), Secrets: providerKeys}},
 	{Name: "op-create-tasks", ArnKey: "CreateTasksFunctionArn", Kind: "step", TimeoutSeconds: 240, Needs: Needs{Table: opStep}},
-	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep}},
+	{Name: "op-generate-content", ArnKey: "GenerateContentFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: opStep, Secrets: providerKeys}},
 	// Query: replacing prompts lists the content's images to supersede them.
-	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "Query")}},
+	{Name: "op-generate-image-prompts", ArnKey: "GenerateImagePromptsFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 512, Needs: Needs{Table: plus(opStep, "Query"), Secrets: providerKeys}},
 	{Name: "op-generate-images", ArnKey: "GenerateImagesFunctionArn", Kind: "step", TimeoutSeconds: 840, MemoryMB: 1024,
-		Needs: Needs{Table: opStep, Blobs: BlobsWrite}},
+		Needs: Needs{Table: opStep, Blobs: BlobsWrite, Secrets: providerKeys}},
 	// Review also schedules what it approves when the site auto-publishes
 	// (a rescheduled item gives up its old slot item: DeleteItem).
 	{Name: "op-review-content", ArnKey: "ReviewContentFunctionArn", Kind: "step", TimeoutSeconds: 300,
@@ -155,7 +177,7 @@ var Functions = []Function{
 		Needs: Needs{Table: []string{"DeleteItem", "GetItem", "PutItem", "UpdateItem"}}},
 	{Name: "automation-scheduler", Kind: "scheduled", Schedule: "rate(1 minute)", TimeoutSeconds: 60, Needs: Needs{
 		Table:  []string{"DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"},
-		Starts: []string{"automation"}}},
+		Starts: []string{"automation"}, Secrets: providerKeys}},
 	{Name: "publish-scheduler", Kind: "scheduled", Schedule: "rate(1 minute)", TimeoutSeconds: 60, Needs: Needs{
 		Table: []string{"GetItem", "Query", "UpdateItem"}, Invokes: []string{"publish-content"}}},
 	// publish-content's timeout bounds its retries with backoff and stays
@@ -166,7 +188,7 @@ var Functions = []Function{
 	{Name: "execution-cleanup", Kind: "execution-status", TimeoutSeconds: 60, Needs: Needs{
 		Table: []string{"DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}}},
 	{Name: "publish-content", Kind: "async", NameEnv: "PUBLISH_FUNCTION_NAME", TimeoutSeconds: 300, Needs: Needs{
-		Table: []string{"DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, Blobs: BlobsRead}},
+		Table: []string{"DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"}, Blobs: BlobsRead, Secrets: sealing}},
 }
 
 // StateMachine is one definition under infra/statemachines.

@@ -75,3 +75,35 @@ func TestVariablesCoverWhatTheCodeReads(t *testing.T) {
 		}
 	}
 }
+
+// A function's secrets are secrets (Parameter Store variables), once each,
+// and only the two functions that seal or unseal site credentials read
+// SECRETS_KEY.
+func TestFunctionSecrets(t *testing.T) {
+	secret := map[string]bool{}
+	for _, v := range Variables {
+		secret[v.Name] = v.Source == FromParameterStore
+	}
+	var sealing []string
+	for _, f := range Functions {
+		seen := map[string]bool{}
+		for _, n := range f.Secrets() {
+			if !secret[n] {
+				t.Errorf("%s: %s is not a Parameter Store variable", f.Name, n)
+			}
+			if seen[n] {
+				t.Errorf("%s: %s listed twice", f.Name, n)
+			}
+			seen[n] = true
+		}
+		if !seen["CURSOR_SECRET"] {
+			t.Errorf("%s: no CURSOR_SECRET (every function needs it to start)", f.Name)
+		}
+		if seen["SECRETS_KEY"] {
+			sealing = append(sealing, f.Name)
+		}
+	}
+	if strings.Join(sealing, ",") != "api,publish-content" {
+		t.Errorf("SECRETS_KEY is read by %v", sealing)
+	}
+}

@@ -38,10 +38,11 @@ type Config struct {
 // DefaultBlobDir is where generated images go when BLOB_DIR is unset.
 const DefaultBlobDir = ".local/files"
 
-// Load reads the configuration of a function: first the secret parameters
-// (with the AWS configuration cfg), then the environment they fill.
-func Load(ctx context.Context, cfg aws.Config) (Config, error) {
-	if err := loadSecretParameters(ctx, cfg); err != nil {
+// Load reads the configuration of a function: first its secret parameters
+// (secrets: their names, catalog.Function.Secrets; with the AWS
+// configuration cfg), then the environment they fill.
+func Load(ctx context.Context, cfg aws.Config, secrets []string) (Config, error) {
+	if err := loadSecretParameters(ctx, cfg, secrets); err != nil {
 		return Config{}, err
 	}
 	return FromEnv()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -33,53 +32,66 @@ type parameter struct {
 	Value string `json:"Value"`
 }
 
-// parametersAPI reads one page of the parameters under a path, decrypted.
+// parametersAPI reads named parameters, decrypted; missing names are left
+// out of the answer.
 type parametersAPI interface {
-	GetParametersByPath(ctx context.Context, path, nextToken string) ([]parameter, string, error)
+	GetParameters(ctx context.Context, names []string) ([]parameter, error)
 }
 
-// loadSecretParameters reads the SecureString parameters under
-// SECRETS_PARAMETER_PATH (e.g. /igny8/prod/) once at start-up; a parameter
-// named like one of SecretNames sets that setting unless the environment
-// already has it. Without the variable nothing is read (the local stack).
+// loadSecretParameters reads the function's secrets (names, each a
+// SecureString SECRETS_PARAMETER_PATH/<name>, e.g. /igny8/prod/CURSOR_SECRET)
+// once at start-up; each sets its setting unless the environment already
+// has it. Its role may read those parameters and no other (the stack grants
+// ssm:GetParameters on each: catalog.Function.Secrets). Without the
+// variable nothing is read (the local stack).
 //
 // It is the one place that sets environment variables: the AI provider
 // keys are read from the environment by shared/aiproviders (and by
 // ops.Configured), so a secret kept in SSM must land there before they run.
-func loadSecretParameters(ctx context.Context, cfg aws.Config) error {
+func loadSecretParameters(ctx context.Context, cfg aws.Config, names []string) error {
 	p := os.Getenv("SECRETS_PARAMETER_PATH")
 	if p == "" {
 		return nil
 	}
-	return applySecretParameters(ctx, ssmHTTP{cfg: cfg}, p, os.Setenv)
+	return applySecretParameters(ctx, ssmHTTP{cfg: cfg}, p, names, os.Setenv)
 }
 
-func applySecretParameters(ctx context.Context, api parametersAPI, prefix string, setenv func(string, string) error) error {
+// getParametersMax is how many names one GetParameters call takes.
+const getParametersMax = 10
+
+func applySecretParameters(ctx context.Context, api parametersAPI, prefix string, names []string, setenv func(string, string) error) error {
 	known := map[string]bool{}
 	for _, n := range SecretNames {
 		known[n] = true
 	}
-	token := ""
-	for page := 0; page < 20; page++ {
-		params, next, err := api.GetParametersByPath(ctx, prefix, token)
+	prefix = strings.TrimSuffix(prefix, "/") + "/"
+	var want []string
+	for _, n := range names {
+		if !known[n] {
+			return fmt.Errorf("secret %s: not one of %v", n, SecretNames)
+		}
+		if os.Getenv(n) == "" {
+			want = append(want, prefix+n)
+		}
+	}
+	for len(want) > 0 {
+		batch := want[:min(len(want), getParametersMax)]
+		want = want[len(batch):]
+		params, err := api.GetParameters(ctx, batch)
 		if err != nil {
 			return fmt.Errorf("read secrets under %s: %w", prefix, err)
 		}
 		for _, prm := range params {
-			name := path.Base(prm.Name)
-			if !known[name] || os.Getenv(name) != "" {
+			name, ok := strings.CutPrefix(prm.Name, prefix)
+			if !ok || !known[name] {
 				continue
 			}
 			if err := setenv(name, strings.TrimSpace(prm.Value)); err != nil {
 				return err
 			}
 		}
-		if next == "" {
-			return nil
-		}
-		token = next
 	}
-	return fmt.Errorf("read secrets under %s: more than 20 pages", prefix)
+	return nil
 }
 
 // ssmHTTP calls SSM over its JSON protocol (awsenv.Caller: signed, retried
@@ -95,19 +107,15 @@ const ssmAttempts = 4
 // ssmBackoff is the wait before the second try; it doubles, with full jitter.
 var ssmBackoff = 100 * time.Millisecond
 
-func (c ssmHTTP) GetParametersByPath(ctx context.Context, prefix, nextToken string) ([]parameter, string, error) {
-	in := map[string]any{"Path": prefix, "WithDecryption": true, "Recursive": false}
-	if nextToken != "" {
-		in["NextToken"] = nextToken
-	}
+func (c ssmHTTP) GetParameters(ctx context.Context, names []string) ([]parameter, error) {
 	var out struct {
 		Parameters []parameter `json:"Parameters"`
-		NextToken  string      `json:"NextToken"`
 	}
-	if err := c.do(ctx, "AmazonSSM.GetParametersByPath", in, &out); err != nil {
-		return nil, "", err
+	in := map[string]any{"Names": names, "WithDecryption": true}
+	if err := c.do(ctx, "AmazonSSM.GetParameters", in, &out); err != nil {
+		return nil, err
 	}
-	return out.Parameters, out.NextToken, nil
+	return out.Parameters, nil
 }
 
 // do makes one SSM call (target: "AmazonSSM.GetParameter", a constant).

@@ -10,7 +10,7 @@ import (
 
 // granted is what the stack allows a function (see infra/cdk/stack.grants).
 func granted(f catalog.Function) map[string]bool {
-	out := map[string]bool{"ssm:GetParametersByPath": true}
+	out := map[string]bool{"ssm:GetParameters": true}
 	for _, a := range f.Needs.Table {
 		out["dynamodb:"+a] = true
 	}

@@ -396,12 +396,14 @@ func (b *builder) grants(f catalog.Function) error {
 		}
 		allow("Table", actions, resources...)
 	}
-	path := strings.TrimSuffix(SecretsPath(b.props.Stage), "/")
-	allow("Secrets", []string{"ssm:GetParametersByPath"},
-		b.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
-			ResourceName: jsii.String(strings.TrimPrefix(path, "/")), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME}),
-		b.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
-			ResourceName: jsii.String(strings.TrimPrefix(path, "/") + "/*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME}))
+	// Its own secrets, by name: a step that never unseals site credentials
+	// cannot read SECRETS_KEY, nor one that calls no provider its keys.
+	var secrets []*string
+	for _, name := range f.Secrets() {
+		secrets = append(secrets, b.stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+			ResourceName: jsii.String(strings.TrimPrefix(SecretsPath(b.props.Stage), "/") + name), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME}))
+	}
+	allow("Secrets", []string{"ssm:GetParameters"}, secrets...)
 	if len(f.Needs.Starts) > 0 {
 		var arns []*string
 		for _, m := range f.Needs.Starts {

@@ -450,7 +450,7 @@ func TestFunctionPermissions(t *testing.T) {
 			want := map[string]string{ // action → what its resource must be
 				"logs:CreateLogStream": "loggroup", "logs:PutLogEvents": "loggroup",
 				"xray:PutTraceSegments": "*", "xray:PutTelemetryRecords": "*",
-				"ssm:GetParametersByPath": "secrets",
+				"ssm:GetParameters": "secrets",
 			}
 			for _, a := range f.Needs.Table {
 				want["dynamodb:"+a] = "table"
@@ -502,7 +502,10 @@ func TestFunctionPermissions(t *testing.T) {
 						case "table":
 							okRes = ref(res) == tableID || (strings.Contains(r, tableID) && strings.HasSuffix(r, `"/index/*"]]}`))
 						case "secrets":
-							okRes = strings.HasSuffix(r, `:parameter/igny8/dev"]]}`) || strings.HasSuffix(r, `:parameter/igny8/dev/*"]]}`)
+							okRes = false
+							for _, name := range f.Secrets() {
+								okRes = okRes || strings.HasSuffix(r, `:parameter/igny8/dev/`+name+`"]]}`)
+							}
 						case "machine":
 							okRes = false
 							for _, m := range append(append([]string{}, f.Needs.Starts...), f.Needs.Tokens...) {
