@@ -34,6 +34,7 @@ const (
 	ProviderLatency = "ProviderLatency"      // dims Provider, Class (ok or the error class)
 	ProviderErrors  = "ProviderErrors"       // dims Provider, Class
 	Publishes       = "Publishes"            // dims Outcome (published, failed, skipped, or error)
+	PublishFailures = "PublishFailures"      // dims Class (why a publish failed: publishing.Result.Class)
 	Runs            = "Runs"                 // dims Status (completed | cancelled | failed)
 	RunDuration     = "RunDuration"          // dims Status
 	RunInfraCost    = "RunInfraCostMicroUSD" // dims Status; the local stack only
@@ -41,7 +42,20 @@ const (
 
 // Names lists every metric (the dashboard's widgets cover each).
 var Names = []string{Operations, CreditsReserved, CreditsSettled, CreditsReleased, ProviderLatency, ProviderErrors,
-	Publishes, Runs, RunDuration, RunInfraCost}
+	Publishes, PublishFailures, Runs, RunDuration, RunInfraCost}
+
+// PublishFailuresOurs are the failure classes that need the operator, not
+// the site owner: every publisher of an item died (abandoned), the stored
+// credentials cannot be unsealed (SECRETS_KEY changed), an image is gone
+// from our store, a platform adapter lacks settings (misconfigured). The
+// stack alarms on each.
+var PublishFailuresOurs = []string{"abandoned", "credentials_unreadable", "image_unreadable", "misconfigured"}
+
+// PublishFailuresNetwork are sites that could not be reached; a burst of
+// them across sites points at our own network. The stack alarms on their
+// sum. The other classes (a refused password, a site that is not
+// WordPress, ...) are the site owner's: a notification tells them.
+var PublishFailuresNetwork = []string{"unreachable", "transient"}
 
 // DefaultNamespace is used when METRICS_NAMESPACE is unset (the local stack).
 const DefaultNamespace = "IGNY8"

@@ -33,7 +33,11 @@ type Result struct {
 	ExternalURL string  `json:"external_url,omitempty"`
 	Attempts    int     `json:"attempts,omitempty"`
 	Error       string  `json:"error,omitempty"`
-	Reason      string  `json:"reason,omitempty"`
+	// Class says why it failed, for the operator's metrics and alarms
+	// (metrics.PublishFailures): a platform.Kind or one of the Class*
+	// constants.
+	Class  string `json:"class,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Publish runs one claimed job: it looks for the post it may already have
@@ -48,6 +52,9 @@ func (s *Service) Publish(ctx context.Context, job Job) (Result, error) {
 		outcome = "error" // retried by Lambda, then the dead-letter queue
 	}
 	metrics.Emit(map[string]string{"Outcome": outcome}, metrics.Metric{Name: metrics.Publishes, Value: 1, Unit: metrics.Count})
+	if res.Outcome == Failed && err == nil {
+		metrics.Emit(map[string]string{"Class": res.Class}, metrics.Metric{Name: metrics.PublishFailures, Value: 1, Unit: metrics.Count})
+	}
 	return res, err
 }
 
@@ -77,7 +84,7 @@ func (s *Service) publish(ctx context.Context, job Job) (Result, error) {
 	if pc.Claims > MaxClaims {
 		// Every earlier publisher died or failed on our side: stop taking
 		// the item over every lease and say so.
-		perr = &failure{fmt.Sprintf("publishing did not complete after %d tries; publish again, and if it keeps failing contact support", pc.Claims-1)}
+		perr = &failure{fmt.Sprintf("publishing did not complete after %d tries; publish again, and if it keeps failing contact support", pc.Claims-1), ClassAbandoned}
 	} else {
 		remote, attempts, perr = s.publishOnce(ctx, job, c)
 	}
@@ -91,7 +98,7 @@ func (s *Service) publish(ctx context.Context, job Job) (Result, error) {
 		return res, perr
 	}
 	if perr != nil {
-		res.Outcome, res.Error = Failed, perr.Error()
+		res.Outcome, res.Error, res.Class = Failed, perr.Error(), failed.class
 		note := domain.Notification{Type: "publish_failed", Severity: domain.SeverityError, SiteID: job.SiteID,
 			Title:   "Publishing failed: " + domain.Clip(c.Title, 120),
 			Message: fmt.Sprintf("%s After fixing it, publish again (POST /v1/sites/%s/content/%s/publish).", perr.Error(), job.SiteID, job.ContentID)}
@@ -115,8 +122,19 @@ func (s *Service) publish(ctx context.Context, job Job) (Result, error) {
 
 // failure is a publish that failed for a reason the site owner must fix
 // (or that the site kept answering): the item ends failed. Any other error
-// is ours and is retried.
-type failure struct{ msg string }
+// is ours and is retried. class is Result.Class.
+type failure struct{ msg, class string }
+
+// Failure classes of our own (Result.Class); the others are the platform
+// adapters' platform.Kind.
+const (
+	ClassNotConnected          = "not_connected"
+	ClassCredentialsUnreadable = "credentials_unreadable"
+	ClassAbandoned             = "abandoned"
+	ClassImageUnreadable       = "image_unreadable"
+)
+
+var errCredentialsUnreadable = errors.New("the saved connection cannot be read (was SECRETS_KEY changed?): connect the site again")
 
 func (f *failure) Error() string { return f.msg }
 
@@ -124,14 +142,18 @@ func (f *failure) Error() string { return f.msg }
 func (s *Service) publishOnce(ctx context.Context, job Job, c domain.Content) (platform.Remote, int, error) {
 	in, sealed, err := s.Store.GetIntegration(ctx, job.AccountID, job.SiteID)
 	if errors.Is(err, domain.ErrNotFound) {
-		return platform.Remote{}, 0, &failure{"the site is not connected: connect it (PUT /v1/sites/" + job.SiteID + "/integration)"}
+		return platform.Remote{}, 0, &failure{"the site is not connected: connect it (PUT /v1/sites/" + job.SiteID + "/integration)", ClassNotConnected}
 	}
 	if err != nil {
 		return platform.Remote{}, 0, err
 	}
 	target, err := s.target(in, sealed, job.AccountID, job.SiteID)
 	if err != nil {
-		return platform.Remote{}, 0, &failure{err.Error()}
+		class := string(platform.Misconfigured)
+		if errors.Is(err, errCredentialsUnreadable) {
+			class = ClassCredentialsUnreadable
+		}
+		return platform.Remote{}, 0, &failure{err.Error(), class}
 	}
 	post, err := s.post(ctx, job, c)
 	if err != nil {
@@ -184,7 +206,7 @@ func describe(pe *platform.Error, attempts int) error {
 			msg = fmt.Sprintf("your site refused the post (%d): %s", pe.Status, pe.Message)
 		}
 	}
-	return &failure{strings.TrimSpace(msg)}
+	return &failure{strings.TrimSpace(msg), string(pe.Kind)}
 }
 
 func nonzero(v, d int) int {
@@ -197,7 +219,7 @@ func nonzero(v, d int) int {
 func (s *Service) target(in domain.SiteIntegration, sealed, account, site string) (Target, error) {
 	secret, err := s.Box.Open(owner(account, site), sealed)
 	if err != nil {
-		return nil, errors.New("the saved connection cannot be read (was SECRETS_KEY changed?): connect the site again")
+		return nil, errCredentialsUnreadable
 	}
 	return s.Connect(in, string(secret))
 }
@@ -226,7 +248,7 @@ func (s *Service) post(ctx context.Context, job Job, c domain.Content) (platform
 	for _, img := range currentImages(imgs, site.MaxInArticleImages) {
 		data, ct, err := s.Blobs.Get(ctx, img.URL)
 		if err != nil {
-			return p, &failure{fmt.Sprintf("the %s image %s could not be read (%v): regenerate it, then publish again", strings.ReplaceAll(img.ImageType, "_", "-"), img.ID, err)}
+			return p, &failure{fmt.Sprintf("the %s image %s could not be read (%v): regenerate it, then publish again", strings.ReplaceAll(img.ImageType, "_", "-"), img.ID, err), ClassImageUnreadable}
 		}
 		if img.ImageType == "featured" {
 			p.FeaturedImage = &platform.Image{Filename: p.Slug + extension(ct), ContentType: ct, Data: data, Alt: domain.Clip(c.Title, 120)}

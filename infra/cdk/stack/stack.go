@@ -183,6 +183,7 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 		return nil, err
 	}
 	b.dashboard()
+	b.publishAlarms()
 	b.output("TableName", b.table.TableName())
 	b.output("ImageBucketName", b.bucket.BucketName())
 	b.output("SecretsParameterPath", jsii.String(SecretsPath(props.Stage)))

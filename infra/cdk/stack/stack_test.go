@@ -188,8 +188,8 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::ApiGatewayV2::Authorizer":       1,
 		"AWS::ApiGatewayV2::Integration":      1,
 		"AWS::ApiGatewayV2::Route":            1 + len(PublicRoutes),
-		"AWS::Logs::LogGroup":                 len(catalog.Functions) + len(catalog.StateMachines) + 1, // + the API access log
-		"AWS::CloudWatch::Alarm":              len(catalog.Functions) + len(catalog.StateMachines) + queues,
+		"AWS::Logs::LogGroup":                 len(catalog.Functions) + len(catalog.StateMachines) + 1,                                             // + the API access log
+		"AWS::CloudWatch::Alarm":              len(catalog.Functions) + len(catalog.StateMachines) + queues + len(metrics.PublishFailuresOurs) + 1, // + publish failures: ours by class, unreachable sites
 		"AWS::SNS::Topic":                     1,
 		"AWS::Lambda::LayerVersion":           0,
 		"AWS::CloudFormation::CustomResource": 0,
@@ -876,7 +876,11 @@ func TestAlarms(t *testing.T) {
 		if p["Dimensions"] != nil {
 			metric := p["Namespace"].(string) + "/" + p["MetricName"].(string)
 			for _, d := range list(p["Dimensions"]) {
-				byMetric[metric] = append(byMetric[metric], ref(d.(map[string]any)["Value"]))
+				v := ref(d.(map[string]any)["Value"])
+				if class, ok := d.(map[string]any)["Value"].(string); ok { // our own metrics' dimension values
+					v = class
+				}
+				byMetric[metric] = append(byMetric[metric], v)
 			}
 		}
 		// A rate: errors over invocations of one function, three periods running.
@@ -884,6 +888,7 @@ func TestAlarms(t *testing.T) {
 			ms := list(p["Metrics"])
 			var expr string
 			fns := map[string]string{} // metric name → function
+			var unreached []string     // the classes of a sum of publish failures
 			for _, m := range ms {
 				m := m.(map[string]any)
 				if e, ok := m["Expression"].(string); ok {
@@ -891,7 +896,22 @@ func TestAlarms(t *testing.T) {
 					continue
 				}
 				metric := m["MetricStat"].(map[string]any)["Metric"].(map[string]any)
-				fns[metric["MetricName"].(string)] = ref(list(metric["Dimensions"])[0].(map[string]any)["Value"])
+				dim := list(metric["Dimensions"])[0].(map[string]any)
+				if metric["MetricName"] == metrics.PublishFailures && metric["Namespace"] == "IGNY8/dev" {
+					unreached = append(unreached, dim["Value"].(string))
+					continue
+				}
+				fns[metric["MetricName"].(string)] = ref(dim["Value"])
+			}
+			if len(unreached) > 0 {
+				sort.Strings(unreached)
+				want := append([]string{}, metrics.PublishFailuresNetwork...)
+				sort.Strings(want)
+				if strings.Join(unreached, ",") != strings.Join(want, ",") || p["Threshold"] != float64(25) || len(fns) > 0 {
+					t.Errorf("%s: the unreachable-sites alarm %s", id, render(p))
+				}
+				byMetric["IGNY8/dev/PublishFailures"] = append(byMetric["IGNY8/dev/PublishFailures"], "network")
+				continue
 			}
 			if !strings.Contains(expr, "100 * err / inv") || fns["Errors"] == "" || fns["Errors"] != fns["Invocations"] ||
 				p["EvaluationPeriods"] != float64(3) || p["DatapointsToAlarm"] != float64(3) || p["Threshold"] != float64(20) {
@@ -927,6 +947,15 @@ func TestAlarms(t *testing.T) {
 		if !has("AWS/SQS/ApproximateNumberOfMessagesVisible", id) {
 			t.Errorf("no alarm on queue %s", id)
 		}
+	}
+	// Publish failures page by class: ours at once, unreachable sites in a burst.
+	for _, class := range append([]string{"network"}, metrics.PublishFailuresOurs...) {
+		if !has("IGNY8/dev/PublishFailures", class) {
+			t.Errorf("no alarm on publish failures of class %s", class)
+		}
+	}
+	if has("IGNY8/dev/PublishFailures", "unauthorized") {
+		t.Error("a site owner's refused password pages the operator")
 	}
 }
 
