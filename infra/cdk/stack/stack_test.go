@@ -53,6 +53,7 @@ func synth(t *testing.T, props Props) *synthesized {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer os.RemoveAll(dir) // staged by the synthesis below; the template is kept in memory
 	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("#!/bin/sh\necho placeholder\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
