@@ -374,11 +374,14 @@ var checks = map[string]func(*testing.T, *fn){
 		if again != h || f.balance(t) != after {
 			t.Fatalf("second delivery: %+v, balance %+v", again, f.balance(t))
 		}
-		// More than the account has: the name the state machine catches.
+		// More than the account has: a refused hold, answered as a result
+		// (no Lambda error) that the state machines route to the release.
 		huge := state(t, sample)
 		huge.Job.Estimate, huge.Job.Key = 10*lambdarie.SampleCredits, huge.Job.Key+"#huge"
-		if e := f.failure(t, mustJSON(huge)); e.Type != "Credits.Insufficient" {
-			t.Fatalf("errorType %q (%s), want Credits.Insufficient", e.Type, e.Message)
+		var refused ops.Hold
+		f.answer(t, mustJSON(huge), &refused)
+		if refused.Refused == nil || refused.Refused.Error != "Credits.Insufficient" || refused.HoldID != "" || f.balance(t) != after {
+			t.Fatalf("refused hold %+v (%+v), balance %+v", refused, refused.Refused, f.balance(t))
 		}
 	},
 	"credit-settle": func(t *testing.T, f *fn) {

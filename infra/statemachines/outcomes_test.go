@@ -119,3 +119,81 @@ func TestPacingCostsATransitionOnlyWithADelay(t *testing.T) {
 	}
 	t.Logf("%d transitions for a run of 3 batches in one stage (%d with a delay)", still, paced)
 }
+
+// An account that cannot cover a reserve is a refused hold, a result and no
+// Lambda error: both machines record it as they would a caught error (the
+// release step gets it as $.error) and run nothing more, and the execution
+// succeeds.
+func TestRefusedReserveIsRecordedNotAnError(t *testing.T) {
+	for _, machine := range []string{"operation", "automation"} {
+		t.Run(machine, func(t *testing.T) {
+			asl, err := statemachines.Definition(machine)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			var called []string
+			var recorded []string
+			inv := sfn.InvokerFunc(func(_ context.Context, resource string, input json.RawMessage) (json.RawMessage, error) {
+				name := resource[strings.LastIndex(resource, ":")+1:]
+				mu.Lock()
+				called = append(called, name)
+				mu.Unlock()
+				var in struct {
+					Stage int `json:"stage"`
+					Error *struct{ Error, Cause string }
+					Hold  *struct {
+						HoldID string `json:"hold_id"`
+					} `json:"hold"`
+				}
+				_ = json.Unmarshal(input, &in)
+				switch {
+				case name == "credit-reserve":
+					return json.RawMessage(`{"hold_id":"","amount":0,"refused":{"Error":"Credits.Insufficient","Cause":"needs 12 credits, 3 available"}}`), nil
+				case name == "credit-release":
+					mu.Lock()
+					if in.Error != nil {
+						recorded = append(recorded, in.Error.Error+": "+in.Error.Cause)
+					}
+					mu.Unlock()
+					return json.RawMessage(`{}`), nil
+				case name == "automation-prepare-stage" && in.Stage == 1:
+					return json.RawMessage(`{"skip":false,"batches":[0,1]}`), nil
+				case name == "automation-prepare-stage":
+					return json.RawMessage(`{"skip":true,"batches":[]}`), nil
+				case name == "automation-gate":
+					return json.RawMessage(`{"action":"go","delay":0,"job":{"type":"clustering"}}`), nil
+				case name == "automation-finish-stage":
+					return json.RawMessage(`{"cancelled":false}`), nil
+				}
+				return json.RawMessage(`{}`), nil
+			})
+			rt := sfn.NewRuntime(inv, sfn.WithSleep(func(context.Context, time.Duration) error { return nil }))
+			input := `{"job":{"type":"clustering"}}`
+			if machine == "automation" {
+				input = `{"run":{"run_id":"r"},"concurrency":1}`
+			}
+			ex, err := rt.Start(context.Background(), localMachine(t, asl).WithName(machine), "", json.RawMessage(input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if ex, err = rt.Wait(ctx, ex.ExecutionArn); err != nil || ex.Status != sfn.StatusSucceeded {
+				t.Fatalf("%v %s %s", err, ex.Status, ex.Cause)
+			}
+			want := 1
+			if machine == "automation" {
+				want = 2 // two batches, each refused
+			}
+			if len(recorded) != want || recorded[0] != "Credits.Insufficient: needs 12 credits, 3 available" {
+				t.Fatalf("recorded %q", recorded)
+			}
+			for _, name := range called {
+				if strings.HasPrefix(name, "op-") || name == "credit-settle" {
+					t.Fatalf("%s ran after a refused reserve: %v", name, called)
+				}
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/igny8/igny8-serverless/shared/domain"
 	"github.com/igny8/igny8-serverless/shared/ledger"
 	"github.com/igny8/igny8-serverless/shared/metrics"
+	"github.com/igny8/igny8-serverless/shared/stepfn"
 	"github.com/igny8/igny8-serverless/shared/store"
 )
 
@@ -52,7 +53,8 @@ type CreditLedger interface {
 }
 
 // Reserve holds the job's estimated credits. A retried or duplicated reserve
-// finds the same hold (its key derives from the job's key).
+// finds the same hold (its key derives from the job's key). An account that
+// cannot cover the estimate gets a refused Hold, not an error.
 func (c *Credits) Reserve(ctx context.Context, st State) (Hold, error) {
 	job := st.Job
 	if job.RunID == "" {
@@ -64,6 +66,9 @@ func (c *Credits) Reserve(ctx context.Context, st State) (Hold, error) {
 		Description: describe(job.Type),
 		Metadata:    map[string]string{"operation_id": job.OperationID, "site_id": job.SiteID, "operation_type": string(job.Type)},
 	})
+	if errors.Is(err, domain.ErrInsufficientCredits) {
+		return Hold{Refused: &StepError{Error: stepfn.InsufficientCredits, Cause: err.Error()}}, nil
+	}
 	if err != nil {
 		return Hold{}, err
 	}

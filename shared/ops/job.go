@@ -35,6 +35,11 @@ type Job struct {
 type Hold struct {
 	HoldID string `json:"hold_id"`
 	Amount int64  `json:"amount"`
+	// Refused is set, and nothing held, when the account cannot cover the
+	// estimate: an answer about the account, not a failure of the step,
+	// so it is a result (it counts as no Lambda error) that the state
+	// machines route to RecordFailure as they would a caught error.
+	Refused *StepError `json:"refused,omitempty"`
 }
 
 // Result is the run step's output: what was made and what it used.

@@ -753,7 +753,13 @@ func (s *sim) advance(copies int, concurrent bool) string {
 func (s *sim) exec(stage simStage, st State) (any, error) {
 	switch stage {
 	case stReserve:
-		return s.credits.Reserve(s.ctx, st)
+		h, err := s.credits.Reserve(s.ctx, st)
+		if err == nil && h.Refused != nil {
+			// The machines route a refused hold to the release as they
+			// route the error it stands for (TestRefusedReserveIsRecordedNotAnError).
+			return nil, fmt.Errorf("%s: %w", h.Refused.Cause, domain.ErrInsufficientCredits)
+		}
+		return h, err
 	case stRun:
 		return s.runner.Run(s.ctx, st)
 	case stSettle:

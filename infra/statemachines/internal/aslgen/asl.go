@@ -75,6 +75,7 @@ type choiceRule struct {
 	StringEquals  string `json:",omitempty"`
 	StringMatches string `json:",omitempty"`
 	BooleanEquals *bool  `json:",omitempty"`
+	IsPresent     *bool  `json:",omitempty"`
 	// NumericGreaterThan is a pointer so that 0 is written.
 	NumericGreaterThan *int `json:",omitempty"`
 	Next               string
@@ -119,9 +120,21 @@ type wait struct {
 
 type pass struct {
 	Type       string // Pass
-	Result     obj
+	InputPath  string `json:",omitempty"`
+	Result     obj    `json:",omitempty"`
 	ResultPath string
 	Next       string
+}
+
+// refusal routes a refused reserve (ops.Hold.Refused: a result, so no Lambda
+// error) to failed the way a caught error goes: its Error and Cause become
+// $.error: the Choice after the reserve goes to the Pass named refused,
+// which goes to failed; a hold goes on to next.
+func refusal(refused, failed, next string) (choice, pass) {
+	yes := true
+	return choice{Type: "Choice", Comment: "The account could not cover the estimate: record that, as a caught error would be.",
+			Choices: []choiceRule{{Variable: "$.hold.refused", IsPresent: &yes, Next: refused}}, Default: next},
+		pass{Type: "Pass", InputPath: "$.hold.refused", ResultPath: "$.error", Next: failed}
 }
 
 type succeed struct {

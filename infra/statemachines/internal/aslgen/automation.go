@@ -202,7 +202,10 @@ func batch(st domain.Stage, fns map[string]string) processor {
 		Parameters: obj{{"job.$", "$.gate.job"}, {"error.$", "$.error"}}, OutputPath: batchOutput, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
 	if charged {
 		add("Reserve", task{Type: "Task", Resource: fns["credit-reserve"], Parameters: obj{{"job.$", "$.gate.job"}},
-			ResultPath: path("$.hold"), TimeoutSeconds: timeout("credit-reserve"), Retry: infraRetry, Catch: catchAll(p + "RecordFailure"), Next: p + "Run"})
+			ResultPath: path("$.hold"), TimeoutSeconds: timeout("credit-reserve"), Retry: infraRetry, Catch: catchAll(p + "RecordFailure"), Next: p + "Held"})
+		held, refused := refusal(p+"Refused", p+"RecordFailure", p+"Run")
+		add("Held", held)
+		add("Refused", refused)
 		add("Release", task{Type: "Task", Comment: "Release the hold and record the batch's items failed; the run goes on.", Resource: fns["credit-release"],
 			Parameters: obj{{"job.$", "$.gate.job"}, {"hold.$", "$.hold"}, {"error.$", "$.error"}}, OutputPath: batchOutput, TimeoutSeconds: timeout("credit-release"), Retry: infraRetry, End: true})
 	}

@@ -36,8 +36,11 @@ func Operation() ([]byte, error) {
 	create := stageFunction[domain.OperationCreateTasks]
 	add("CreateTasks", task{Type: "Task", Resource: fns[create], ResultPath: path("$.result"), TimeoutSeconds: timeout(create),
 		Retry: infraRetry, Catch: toFailure, Next: "Finish"})
-	add("Reserve", task{Type: "Task", Comment: "Hold the estimated credits; insufficient credits fail here, before any provider call.",
-		Resource: fns["credit-reserve"], ResultPath: path("$.hold"), TimeoutSeconds: timeout("credit-reserve"), Retry: infraRetry, Catch: toFailure, Next: "RunOperation"})
+	add("Reserve", task{Type: "Task", Comment: "Hold the estimated credits; insufficient credits are refused here, before any provider call.",
+		Resource: fns["credit-reserve"], ResultPath: path("$.hold"), TimeoutSeconds: timeout("credit-reserve"), Retry: infraRetry, Catch: toFailure, Next: "Held"})
+	held, refused := refusal("Refused", "RecordFailure", "RunOperation")
+	add("Held", held)
+	add("Refused", refused)
 	var rules []choiceRule
 	for _, t := range charged {
 		rules = append(rules, choiceRule{Variable: "$.job.type", StringEquals: string(t), Next: runState(t)})
