@@ -34,7 +34,7 @@ import (
 // The aims: every zip under maxZip, every init within maxRatio × the floor.
 const (
 	maxZip   = 4 << 20
-	maxRatio = 1.25
+	maxRatio = 1.5
 	hello    = "hello"
 )
 
