@@ -206,6 +206,22 @@ func TestIntegrationPublishToShopify(t *testing.T) {
 	if c.SiteStatus != domain.SitePublished || len(arts) != 1 || arts[0].Image == nil || c.ExternalURL == "" {
 		t.Fatalf("shopify: %s %q, %d articles", c.SiteStatus, c.PublishError, len(arts))
 	}
+	// The image went through the shop's Files (GraphQL takes URLs only), and
+	// every Admin API call was a GraphQL POST to the pinned version.
+	if len(arts[0].Image.Data) == 0 || len(shop.Files()) != 1 {
+		t.Fatalf("shopify image %q (%d bytes), files %d", arts[0].Image.URL, len(arts[0].Image.Data), len(shop.Files()))
+	}
+	for _, req := range shop.Requests() {
+		if req.Upload {
+			if req.TokenSent {
+				t.Errorf("the upload storage got the access token")
+			}
+			continue
+		}
+		if req.Method != "POST" || req.Path != "/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json" {
+			t.Errorf("shopify request %s %s", req.Method, req.Path)
+		}
+	}
 	if len(waits) != 1 || waits[0] < 2*time.Second {
 		t.Fatalf("waits %v: the Retry-After of 2 s was not honoured", waits)
 	}

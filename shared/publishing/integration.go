@@ -91,7 +91,7 @@ func (s *Service) ConnectSite(ctx context.Context, account, siteID string, c Con
 			return Connected{}, domain.Invalid("shop_domain", "must be your shop's myshopify.com domain, e.g. my-shop.myshopify.com")
 		}
 		if len(strings.TrimSpace(c.AdminToken)) < 10 {
-			return Connected{}, domain.Invalid("admin_token", "is required: the Admin API access token of your custom app (it needs the write_content scope)")
+			return Connected{}, domain.Invalid("admin_token", "is required: the Admin API access token of your custom app (it needs the write_content and write_files scopes)")
 		}
 		b := strings.TrimSpace(c.BlogID)
 		if b == "" || strings.Trim(b, "0123456789") != "" {
