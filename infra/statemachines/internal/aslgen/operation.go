@@ -37,15 +37,16 @@ func Operation() ([]byte, error) {
 	add("CreateTasks", task{Type: "Task", Resource: fns[create], ResultPath: path("$.result"), TimeoutSeconds: timeout(create),
 		Retry: infraRetry, Catch: toFailure, Next: "Finish"})
 	add("Reserve", task{Type: "Task", Comment: "Hold the estimated credits; insufficient credits are refused here, before any provider call.",
-		Resource: fns["credit-reserve"], ResultPath: path("$.hold"), TimeoutSeconds: timeout("credit-reserve"), Retry: infraRetry, Catch: toFailure, Next: "Held"})
-	held, refused := refusal("Refused", "RecordFailure", "RunOperation")
-	add("Held", held)
-	add("Refused", refused)
-	var rules []choiceRule
+		Resource: fns["credit-reserve"], ResultPath: path("$.hold"), TimeoutSeconds: timeout("credit-reserve"), Retry: infraRetry, Catch: toFailure, Next: "RunOperation"})
+	// The refusal rule goes first in the dispatch on the type: a refused
+	// hold costs no state transition of its own on the way to the work.
+	held, refused := refusal("Refused", "RecordFailure", "")
+	rules := held.Choices
 	for _, t := range charged {
 		rules = append(rules, choiceRule{Variable: "$.job.type", StringEquals: string(t), Next: runState(t)})
 	}
-	add("RunOperation", choice{Type: "Choice", Choices: rules, Default: "UnknownOperation"})
+	add("RunOperation", choice{Type: "Choice", Comment: "A refused hold is recorded; a hold goes on to its operation's work.", Choices: rules, Default: "UnknownOperation"})
+	add("Refused", refused)
 	add("UnknownOperation", pass{Type: "Pass", Result: obj{{"Error", "Input.Invalid"}, {"Cause", "unknown operation type"}}, ResultPath: "$.error", Next: "RecordFailure"})
 	add("Finish", task{Type: "Task", Comment: "Charge the actual credits and commit the results with the usage log, AI task log and notification in the same transaction.",
 		Resource: fns["credit-settle"], ResultPath: path("$.settled"), TimeoutSeconds: timeout("credit-settle"), Retry: infraRetry, Catch: toFailure, Next: "Done"})
