@@ -571,3 +571,40 @@ func TestIntegrationImageRegeneration(t *testing.T) {
 		t.Fatalf("quote for a missing image: %d", r.Status)
 	}
 }
+
+// The local stack refuses bad keys through the same authorizer as the
+// cloud, in the API's error shape, and a revoked key at once.
+func TestIntegrationLocalAuthorizerAndRevocation(t *testing.T) {
+	s := newTestStack(t)
+	acct, key := s.account(t, 0)
+	c := s.c.For(t)
+	never, _ := store.NewAPIKey()
+	for _, bad := range []string{never, "ig8_short", strings.Repeat("Z", 56)} {
+		r := c.Do("GET", "/v1/account", nil, auth(bad)...)
+		var eb httpapi.ErrorBody
+		r.JSON(t, &eb)
+		if r.Status != 401 || eb.Error.Code != "unauthorized" || r.Header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("bad key %.12s…: %d %s", bad, r.Status, r.Body)
+		}
+	}
+	second, _ := store.NewAPIKey()
+	if err := s.Deps.Store.PutAPIKey(context.Background(), second, domain.RoleUser, acct); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Do("GET", "/v1/account", nil, auth(second)...); r.Status != 200 {
+		t.Fatalf("second key: %d %s", r.Status, r.Body)
+	}
+	id := store.KeyID(store.HashAPIKey(second))
+	if r := c.Do("DELETE", "/v1/account/api-keys/"+id, nil, auth(key)...); r.Status != 200 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	r := c.Do("GET", "/v1/account", nil, auth(second)...)
+	var eb httpapi.ErrorBody
+	r.JSON(t, &eb)
+	if r.Status != 401 || eb.Error.Code != "unauthorized" {
+		t.Fatalf("revoked key: %d %s", r.Status, r.Body)
+	}
+	if r := c.Do("GET", "/v1/account", nil, auth(key)...); r.Status != 200 {
+		t.Fatalf("the key that revoked: %d %s", r.Status, r.Body)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/igny8/igny8-serverless/infra/local/sfn"
 	"github.com/igny8/igny8-serverless/infra/statemachines"
 	"github.com/igny8/igny8-serverless/shared/app"
+	"github.com/igny8/igny8-serverless/shared/authorizer"
 	"github.com/igny8/igny8-serverless/shared/automation"
 	"github.com/igny8/igny8-serverless/shared/catalog"
 	"github.com/igny8/igny8-serverless/shared/infracost"
@@ -35,9 +36,11 @@ type Stack struct {
 	// Publishing is the publishing service; its jobs run in process, one
 	// after another in the order handed over, as the publish Lambda would.
 	Publishing *publishing.Service
-	API        http.Handler
-	publisher  *Publisher
-	meters     sync.Map // execution ARN → *infracost.Meter
+	// API is the HTTP API behind the same authorizer as in the cloud
+	// (gateway).
+	API       http.Handler
+	publisher *Publisher
+	meters    sync.Map // execution ARN → *infracost.Meter
 }
 
 // NewStack loads every state machine and wires d's services to them (on a
@@ -66,7 +69,7 @@ func NewStack(d *app.App, opts ...sfn.Option) (*Stack, error) {
 	s.Automation = a.Automation()
 	s.Publishing = a.Publishing()
 	s.publisher.run = s.Publishing.Publish
-	s.API = a.API(s.Automation, s.Publishing)
+	s.API = gateway{auth: authorizer.Authorizer{Keys: a.Store, Log: a.Log}, next: a.API(s.Automation, s.Publishing)}
 	return s, nil
 }
 

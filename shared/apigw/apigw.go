@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/igny8/igny8-serverless/shared/authorizer"
 	"github.com/igny8/igny8-serverless/shared/respbuf"
 )
 
@@ -72,7 +73,13 @@ func newRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.R
 		target += "?" + ev.RawQueryString
 	}
 	id := ev.RequestContext.RequestID
-	r, err := http.NewRequestWithContext(WithRequestID(ctx, id), ev.RequestContext.HTTP.Method, target, bytes.NewReader(body))
+	ctx = WithRequestID(ctx, id)
+	// The Lambda authorizer's answer (an allow or a denial) travels with the
+	// request, so the API can refuse a denied key before any handler runs.
+	if a := ev.RequestContext.Authorizer; a != nil && a.Lambda != nil {
+		ctx = authorizer.WithContext(ctx, a.Lambda)
+	}
+	r, err := http.NewRequestWithContext(ctx, ev.RequestContext.HTTP.Method, target, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

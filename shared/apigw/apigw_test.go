@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/igny8/igny8-serverless/shared/authorizer"
 )
 
 // seen is what the wrapped handler observed.
@@ -205,6 +207,30 @@ func TestHandler(t *testing.T) {
 				}
 				if s.ctxID != "gw-req-1" {
 					t.Errorf("RequestID(ctx) = %q", s.ctxID)
+				}
+			},
+		},
+		{
+			name: "the authorizer's context travels with the request",
+			event: func() events.APIGatewayV2HTTPRequest {
+				ev := event("GET", "/v1/account")
+				ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+					Lambda: map[string]any{"denied": "unauthorized"}}
+				return ev
+			},
+			check: func(t *testing.T, s *seen, _ events.APIGatewayV2HTTPResponse) {
+				v, ok := authorizer.FromContext(s.req.Context())
+				if !ok || v.Denied != "unauthorized" {
+					t.Errorf("verdict = %+v, %v", v, ok)
+				}
+			},
+		},
+		{
+			name:  "no authorizer (a public route): no verdict",
+			event: func() events.APIGatewayV2HTTPRequest { return event("GET", "/v1/health") },
+			check: func(t *testing.T, s *seen, _ events.APIGatewayV2HTTPResponse) {
+				if v, ok := authorizer.FromContext(s.req.Context()); ok {
+					t.Errorf("verdict %+v without an authorizer", v)
 				}
 			},
 		},

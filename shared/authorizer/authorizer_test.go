@@ -92,8 +92,31 @@ func TestHandle(t *testing.T) {
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
 			}
-			if res.IsAuthorized != tc.wantAllowed {
-				t.Fatalf("isAuthorized = %v, want %v", res.IsAuthorized, tc.wantAllowed)
+			switch {
+			case tc.wantErr:
+				// An error is not an answer: API Gateway sends a 500.
+				if res.IsAuthorized || res.Context != nil {
+					t.Fatalf("a failed lookup answered %+v", res)
+				}
+			case !tc.wantAllowed:
+				// A denial passes the request on with the denial and no
+				// account, for the API to refuse in its own shape.
+				if !res.IsAuthorized || len(res.Context) != 1 || res.Context[ContextDenied] != DeniedUnauthorized {
+					t.Fatalf("denial answered %+v", res)
+				}
+				if v, ok := VerdictOf(res.Context); !ok || v.Err() != domain.ErrUnauthorized {
+					t.Fatalf("the API reads the denial as %+v %v", v, ok)
+				}
+			default:
+				if !res.IsAuthorized {
+					t.Fatalf("allow answered %+v", res)
+				}
+				if _, denied := res.Context[ContextDenied]; denied {
+					t.Fatalf("an allow carries a denial: %v", res.Context)
+				}
+				if v, ok := VerdictOf(res.Context); !ok || v.Err() != nil {
+					t.Fatalf("the API reads the allow as %+v %v", v, ok)
+				}
 			}
 			if tc.wantAllowed {
 				if len(res.Context) != len(tc.wantContext) {
@@ -104,8 +127,8 @@ func TestHandle(t *testing.T) {
 						t.Fatalf("context %v, want %v", res.Context, tc.wantContext)
 					}
 				}
-			} else if res.Context != nil {
-				t.Fatalf("a deny carries context %v", res.Context)
+			} else if _, ok := res.Context[ContextAccountID]; ok {
+				t.Fatalf("a denial names an account: %v", res.Context)
 			}
 			switch {
 			case tc.wantLookup == "" && len(k.asked) != 0:
@@ -129,7 +152,40 @@ func TestHandle(t *testing.T) {
 func TestHandleWithoutLogger(t *testing.T) {
 	a := Authorizer{Keys: &keys{}}
 	res, err := a.Handle(context.Background(), request(map[string]string{"authorization": "Bearer x"}))
-	if err != nil || res.IsAuthorized {
+	if err != nil || res.Context[ContextDenied] != DeniedUnauthorized {
 		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// The API reads the authorizer's context failing closed: only a context
+// with a role and no denial is an allow.
+func TestVerdictOf(t *testing.T) {
+	tests := []struct {
+		name    string
+		ctx     map[string]any
+		wantOK  bool
+		wantErr error
+	}{
+		{"no authorizer", nil, false, nil},
+		{"allow", map[string]any{"account_id": "01HZ", "role": "user"}, true, nil},
+		{"admin allow", map[string]any{"account_id": "", "role": "admin"}, true, nil},
+		{"denied", map[string]any{"denied": "unauthorized"}, true, domain.ErrUnauthorized},
+		{"forbidden", map[string]any{"denied": "forbidden"}, true, domain.ErrForbidden},
+		{"unknown denial code", map[string]any{"denied": "banana"}, true, domain.ErrUnauthorized},
+		{"empty denial", map[string]any{"denied": ""}, true, domain.ErrUnauthorized},
+		{"denial beside an account", map[string]any{"denied": "unauthorized", "account_id": "01HZ", "role": "user"}, true, domain.ErrUnauthorized},
+		{"empty context", map[string]any{}, true, domain.ErrUnauthorized},
+		{"role not a string", map[string]any{"account_id": "01HZ", "role": 1}, true, domain.ErrUnauthorized},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v, ok := VerdictOf(tc.ctx)
+			if ok != tc.wantOK || v.Err() != tc.wantErr {
+				t.Fatalf("VerdictOf(%v) = %+v %v (err %v), want ok %v err %v", tc.ctx, v, ok, v.Err(), tc.wantOK, tc.wantErr)
+			}
+			if got, ok2 := FromContext(WithContext(context.Background(), tc.ctx)); got != v || ok2 != ok {
+				t.Fatalf("FromContext = %+v %v, VerdictOf = %+v %v", got, ok2, v, ok)
+			}
+		})
 	}
 }

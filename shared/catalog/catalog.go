@@ -217,3 +217,9 @@ func Substitutions() map[string]string {
 	}
 	return out
 }
+
+// PublicRoutes are the HTTP API's paths that answer GET without the
+// authorizer (and without an API key); every other path is behind it. The
+// CDK stack routes them so, and the local stack's in-process gateway skips
+// its authorizer for them the same way.
+var PublicRoutes = []string{"/v1/health", "/v1/openapi.json"}

@@ -47,13 +47,17 @@ type Account struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// APIKey identifies a caller. Only the SHA-256 of the key is stored.
+// APIKey identifies a caller. Only the SHA-256 of the key is stored. ID
+// names the key (it derives from the hash, so keys issued before IDs existed
+// have one too); Prefix is what its owner recognises it by.
 type APIKey struct {
-	Hash      string    `json:"-"`
-	Prefix    string    `json:"prefix"`
-	AccountID string    `json:"account_id,omitempty"`
-	Role      Role      `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string     `json:"id"`
+	Hash      string     `json:"-"`
+	Prefix    string     `json:"prefix"`
+	AccountID string     `json:"account_id,omitempty"`
+	Role      Role       `json:"role"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // Site is a website owned by an account.

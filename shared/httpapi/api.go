@@ -86,6 +86,8 @@ func (a *API) routes() {
 
 	m.Handle("GET /v1/account", a.user(a.getAccount))
 	m.Handle("GET /v1/account/transactions", a.user(a.listTransactions))
+	m.Handle("GET /v1/account/api-keys", a.user(a.listAPIKeys))
+	m.Handle("DELETE /v1/account/api-keys/{key}", a.user(a.revokeAPIKey))
 
 	m.Handle("POST /v1/admin/accounts", a.admin(a.createAccount))
 	m.Handle("POST /v1/admin/accounts/{account}/credits", a.admin(a.grantCredits))
@@ -182,7 +184,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 
 	h, pattern := a.mux.Handler(r)
-	if pattern == "" {
+	if v, ok := authorizer.FromContext(ctx); ok && v.Denied != "" {
+		// The authorizer let a bad key through only so that it is refused
+		// here, in our error shape, before any handler and without a read.
+		writeError(sw, r, a.log, v.Err())
+	} else if pattern == "" {
 		// Let the mux tell a wrong method (405, with Allow) from an unknown path.
 		probe := respbuf.New()
 		h.ServeHTTP(probe, r)
@@ -244,6 +250,7 @@ func requestID(ctx context.Context) string {
 type principal struct {
 	account string
 	role    domain.Role
+	keyID   string // the key the request is signed with
 }
 
 // principalBox is filled in by authentication, so the access log written
@@ -273,8 +280,12 @@ func (a *API) public(h handler) http.Handler {
 
 func (a *API) authed(role domain.Role, h handler) http.Handler {
 	return a.public(func(w http.ResponseWriter, r *http.Request) error {
+		// The principal comes only from the table's answer for the key
+		// itself, never from the authorizer's context: a request the
+		// authorizer denied never gets here (ServeHTTP), and one that
+		// bypassed it (the local server, a direct invoke) is checked the same.
 		token, ok := authorizer.BearerToken(r.Header.Get("Authorization"))
-		if !ok {
+		if !ok || !domain.WellFormedAPIKey(token) {
 			return domain.ErrUnauthorized
 		}
 		k, err := a.store.LookupAPIKey(r.Context(), token)
@@ -284,7 +295,7 @@ func (a *API) authed(role domain.Role, h handler) http.Handler {
 		if k.Role != role {
 			return domain.ErrForbidden
 		}
-		r.Context().Value(principalKey).(*principalBox).p = principal{account: k.AccountID, role: k.Role}
+		r.Context().Value(principalKey).(*principalBox).p = principal{account: k.AccountID, role: k.Role, keyID: k.ID}
 		return h(w, r.WithContext(logctx.With(r.Context(), logctx.IDs("account_id", k.AccountID)...)))
 	})
 }

@@ -24,6 +24,7 @@ func TestMain(m *testing.M) { ddblocal.Run(m) }
 // every request and response against the OpenAPI document.
 type env struct {
 	c     *apitest.Client
+	h     http.Handler // the API itself, for requests the client cannot make
 	st    *store.Store
 	admin string
 }
@@ -38,7 +39,7 @@ func newEnv(t *testing.T, opts ...httpapi.Option) *env {
 		t.Fatal(err)
 	}
 	h := httpapi.New(st, led, &ops.Service{Store: st}, nil, nil, "", slog.New(slog.NewJSONHandler(io.Discard, nil)), opts...)
-	return &env{c: apitest.New(t, httpapi.OpenAPI, h), st: st, admin: admin}
+	return &env{c: apitest.New(t, httpapi.OpenAPI, h), h: h, st: st, admin: admin}
 }
 
 func bearer(key string) []string { return []string{"Authorization", "Bearer " + key} }

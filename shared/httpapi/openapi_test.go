@@ -527,6 +527,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		response bool
 	}{
 		{"Account", domain.Account{}, true},
+		{"APIKey", apiKeyView{}, true},
+		{"APIKeyList", apiKeyList{}, true},
 		{"Site", domain.Site{}, true},
 		{"Sector", domain.Sector{}, true},
 		{"Keyword", domain.Keyword{}, true},

@@ -17,6 +17,7 @@
 //	  AITASK#<id>             an AI task log
 //	  USAGE#<id>              a usage log (ULID: sorts by time)
 //	  NOTIF#<id>              a notification
+//	  APIKEY#<key id>         one of the account's API keys (listing, revocation)
 //	  STEP#<key>              a step's exactly-once record (TTL)
 //	  STEP#<key>#CHUNK#<n>    the marker of one applied write chunk (TTL)
 //	ACCT#<a>#SITE#<s>         one site's data
@@ -85,6 +86,11 @@ func ContentImages(account, site, content string) string {
 // APIKey is the lookup partition of an API key hash.
 func APIKey(hash string) string { return "APIKEY#" + hash }
 
+// AccountAPIKey is the sort key, in the account's partition, of one of its
+// API keys: what lists them and records their revocation (the lookup item,
+// APIKey, is what authenticates and is deleted on revocation).
+func AccountAPIKey(id string) string { return AccountAPIKeyPrefix + id }
+
 // Notifications is the GSI1 partition of an account's notifications.
 func Notifications(account string) string { return Account(account) + "#NOTIF" }
 
@@ -103,33 +109,35 @@ const (
 
 // Sort keys and prefixes.
 const (
-	AccountSK         = "ACCOUNT"
-	APIKeySK          = "APIKEY"
-	StatsSK           = "STATS"
-	CountersSK        = "COUNTERS"
-	BillingSK         = "BILLING"
-	AutomationSK      = "AUTOMATION"
-	PublishingSK      = "PUBLISHING"
-	IntegrationSK     = "INTEGRATION"
-	RunStatsSK        = "RUNSTATS"
-	RunLockSK         = "LOCK#automation"
-	SitePrefix        = "SITE#"
-	TxPrefix          = "TX#"
-	HoldPrefix        = "HOLD#"
-	SectorPre         = "SECTOR#"
-	SectorNamePrefix  = "SECN#"
-	SectorStatsPrefix = StatsSK + "#SEC#"
-	KeywordPre        = "KW#"
-	KwUniquePre       = "KWU#"
-	ModelPrefix       = "MODEL#"
-	OperationPrefix   = "OP#"
-	TaskLogPrefix     = "AITASK#"
-	UsagePrefix       = "USAGE#"
-	StepPrefix        = "STEP#"
-	RunPrefix         = "RUN#"
-	RunBatchPrefix    = "RUNBATCH#"
-	RunPlanPrefix     = "RUNPLAN#"
-	SlotPrefix        = "SLOT#"
+	AccountSK = "ACCOUNT"
+	APIKeySK  = "APIKEY"
+	// AccountAPIKeyPrefix starts the sort keys of an account's API keys.
+	AccountAPIKeyPrefix = "APIKEY#"
+	StatsSK             = "STATS"
+	CountersSK          = "COUNTERS"
+	BillingSK           = "BILLING"
+	AutomationSK        = "AUTOMATION"
+	PublishingSK        = "PUBLISHING"
+	IntegrationSK       = "INTEGRATION"
+	RunStatsSK          = "RUNSTATS"
+	RunLockSK           = "LOCK#automation"
+	SitePrefix          = "SITE#"
+	TxPrefix            = "TX#"
+	HoldPrefix          = "HOLD#"
+	SectorPre           = "SECTOR#"
+	SectorNamePrefix    = "SECN#"
+	SectorStatsPrefix   = StatsSK + "#SEC#"
+	KeywordPre          = "KW#"
+	KwUniquePre         = "KWU#"
+	ModelPrefix         = "MODEL#"
+	OperationPrefix     = "OP#"
+	TaskLogPrefix       = "AITASK#"
+	UsagePrefix         = "USAGE#"
+	StepPrefix          = "STEP#"
+	RunPrefix           = "RUN#"
+	RunBatchPrefix      = "RUNBATCH#"
+	RunPlanPrefix       = "RUNPLAN#"
+	SlotPrefix          = "SLOT#"
 	// NotificationPrefix is the SK prefix of notifications; it is also their
 	// GSI1 tag ("NOTIF#read#<id>", "NOTIF#unread#<id>").
 	NotificationPrefix = "NOTIF#"

@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -40,15 +42,40 @@ type accountRecord struct {
 	SiteCount int64 `json:"site_count"`
 }
 
-func (s *Store) keyItem(k domain.APIKey) (types.TransactWriteItem, error) {
+// KeyID is the ID of the key with this hash: its first 24 hex digits (96
+// bits; the hash of a 256-bit random key reveals nothing of it). Derived,
+// not stored alone, so every key has one and seeding a key is idempotent.
+func KeyID(hash string) string {
+	if len(hash) < 24 {
+		return hash
+	}
+	return hash[:24]
+}
+
+// keyItems are the writes that issue k: the lookup item (global, by hash:
+// what authenticates) and, for an account's key, its record in the account's
+// partition (what lists the account's keys and records a revocation).
+func (s *Store) keyItems(k domain.APIKey) ([]types.TransactWriteItem, error) {
+	k.ID = KeyID(k.Hash)
 	it, err := item(k, map[string]string{"PK": keys.APIKey(k.Hash), "SK": keys.APIKeySK})
 	if err != nil {
-		return types.TransactWriteItem{}, err
+		return nil, err
 	}
 	it["hash"] = str(k.Hash)
-	return types.TransactWriteItem{Put: &types.Put{
+	out := []types.TransactWriteItem{{Put: &types.Put{
 		TableName: aws.String(s.table), Item: it, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}, nil
+	}}}
+	if k.AccountID == "" {
+		return out, nil
+	}
+	rec, err := item(k, map[string]string{"PK": keys.Account(k.AccountID), "SK": keys.AccountAPIKey(k.ID)})
+	if err != nil {
+		return nil, err
+	}
+	rec["hash"] = str(k.Hash)
+	return append(out, types.TransactWriteItem{Put: &types.Put{
+		TableName: aws.String(s.table), Item: rec, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}), nil
 }
 
 // CreateAccount creates an account with a zero balance and its first API key,
@@ -64,14 +91,13 @@ func (s *Store) CreateAccount(ctx context.Context, name string) (domain.Account,
 		return domain.Account{}, "", err
 	}
 	plain, hash := NewAPIKey()
-	ki, err := s.keyItem(domain.APIKey{Hash: hash, Prefix: plain[:10], AccountID: acct.ID, Role: domain.RoleUser, CreatedAt: s.now()})
+	ki, err := s.keyItems(domain.APIKey{Hash: hash, Prefix: plain[:10], AccountID: acct.ID, Role: domain.RoleUser, CreatedAt: s.now()})
 	if err != nil {
 		return domain.Account{}, "", err
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{
+	err = s.transact(ctx, append([]types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.table), Item: rec, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		ki,
-	})
+	}, ki...))
 	if err != nil {
 		return domain.Account{}, "", fmt.Errorf("create account: %w", err)
 	}
@@ -79,14 +105,18 @@ func (s *Store) CreateAccount(ctx context.Context, name string) (domain.Account,
 }
 
 // PutAPIKey stores the hash of a given key (used to seed the demo and admin
-// keys, whose plain text comes from configuration). It is idempotent.
+// keys, whose plain text comes from configuration). It is idempotent, and
+// puts back a configured key that was revoked: the configuration says it
+// is wanted.
 func (s *Store) PutAPIKey(ctx context.Context, plain string, role domain.Role, account string) error {
-	ki, err := s.keyItem(domain.APIKey{Hash: HashAPIKey(plain), Prefix: prefix(plain), AccountID: account, Role: role, CreatedAt: s.now()})
+	ki, err := s.keyItems(domain.APIKey{Hash: HashAPIKey(plain), Prefix: prefix(plain), AccountID: account, Role: role, CreatedAt: s.now()})
 	if err != nil {
 		return err
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: ki.Put.Item})
-	return err
+	for i := range ki {
+		ki[i].Put.ConditionExpression = nil
+	}
+	return s.transact(ctx, ki)
 }
 
 func prefix(plain string) string {
@@ -105,8 +135,81 @@ func (s *Store) LookupAPIKey(ctx context.Context, plain string) (domain.APIKey, 
 	if errors.Is(err, domain.ErrNotFound) {
 		return k, domain.ErrUnauthorized
 	}
-	k.Hash = hash
+	k.Hash, k.ID = hash, KeyID(hash)
 	return k, err
+}
+
+// APIKeys lists the account's keys, revoked ones too (with the time of
+// their revocation), oldest first. Accounts hold a handful of keys, so the
+// list is one strongly consistent Query, without a cursor.
+func (s *Store) APIKeys(ctx context.Context, account string) ([]domain.APIKey, error) {
+	out := []domain.APIKey{}
+	err := s.queryAll(ctx, keys.Account(account), keys.AccountAPIKeyPrefix, func(it map[string]types.AttributeValue) error {
+		var k domain.APIKey
+		if err := unmarshal(it, &k); err != nil {
+			return err
+		}
+		out = append(out, k)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list api keys: %w", err)
+	}
+	slices.SortFunc(out, func(a, b domain.APIKey) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// RevokeAPIKey revokes one of the account's keys: in one transaction its
+// lookup item is deleted (so no request authenticates with it from then
+// on) and its record is marked revoked. A key of another account, or none,
+// is ErrNotFound; revoking a revoked key answers it as it is (idempotent).
+func (s *Store) RevokeAPIKey(ctx context.Context, account, id string) (domain.APIKey, error) {
+	var k domain.APIKey
+	var hash struct {
+		Hash string `json:"hash"`
+	}
+	pk, sk := keys.Account(account), keys.AccountAPIKey(id)
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return k, fmt.Errorf("get api key: %w", err)
+	}
+	if out.Item == nil {
+		return k, fmt.Errorf("no such api key: %w", domain.ErrNotFound)
+	}
+	if err := unmarshal(out.Item, &k); err != nil {
+		return k, err
+	}
+	if err := unmarshal(out.Item, &hash); err != nil {
+		return k, err
+	}
+	if k.RevokedAt != nil {
+		return k, nil
+	}
+	now := s.now()
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(pk, sk),
+			UpdateExpression:          aws.String("SET revoked_at = :now"),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(revoked_at)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": str(now.Format(time.RFC3339Nano))},
+		}},
+		{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(keys.APIKey(hash.Hash), keys.APIKeySK)}},
+	})
+	if err != nil {
+		// A concurrent revocation won: answer what it wrote.
+		var again domain.APIKey
+		if gerr := s.get(ctx, pk, sk, &again); gerr == nil && again.RevokedAt != nil {
+			return again, nil
+		}
+		return k, fmt.Errorf("revoke api key: %w", err)
+	}
+	k.RevokedAt = &now
+	return k, nil
 }
 
 // GetAccount reads an account with its balance (strongly consistent).

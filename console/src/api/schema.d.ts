@@ -84,6 +84,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/account/api-keys": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's API keys */
+        get: operations["listAPIKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/api-keys/{key}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description API key ID (the `id` of `GET /v1/account/api-keys`). */
+                key: components["parameters"]["APIKeyID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of the account's API keys
+         * @description The key stops authenticating at once on the local stack and within 60 seconds in the cloud (API Gateway caches the authorizer's answer for a key that long). Another account's key is a 404. The key this request is signed with is a 409 unless `revoke_current=true`.
+         */
+        delete: operations["revokeAPIKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/account/usage/logs": {
         parameters: {
             query?: never;
@@ -3422,6 +3468,28 @@ export interface components {
             /** @description Whether available covers credits (else starting it is a 402). */
             sufficient: boolean;
         };
+        /** @description One of the account's API keys. The key itself is shown once, when it is issued; only its SHA-256 is stored. */
+        APIKey: {
+            id: components["schemas"]["ID"];
+            /** @description The key's first characters, to recognise it by. */
+            prefix: string;
+            /** @description Account ID. */
+            account_id?: string;
+            /** @enum {string} */
+            role: "user";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the key was revoked; absent while it works.
+             */
+            revoked_at?: string;
+            /** @description Whether this is the key the request is signed with. */
+            current: boolean;
+        };
+        APIKeyList: {
+            items: components["schemas"]["APIKey"][];
+        };
     };
     responses: {
         /** @description Invalid request: malformed or wrong-typed JSON, unknown field, trailing data, empty body, a value out of range, a bad query parameter or cursor. error.field names the culprit when there is one. */
@@ -3434,7 +3502,7 @@ export interface components {
                 "application/json": components["schemas"]["BadRequestError"];
             };
         };
-        /** @description Missing or unknown API key. */
+        /** @description Missing, malformed, unknown or revoked API key. (Behind API Gateway, a request without any Authorization header gets the gateway's own 401, body {"message":"Unauthorized"}.) */
         Unauthorized: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestID"];
@@ -3607,6 +3675,10 @@ export interface components {
         Sort: "oldest" | "newest";
         /** @description Order: oldest first (the default), newest first, or volume (highest search volume first; status and sector_id then filter that order). Any other value is a 400. */
         KeywordSort: "oldest" | "newest" | "volume";
+        /** @description API key ID (the `id` of `GET /v1/account/api-keys`). */
+        APIKeyID: components["schemas"]["ID"];
+        /** @description true: allow revoking the key this request is signed with (the caller is locked out at once unless it holds another key). Without it, naming that key is a 409. */
+        RevokeCurrent: boolean;
     };
     requestBodies: never;
     headers: {
@@ -3739,6 +3811,71 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAPIKeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's keys, revoked ones too, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["APIKeyList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    revokeAPIKey: {
+        parameters: {
+            query?: {
+                /** @description true: allow revoking the key this request is signed with (the caller is locked out at once unless it holds another key). Without it, naming that key is a 409. */
+                revoke_current?: components["parameters"]["RevokeCurrent"];
+            };
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path: {
+                /** @description API key ID (the `id` of `GET /v1/account/api-keys`). */
+                key: components["parameters"]["APIKeyID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key, revoked (also when it already was: revoking is idempotent). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["APIKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalError"];
             default: components["responses"]["Error"];
         };

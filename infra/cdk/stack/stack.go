@@ -601,8 +601,10 @@ func (b *builder) httpAPI() error {
 			AuthorizerName: jsii.String("api-key"),
 			IdentitySource: jsii.Strings("$request.header.Authorization"),
 			ResponseTypes:  &[]awsapigatewayv2authorizers.HttpLambdaResponseType{awsapigatewayv2authorizers.HttpLambdaResponseType_SIMPLE},
-			// A deleted (revoked) key keeps working until its cached answer
-			// expires: one minute is the bound docs/cloud.md promises.
+			// The answer for one Authorization header is cached this long, a
+			// denial too (a bad key costs one authorizer call a minute): a
+			// revoked key's cached allow lasts at most this, the bound
+			// docs/cloud.md promises (the API checks the key itself as well).
 			ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(AuthorizerCacheSeconds)),
 		})
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("ApiIntegration"), apiFn,
@@ -639,16 +641,20 @@ func (b *builder) httpAPI() error {
 }
 
 // AccessLogFormat is one JSON object per request: who, what, the outcome and
-// where time went; the account comes from the authorizer's context.
+// where time went; the account comes from the authorizer's context, and so
+// does the denial of a bad key (shared/authorizer lets it through with
+// "denied" for the API to answer 401 in its own shape).
 const AccessLogFormat = `{"requestId":"$context.requestId","time":"$context.requestTime","ip":"$context.identity.sourceIp",` +
 	`"method":"$context.httpMethod","path":"$context.path","routeKey":"$context.routeKey","status":"$context.status",` +
 	`"responseLength":"$context.responseLength","latencyMs":"$context.responseLatency",` +
 	`"integrationLatencyMs":"$context.integrationLatency","integrationError":"$context.integrationErrorMessage",` +
-	`"authorizerError":"$context.authorizer.error","accountId":"$context.authorizer.account_id","userAgent":"$context.identity.userAgent"}`
+	`"authorizerError":"$context.authorizer.error","accountId":"$context.authorizer.account_id",` +
+	`"authorizerDenied":"$context.authorizer.denied","userAgent":"$context.identity.userAgent"}`
 
 // AuthorizerCacheSeconds is how long API Gateway keeps the authorizer's
 // answer for one Authorization header: the bound on a revoked key working.
 const AuthorizerCacheSeconds = 60
 
-// PublicRoutes answer GET without an API key.
-var PublicRoutes = []string{"/v1/health", "/v1/openapi.json"}
+// PublicRoutes answer GET without an API key (the list is shared with the
+// local stack's gateway).
+var PublicRoutes = catalog.PublicRoutes

@@ -807,6 +807,13 @@ func TestHTTPAPI(t *testing.T) {
 		if err := json.Unmarshal([]byte(al["Format"].(string)), &line); err != nil || line["status"] != "$context.status" || line["requestId"] != "$context.requestId" {
 			t.Errorf("access log format is not JSON with the request ID and status: %v %v", err, al["Format"])
 		}
+		// A bad key passes the authorizer with a denial (the API answers it
+		// 401 in its own shape): the log names the denial and the account of
+		// an allow, both read from the authorizer's context keys
+		// (shared/authorizer's ContextDenied and ContextAccountID).
+		if line["authorizerDenied"] != "$context.authorizer.denied" || line["accountId"] != "$context.authorizer.account_id" {
+			t.Errorf("access log does not name the authorizer's denial and account: %v", al["Format"])
+		}
 		if strings.Contains(strings.ToLower(al["Format"].(string)), "authorization") {
 			t.Error("the access log writes the Authorization header")
 		}
