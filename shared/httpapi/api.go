@@ -87,6 +87,7 @@ func (a *API) routes() {
 	m.Handle("GET /v1/account", a.user(a.getAccount))
 	m.Handle("GET /v1/account/transactions", a.user(a.listTransactions))
 	m.Handle("GET /v1/account/api-keys", a.user(a.listAPIKeys))
+	m.Handle("POST /v1/account/api-keys", a.user(a.issueAPIKey))
 	m.Handle("DELETE /v1/account/api-keys/{key}", a.user(a.revokeAPIKey))
 
 	m.Handle("POST /v1/admin/accounts", a.admin(a.createAccount))

@@ -18,6 +18,21 @@ type apiKeyList struct {
 	Items []apiKeyView `json:"items"`
 }
 
+// issuedAPIKey is a new key: its record and, this once, the key itself.
+type issuedAPIKey struct {
+	Key    apiKeyView `json:"key"`
+	APIKey string     `json:"api_key"`
+}
+
+// issueAPIKey gives the account a new key, shown once (to rotate: issue,
+// move the clients, revoke the old one). Each call issues another key, as
+// a cloud provider's "create access key" does; the account's bound
+// (store.MaxActiveAPIKeys) keeps retries from piling them up.
+func (a *API) issueAPIKey(w http.ResponseWriter, r *http.Request) error {
+	k, plain, err := a.store.IssueAPIKey(r.Context(), who(r).account)
+	return reply(w, http.StatusCreated, issuedAPIKey{Key: apiKeyView{APIKey: k}, APIKey: plain}, err)
+}
+
 func (a *API) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 	p := who(r)
 	ks, err := a.store.APIKeys(r.Context(), p.account)

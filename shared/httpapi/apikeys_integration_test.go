@@ -121,3 +121,53 @@ func TestIntegrationAPIKeysListAndRevoke(t *testing.T) {
 		t.Fatalf("keys %+v %v", ks, err)
 	}
 }
+
+// An account issues its own keys, shown once: a new key works at once and
+// is listed; at store.MaxActiveAPIKeys unrevoked keys the next is refused
+// until one is revoked, so rotating never needs an administrator.
+func TestIntegrationAPIKeysIssue(t *testing.T) {
+	e := newEnv(t)
+	acct, first := e.account(t, 0)
+	var issued struct {
+		Key    apiKey `json:"key"`
+		APIKey string `json:"api_key"`
+	}
+	r := e.c.For(t).DoRaw("POST", "/v1/account/api-keys", nil, bearer(first)...)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &issued)
+	if !domain.WellFormedAPIKey(issued.APIKey) || issued.Key.ID != store.KeyID(store.HashAPIKey(issued.APIKey)) || issued.Key.AccountID != acct {
+		t.Fatalf("issued %+v", issued)
+	}
+	var me struct{ ID string }
+	e.c.For(t).Do("GET", "/v1/account", nil, bearer(issued.APIKey)...).JSON(t, &me)
+	if me.ID != acct {
+		t.Fatalf("the new key signs in as %q, want %q", me.ID, acct)
+	}
+	for i := 2; i < store.MaxActiveAPIKeys; i++ {
+		if r := e.c.For(t).DoRaw("POST", "/v1/account/api-keys", nil, bearer(first)...); r.Status != http.StatusCreated {
+			t.Fatalf("key %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	var list struct{ Items []apiKey }
+	e.c.For(t).Do("GET", "/v1/account/api-keys", nil, bearer(issued.APIKey)...).JSON(t, &list)
+	if len(list.Items) != store.MaxActiveAPIKeys {
+		t.Fatalf("%d keys listed, want %d", len(list.Items), store.MaxActiveAPIKeys)
+	}
+	over := e.c.For(t).DoRaw("POST", "/v1/account/api-keys", nil, bearer(first)...)
+	var eb struct{ Error struct{ Code string } }
+	over.JSON(t, &eb)
+	if over.Status != http.StatusConflict || eb.Error.Code != "conflict" {
+		t.Fatalf("past the bound: %d %s", over.Status, over.Body)
+	}
+	if r := e.c.For(t).DoRaw("DELETE", "/v1/account/api-keys/"+issued.Key.ID, nil, bearer(first)...); r.Status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	if r := e.c.For(t).DoRaw("POST", "/v1/account/api-keys", nil, bearer(first)...); r.Status != http.StatusCreated {
+		t.Fatalf("after a revocation: %d %s", r.Status, r.Body)
+	}
+	if r := e.c.For(t).DoRaw("POST", "/v1/account/api-keys", nil, bearer(e.admin)...); r.Status != http.StatusForbidden {
+		t.Fatalf("the admin key: %d", r.Status)
+	}
+}

@@ -529,6 +529,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"Account", domain.Account{}, true},
 		{"APIKey", apiKeyView{}, true},
 		{"APIKeyList", apiKeyList{}, true},
+		{"IssuedAPIKey", issuedAPIKey{}, true},
 		{"Site", domain.Site{}, true},
 		{"Sector", domain.Sector{}, true},
 		{"Keyword", domain.Keyword{}, true},

@@ -104,6 +104,43 @@ func (s *Store) CreateAccount(ctx context.Context, name string) (domain.Account,
 	return acct, plain, nil
 }
 
+// MaxActiveAPIKeys bounds the keys an account may hold unrevoked at once:
+// enough to rotate (issue the new key, move clients, revoke the old one)
+// and to give each client its own, not so many that leaked keys pile up.
+const MaxActiveAPIKeys = 10
+
+// IssueAPIKey issues a new key of the account (role user). The plain key is
+// returned once and never stored. An account holding MaxActiveAPIKeys
+// unrevoked keys is refused (ErrConflict) until it revokes one; two issues
+// racing past the count can overshoot it by one each, which the bound
+// tolerates (it limits piles, not money).
+func (s *Store) IssueAPIKey(ctx context.Context, account string) (domain.APIKey, string, error) {
+	ks, err := s.APIKeys(ctx, account)
+	if err != nil {
+		return domain.APIKey{}, "", err
+	}
+	active := 0
+	for _, k := range ks {
+		if k.RevokedAt == nil {
+			active++
+		}
+	}
+	if active >= MaxActiveAPIKeys {
+		return domain.APIKey{}, "", fmt.Errorf("%w: the account holds %d active API keys, the most it may: revoke one first", domain.ErrConflict, active)
+	}
+	plain, hash := NewAPIKey()
+	k := domain.APIKey{Hash: hash, Prefix: prefix(plain), AccountID: account, Role: domain.RoleUser, CreatedAt: s.now()}
+	ki, err := s.keyItems(k)
+	if err != nil {
+		return domain.APIKey{}, "", err
+	}
+	if err := s.transact(ctx, ki); err != nil {
+		return domain.APIKey{}, "", fmt.Errorf("issue api key: %w", err)
+	}
+	k.ID = KeyID(hash)
+	return k, plain, nil
+}
+
 // PutAPIKey stores the hash of a given key (used to seed the demo and admin
 // keys, whose plain text comes from configuration). It is idempotent, and
 // puts back a configured key that was revoked: the configuration says it

@@ -97,7 +97,11 @@ export interface paths {
         /** The account's API keys */
         get: operations["listAPIKeys"];
         put?: never;
-        post?: never;
+        /**
+         * Issue a new API key
+         * @description Issues another key of the account (role user), shown once in the answer: only its SHA-256 is stored. To rotate, issue a new key, move the clients to it, then revoke the old one. Each call issues a key; an account holds at most 10 unrevoked keys (409 beyond: revoke one first).
+         */
+        post: operations["issueAPIKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3490,6 +3494,12 @@ export interface components {
         APIKeyList: {
             items: components["schemas"]["APIKey"][];
         };
+        /** @description A key just issued. */
+        IssuedAPIKey: {
+            key: components["schemas"]["APIKey"];
+            /** @description The key itself. Shown once: only its hash is stored. */
+            api_key: string;
+        };
     };
     responses: {
         /** @description Invalid request: malformed or wrong-typed JSON, unknown field, trailing data, empty body, a value out of range, a bad query parameter or cursor. error.field names the culprit when there is one. */
@@ -3839,6 +3849,35 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            default: components["responses"]["Error"];
+        };
+    };
+    issueAPIKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional request ID (1 to 128 printable ASCII characters without spaces, else a new one is made), echoed in the answer and the logs. */
+                "X-Request-Id"?: components["parameters"]["RequestID"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new key's record and, this once, the key itself. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedAPIKey"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalError"];
             default: components["responses"]["Error"];
         };
